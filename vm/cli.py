@@ -1,0 +1,489 @@
+"""The `gdasm` command: run, trace, check, test and list programs."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Optional
+
+from . import bundled, render
+from .assembler import assemble
+from .errors import AssemblyError, GdasmError, InputFileError, RuntimeFault, UsageError
+from .ir import UNSET, Program
+from .machine import DEFAULT_MAX_STEPS, Machine
+
+EXIT_OK, EXIT_USAGE, EXIT_ASSEMBLY, EXIT_NOINPUT, EXIT_FAULT = 0, 64, 65, 66, 70
+MAX_SHOWN_ERRORS = 20
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line is a UsageError (exit 64), not exit 2."""
+
+    def error(self, message):
+        raise UsageError(f"{self.prog}: error: {message}")
+
+
+# --- inputs ----------------------------------------------------------------------------
+
+def read_program(arg: str) -> Program:
+    """Assemble PROGRAM: a path, `-` for standard input, or a bundled program's name."""
+    if arg == "-":
+        return assemble(sys.stdin.buffer.read(), "<stdin>")
+    path = Path(arg)
+    if not path.exists():
+        found = bundled.find(arg)
+        if found is None:
+            import difflib
+            close = difflib.get_close_matches(arg.removesuffix(".gdasm"), bundled.names(), n=1)
+            hint = f"; did you mean the bundled program '{close[0]}'?" if close else \
+                "; `gdasm list` shows the bundled programs"
+            raise InputFileError(f"{arg}: no such file or bundled program{hint}")
+        path = found
+        arg = str(found) if os.environ.get("GDASM_FULL_PATHS") else f"{found.name}"
+    if path.is_dir():
+        raise InputFileError(f"{arg}: is a directory, not a program")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputFileError(f"{arg}: cannot read: {e.strerror or e}") from None
+    return assemble(data, arg)
+
+
+def _number_text(text: str, option: str) -> str:
+    try:
+        v = float(text)
+    except ValueError:
+        raise UsageError(f"{option}: '{text}' is not a number") from None
+    if v - v != 0:
+        raise UsageError(f"{option}: '{text}' is not a finite number")
+    return text.strip()
+
+
+def parse_sets(items: list[str]) -> dict:
+    """`--set NAME=VALUE` options to {name: text}; values keep their text for exact arithmetic."""
+    out = {}
+    for item in items:
+        name, eq, val = item.partition("=")
+        name = name.strip()
+        if not eq or not _NAME.match(name):
+            raise UsageError(f"--set {item}: write --set NAME=NUMBER")
+        out[name] = _number_text(val, f"--set {item}")
+    return out
+
+
+def parse_data(items: list[str]) -> dict:
+    """`--data NAME=V1,V2,...` options to {name: [text, ...]}."""
+    out = {}
+    for item in items:
+        name, eq, val = item.partition("=")
+        name = name.strip()
+        if not eq or not _NAME.match(name):
+            raise UsageError(f"--data {item}: write --data NAME=V1,V2,...")
+        parts = [p for p in val.split(",")] if val.strip() else []
+        out[name] = [_number_text(p, f"--data {item}") for p in parts]
+    return out
+
+
+def make_machine(program: Program, args, **kw) -> Machine:
+    return Machine(program, parse_sets(args.set), parse_data(args.data), args.max_steps,
+                   exact=getattr(args, "exact", False), **kw)
+
+
+# --- output ----------------------------------------------------------------------------
+
+def print_diagnostics(diags, stream=None) -> None:
+    stream = stream or sys.stderr
+    colour = render.use_colour(stream)
+    errors = [d for d in diags if d.severity != "warning"]
+    shown = 0
+    for d in diags:
+        if d.severity != "warning" and shown >= MAX_SHOWN_ERRORS:
+            continue
+        shown += d.severity != "warning"
+        print(render.diagnostic(d, colour), file=stream)
+    if len(errors) > MAX_SHOWN_ERRORS:
+        print(f"... and {len(errors) - MAX_SHOWN_ERRORS} more errors", file=stream)
+
+
+def _json_value(v):
+    if v is UNSET:
+        return None
+    if hasattr(v, "denominator") and not isinstance(v, float):
+        return render.value(v)  # an exact fraction keeps its exactness as text
+    return float(v)
+
+
+def _json_error(err: GdasmError, **extra) -> str:
+    doc = {"status": "fault" if isinstance(err, RuntimeFault) else "error", **extra,
+           "diagnostics": [d.to_json() for d in err.diagnostics]}
+    if isinstance(err, RuntimeFault):
+        doc["diagnostic"] = err.diagnostic.to_json()
+        doc["diagnostic"]["step"] = err.step
+    return json.dumps(doc, ensure_ascii=False)
+
+
+def _state_json(m: Machine) -> dict:
+    return {
+        "output": [_json_value(v) for v in m.output],
+        "registers": {k: _json_value(v) for k, v in m.registers.items()},
+        "arrays": {k: [_json_value(x) for x in v] for k, v in m.array_values.items()},
+        "steps": m.steps,
+    }
+
+
+def print_state(m: Machine, out) -> None:
+    regs = m.registers
+    width = max((len(k) for k in list(regs) + list(m.program.arrays)), default=1)
+    verb = {"halted": "halted", "finished": "finished", "fault": "stopped by a fault"}.get(m.status, m.status)
+    out.write(f"-- {verb} after {m.steps:,} step{'s' if m.steps != 1 else ''} --\n")
+    for k, v in regs.items():
+        out.write(f"{k:<{width}} = {render.value(v)}\n")
+    for k, v in m.array_values.items():
+        out.write(f"{k:<{width}} = {render.array(v)}\n")
+
+
+# --- commands --------------------------------------------------------------------------
+
+def cmd_run(args) -> int:
+    program = read_program(args.program)
+    _print_warnings(program, args)
+    out = sys.stdout
+    hook = None if args.json else (lambda v: out.write(render.value(v) + "\n"))
+    m = make_machine(program, args, on_output=hook)
+    try:
+        m.run()
+    except RuntimeFault as fault:
+        if args.json:
+            print(json.dumps({**_state_json(m), "status": "fault",
+                              "diagnostic": {**fault.diagnostic.to_json(), "step": fault.step}},
+                             ensure_ascii=False))
+            return EXIT_FAULT
+        out.flush()
+        if not args.quiet:
+            print_state(m, out)
+            out.flush()
+        raise
+    if args.json:
+        print(json.dumps({**_state_json(m), "status": m.status}, ensure_ascii=False))
+    elif not args.quiet:
+        print_state(m, out)
+    return EXIT_OK
+
+
+def _print_warnings(program: Program, args) -> None:
+    if program.warnings and not getattr(args, "json", False):
+        print_diagnostics(program.warnings)
+
+
+def _changes(rec, program: Program, colour: bool) -> list[str]:
+    parts = []
+    for name, old, new in rec.writes:
+        if old is UNSET:
+            parts.append(f"{name} = {render.paint(render.value(new), 'green', colour)}")
+        else:
+            parts.append(f"{name}: {render.value(old)} → {render.paint(render.value(new), 'green', colour)}")
+    for name, i, old, new in rec.array_writes:
+        parts.append(f"{name}[{i}]: {render.value(old)} → {render.paint(render.value(new), 'green', colour)}")
+    if rec.jump is not None:
+        verb = {"call": "call", "ret": "return"}.get(rec.instruction.op.behaviour, "jump")
+        label = program.label_at(rec.jump) if verb != "return" else None
+        if rec.jump >= len(program.instructions):
+            where = "end"
+        else:
+            where = label or f"line {program.instructions[rec.jump].line}"
+        parts.append(render.paint(f"{verb} → {where}", "cyan", colour))
+    if rec.output is not None:
+        parts.append(render.paint(f"out {render.value(rec.output)}", "yellow", colour))
+    return parts
+
+
+class _TextTrace:
+    """Aligned columns for people; widths from the program and the first rows, so rows stream."""
+
+    BUFFER = 4096
+
+    def __init__(self, program: Program, out, max_steps: int):
+        self.program, self.out = program, out
+        self.colour = render.use_colour(out)
+        self.pending: list = []
+        self.widths = None
+        self.max_steps = max_steps
+
+    def _fix_widths(self, last_step: int):
+        texts = [len(i.text) for i in self.program.instructions] or [11]
+        self.widths = (max(4, len(str(last_step))), max(4, len(str(max(i.line for i in self.program.instructions)))),
+                       min(max(max(texts), 11), 48))
+        sw, lw, tw = self.widths
+        self.out.write(render.paint(f"{'step':>{sw}}  {'line':>{lw}}  {'instruction':<{tw}}  changes", "dim",
+                                    self.colour) + "\n")
+        for rec in self.pending:
+            self._write(rec)
+        self.pending = []
+
+    def _write(self, rec):
+        sw, lw, tw = self.widths
+        changes = "; ".join(_changes(rec, self.program, self.colour))
+        self.out.write(f"{rec.step:>{sw}}  {rec.line:>{lw}}  {rec.text:<{tw}}  {changes}".rstrip() + "\n")
+
+    def row(self, rec):
+        if self.widths is None:
+            self.pending.append(rec)
+            if len(self.pending) >= self.BUFFER:
+                self._fix_widths(self.max_steps)
+        else:
+            self._write(rec)
+
+    def close(self, m: Machine):
+        if self.widths is None:
+            self._fix_widths(self.pending[-1].step if self.pending else 1)
+        verb = {"halted": "halted", "finished": "finished", "fault": "stopped by a fault"}.get(m.status, m.status)
+        self.out.write(render.paint(f"-- {verb} after {m.steps:,} step{'s' if m.steps != 1 else ''} --", "dim",
+                                    self.colour) + "\n")
+
+
+class _CsvTrace:
+    def __init__(self, program, out):
+        self.program, self.out = program, out
+        self.w = csv.writer(out, lineterminator="\n")
+        self.w.writerow(["step", "address", "line", "instruction", "written", "old", "new", "jump", "out"])
+
+    def row(self, rec):
+        written = old = new = ""
+        if rec.writes:
+            written, o, n = rec.writes[0]
+            old, new = render.value(o), render.value(n)
+        elif rec.array_writes:
+            name, i, o, n = rec.array_writes[0]
+            written, old, new = f"{name}[{i}]", render.value(o), render.value(n)
+        jump = "" if rec.jump is None else str(rec.jump)
+        out = "" if rec.output is None else render.value(rec.output)
+        self.w.writerow([rec.step, rec.address, rec.line, rec.text, written, old, new, jump, out])
+
+    def close(self, m):
+        pass
+
+
+class _JsonTrace:
+    def __init__(self, program, out):
+        self.program, self.out = program, out
+
+    def row(self, rec):
+        doc = {
+            "step": rec.step, "address": rec.address, "line": rec.line, "instruction": rec.text,
+            "writes": [{"register": n, "old": _json_value(o), "new": _json_value(v)} for n, o, v in rec.writes],
+            "array_writes": [{"array": n, "index": i, "old": _json_value(o), "new": _json_value(v)}
+                             for n, i, o, v in rec.array_writes],
+            "jump": rec.jump,
+            "out": None if rec.output is None else _json_value(rec.output),
+        }
+        self.out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+
+    def close(self, m):
+        pass
+
+
+def cmd_trace(args) -> int:
+    program = read_program(args.program)
+    _print_warnings(program, args)
+    m = make_machine(program, args)
+    out = sys.stdout
+    fmt = "json" if args.json else args.format
+    sink = {"text": lambda: _TextTrace(program, out, m.max_steps), "csv": lambda: _CsvTrace(program, out),
+            "json": lambda: _JsonTrace(program, out)}[fmt]()
+    try:
+        step = m.step
+        while True:
+            rec = step()
+            if rec is None:
+                break
+            sink.row(rec)
+    except RuntimeFault as fault:
+        sink.close(m)
+        out.flush()
+        if fmt == "json":
+            out.write(json.dumps({"status": "fault", "steps": m.steps,
+                                  "diagnostic": {**fault.diagnostic.to_json(), "step": fault.step}},
+                                 ensure_ascii=False) + "\n")
+            return EXIT_FAULT
+        raise
+    sink.close(m)
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    worst = EXIT_OK
+    results = []
+    for arg in args.programs:
+        try:
+            program = read_program(arg)
+        except GdasmError as err:
+            worst = max(worst, err.exit_code)
+            results.append({"file": arg, "ok": False, "diagnostics": [d.to_json() for d in err.diagnostics]})
+            if not args.json:
+                print_diagnostics(err.diagnostics)
+            continue
+        results.append({"file": program.filename, "ok": True, "instructions": len(program.instructions),
+                        "diagnostics": [d.to_json() for d in program.warnings]})
+        if not args.json:
+            print_diagnostics(program.warnings)
+            n = len(program.instructions)
+            print(f"{program.filename}: ok ({n} instruction{'s' if n != 1 else ''})")
+    if args.json:
+        print(json.dumps({"status": "ok" if worst == EXIT_OK else "error", "files": results}, ensure_ascii=False))
+    return worst
+
+
+def cmd_list(args) -> int:
+    names = bundled.names()
+    width = max((len(n) for n in names), default=0)
+    for name in names:
+        print(f"{name:<{width}}  {bundled.description(bundled.find(name))}")
+    return EXIT_OK
+
+
+def _gdasm_files(paths: list[str]) -> list[Path]:
+    files = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            files += sorted(path.rglob("*.gdasm"))
+        elif path.exists():
+            files.append(path)
+        elif bundled.find(p):
+            files.append(bundled.find(p))
+        else:
+            raise InputFileError(f"{p}: no such file or folder")
+    return files
+
+
+def test_file(path: Path) -> list[str]:
+    """Run one program and check the expectations in its comments; the failures, or []."""
+    from . import expect
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+    spec = expect.parse(text)
+    try:
+        args = _run_parser().parse_args(["run", str(path)] + spec.options)
+    except UsageError as e:
+        return [f"bad '# run:' options: {e}"]
+    try:
+        program = assemble(data, str(path))
+        m = make_machine(program, args)
+        result = m.run()
+    except GdasmError as err:
+        return expect.check(spec, None, err, exact=args.exact)
+    return expect.check(spec, result, None, exact=args.exact)
+
+
+def cmd_test(args) -> int:
+    files = _gdasm_files(args.paths)
+    passed = failed = 0
+    colour = render.use_colour(sys.stdout)
+    for f in files:
+        failures = test_file(f)
+        if failures:
+            failed += 1
+            print(f"{render.paint('FAIL', 'error', colour)} {f}")
+            for line in failures:
+                print(f"     {line}")
+        else:
+            passed += 1
+            print(f"{render.paint('PASS', 'green', colour)} {f}")
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 and files else 1
+
+
+# --- the parser ------------------------------------------------------------------------
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("program", help="a .gdasm file, - for standard input, or a bundled program's name")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=NUMBER",
+                   help="set a register before the run (overrides .reg)")
+    p.add_argument("--data", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="replace an array before the run (its length may change)")
+    p.add_argument("--max-steps", type=_steps, default=DEFAULT_MAX_STEPS, metavar="N",
+                   help=f"stop with a fault after N steps (default {DEFAULT_MAX_STEPS:,})")
+    p.add_argument("--exact", action="store_true", help="compute in exact fractions instead of binary64")
+    p.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
+
+
+def _steps(text: str) -> int:
+    try:
+        n = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is negative")
+    return n
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gdasm", description="Run gradient descent as assembly, one register at a time.")
+    parser.add_argument("--version", action="version", version=f"gdasm {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    p = sub.add_parser("run", help="run a program; print its output and final registers")
+    _run_options(p)
+    p.add_argument("--quiet", action="store_true", help="print only the program's OUT values")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("trace", help="print one row per step: what each instruction changed")
+    _run_options(p)
+    p.add_argument("--format", choices=("text", "csv", "json"), default="text",
+                   help="text for people; csv or json (JSON Lines) for tools")
+    p.set_defaults(func=cmd_trace)
+    p = sub.add_parser("check", help="assemble only, and report every error")
+    p.add_argument("programs", nargs="+", metavar="PROGRAM")
+    p.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("list", help="list the bundled programs")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("test", help="run programs and check the '# expect' lines in their comments")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (searched for *.gdasm)")
+    p.set_defaults(func=cmd_test)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+    return __version__
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Run the gdasm command line; returns the exit code."""
+    args = None
+    try:
+        args = _run_parser().parse_args(argv)
+        return args.func(args)
+    except GdasmError as err:
+        sys.stdout.flush()
+        if args is not None and getattr(args, "json", False):
+            print(_json_error(err))
+        elif err.diagnostics and err.diagnostics[0].filename:
+            print_diagnostics(err.diagnostics)
+        else:
+            for d in err.diagnostics:
+                text = d.message if d.message.startswith("gdasm") else f"gdasm: error: {d.message}"
+                print(text, file=sys.stderr)
+            if isinstance(err, UsageError):
+                print("Try 'gdasm --help'.", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("\ngdasm: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`gdasm trace prog | head`): stop quietly.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK

@@ -1,0 +1,148 @@
+"""The program IR: frozen dataclasses with spans; registers and arrays resolved to slots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Optional, Union
+
+from .errors import Span
+from .isa import Op
+
+
+class UnsetRead(Exception):
+    """Raised by any use of the value of a register that was never written."""
+
+
+class _Unset:
+    """The value of a register before its first write: every arithmetic use or comparison fails."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "UNSET"
+
+    def _fail(self, *args):
+        raise UnsetRead()
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _fail
+    __hash__ = object.__hash__
+
+
+UNSET = _Unset()
+
+
+@dataclass(frozen=True)
+class Reg:
+    """A register operand."""
+
+    name: str
+    slot: int
+    span: Span
+
+
+@dataclass(frozen=True)
+class Imm:
+    """An immediate: a constant expression folded at assembly time."""
+
+    value: float
+    exact: Optional[Fraction]  # the same expression in exact rationals (None: no exact value)
+    text: str  # as written, e.g. `0*1`
+    span: Span
+
+
+@dataclass(frozen=True)
+class LabelRef:
+    """A label operand, resolved to an instruction address."""
+
+    name: str
+    address: int
+    span: Span
+
+
+@dataclass(frozen=True)
+class ArrayRef:
+    """An array operand."""
+
+    name: str
+    slot: int
+    span: Span
+
+
+Operand = Union[Reg, Imm, LabelRef, ArrayRef]
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One executable instruction, with its operands in the table's full form."""
+
+    op: Op
+    operands: tuple[Operand, ...]
+    span: Span  # the instruction as written, mnemonic to last operand
+    text: str  # the source text, comment removed
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def dest(self) -> Optional[Reg]:
+        """The register this instruction writes, if any."""
+        if self.op.kinds and self.op.kinds[0] == "d":
+            return self.operands[0]
+        return None
+
+    @property
+    def reads(self) -> tuple[Reg, ...]:
+        """The registers this instruction reads, in operand order."""
+        return tuple(o for o, k in zip(self.operands, self.op.kinds) if k in "abi" and isinstance(o, Reg))
+
+
+@dataclass(frozen=True)
+class Input:
+    """An initial value from a directive (`.reg`, `.data`, `.zeros`)."""
+
+    name: str
+    slot: int
+    values: tuple[float, ...]
+    exact: tuple[Optional[Fraction], ...]
+    span: Span
+    texts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Program:
+    """An assembled program: instructions, slot names, initial values, labels and its source."""
+
+    filename: str
+    source: str
+    instructions: tuple[Instruction, ...]
+    registers: tuple[str, ...]  # slot -> name
+    arrays: tuple[str, ...]  # slot -> name
+    reg_inputs: tuple[Input, ...]  # `.reg`, in source order
+    array_inputs: tuple[Input, ...]  # `.data` / `.zeros`, one per array slot, in slot order
+    labels: dict = field(default_factory=dict)  # name -> address
+    warnings: tuple = ()
+
+    @property
+    def lines(self) -> list[str]:
+        return self.source.split("\n")
+
+    def register_slot(self, name: str) -> Optional[int]:
+        try:
+            return self.registers.index(name)
+        except ValueError:
+            return None
+
+    def array_slot(self, name: str) -> Optional[int]:
+        try:
+            return self.arrays.index(name)
+        except ValueError:
+            return None
+
+    def label_at(self, address: int) -> Optional[str]:
+        """The first label naming an address, for traces (`jump → loop`)."""
+        for name, addr in self.labels.items():
+            if addr == address:
+                return name
+        return None
