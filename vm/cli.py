@@ -363,7 +363,7 @@ def _gdasm_files(paths: list[str]) -> list[Path]:
     return files
 
 
-def test_file(path: Path) -> list[str]:
+def run_expectations(path: Path) -> list[str]:
     """Run one program and check the expectations in its comments; the failures, or []."""
     from . import expect
     data = path.read_bytes()
@@ -390,7 +390,7 @@ def cmd_test(args) -> int:
     passed = failed = 0
     colour = render.use_colour(sys.stdout)
     for f in files:
-        failures = test_file(f)
+        failures = run_expectations(f)
         if failures:
             failed += 1
             print(f"{render.paint('FAIL', 'error', colour)} {f}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 # Operand kinds, as the table's `operands` strings spell them.
@@ -38,9 +38,10 @@ class Op:
     exact: bool = True  # has an exact rational result (False: --exact faults)
     formula: str = ""  # how `explain` writes it: {0}, {1} are the operands
 
-    @property
-    def kinds(self) -> tuple[str, ...]:
-        return tuple(self.operands.split())
+    kinds: tuple = field(default=(), init=False, repr=False)  # derived from `operands`
+
+    def __post_init__(self):
+        object.__setattr__(self, "kinds", tuple(self.operands.split()))
 
     @property
     def forms(self) -> tuple[tuple[str, ...], ...]:

@@ -6,7 +6,7 @@ import difflib
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Mapping, Optional, Sequence
+from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 
 from . import isa
 from .errors import Diagnostic, RuntimeFault, Span, UsageError
@@ -55,9 +55,8 @@ class _TooBig(_Signal):
 _FAULTS = (_Signal, UnsetRead, ArithmeticError, TypeError, ValueError, IndexError)
 
 
-@dataclass(frozen=True, slots=True)
-class StepRecord:
-    """What one executed step did."""
+class StepRecord(NamedTuple):
+    """What one executed step did (a tuple: cheap to make once per step)."""
 
     step: int  # from 1
     address: int
@@ -105,6 +104,7 @@ class Machine:
         self._init_state(registers or {}, arrays or {})
         self.code: list[Callable[[], int]] = [self._build(i, ins) for i, ins in enumerate(program.instructions)]
         self.code.append(self._end)
+        self._plans: list = [None] * len(program.instructions)
 
     # --- state ---------------------------------------------------------------------------
     def _number(self, v, what: str):
@@ -351,29 +351,40 @@ class Machine:
             raise self._fault(pc, None)
         return self.result()
 
+    def _step_plan(self, ins: Instruction) -> tuple:
+        """What step() must look at around one instruction, worked out once."""
+        dest = ins.dest
+        b = ins.op.behaviour
+        cond = (ins.op.fn, self._slot(ins.operands[0]), self._slot(ins.operands[1])) if b == "branch" else None
+        store = (ins.operands[0].name, self.arrays[ins.operands[0].slot], self._slot(ins.operands[1])) \
+            if b == "store" else None
+        return (ins, -1 if dest is None else dest.slot, dest and dest.name, b in ("jump", "call", "ret"),
+                cond, store)
+
     def step(self) -> Optional[StepRecord]:
         """Execute one instruction and say what it did; None once the program has stopped."""
         if self.status != "ready":
             return None
         pc = self.pc
-        if pc >= len(self.program.instructions):
+        n = len(self.code) - 1
+        if pc >= n:
             self.status = "finished"
             return None
         if self.steps >= self.max_steps:
             raise self._fault(pc, None)
-        ins = self.program.instructions[pc]
+        plan = self._plans[pc]
+        if plan is None:
+            plan = self._plans[pc] = self._step_plan(self.program.instructions[pc])
+        ins, d, dname, jumps, cond, store = plan
         regs = self.regs
-        dest = ins.dest
-        old = regs[dest.slot] if dest is not None else None
-        store = None
-        behaviour = ins.op.behaviour
-        if behaviour == "store":
-            arr_ref, i_op = ins.operands[0], ins.operands[1]
+        old = regs[d] if d >= 0 else None
+        before = None
+        if store is not None:
             try:
-                j = self._index(regs[self._slot(i_op)])
-                store = (arr_ref.name, j, self.arrays[arr_ref.slot][j])
+                j = self._index(regs[store[2]])
+                before = store[1][j]
             except _FAULTS:
-                store = None  # the closure faults with a diagnosis
+                pass  # the closure faults, and _fault() explains why
         nout = len(self.output)
         halted = False
         try:
@@ -383,23 +394,18 @@ class Machine:
         except _FAULTS as exc:
             raise self._fault(pc, exc) from None
         self.steps += 1
-        writes = ((dest.name, old, regs[dest.slot]),) if dest is not None else ()
-        array_writes = ()
-        if store is not None:
-            name, j, before = store
-            array_writes = ((name, j, before, self.arrays[ins.operands[0].slot][j]),)
+        writes = ((dname, old, regs[d]),) if d >= 0 else ()
+        array_writes = ((store[0], j, before, store[1][j]),) if store is not None else ()
         jump = None
-        if behaviour in ("jump", "call", "ret"):
-            jump = nxt
-        elif behaviour == "branch" and ins.op.fn(regs[self._slot(ins.operands[0])], regs[self._slot(ins.operands[1])]):
+        if jumps or (cond is not None and cond[0](regs[cond[1]], regs[cond[2]])):
             jump = nxt
         output = self.output[nout] if len(self.output) > nout else None
         self.pc = nxt
         if halted:
             self.status = "halted"
-        elif nxt == len(self.program.instructions):
+        elif nxt == n:
             self.status = "finished"
-        return StepRecord(self.steps, pc, ins.line, ins.text, writes, array_writes, jump, output, nxt, ins)
+        return StepRecord(self.steps, pc, ins.span.line, ins.text, writes, array_writes, jump, output, nxt, ins)
 
     # --- faults --------------------------------------------------------------------------
     def _fault(self, pc: int, exc: Optional[BaseException]) -> RuntimeFault:
@@ -442,7 +448,7 @@ class Machine:
             if k != int(k):
                 msg = f"index {render_value(k)} is not a whole number"
             else:
-                msg = f"index {render_value(k)} is out of range for array '{arr_ref.name}' of length {n}"
+                msg = f"index {int(k)} is out of range for array '{arr_ref.name}' of length {n}"
             return self._make_fault(ins, i_op.span, msg, step, reads,
                                     hint=f"valid indexes are 0 to {n - 1}" if n else f"'{arr_ref.name}' is empty",
                                     kind="index")
