@@ -233,6 +233,14 @@ def _syntax_error(out: Collector, err: UnexpectedInput, lineno: int, line: str) 
     col = tok.column if tok.type != "$END" else len(line.rstrip()) + 1
     width = max(len(tok.value), 1) if tok.type != "$END" else 1
     span = Span(lineno, col, col + width)
+    if tok.type == "LPAR":
+        called = re.search(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*\Z", line[:col - 1])
+        if called:
+            start = called.start(1) + 1
+            out.error(f"gdasm has no function calls: '{called.group(1)}(' is not an operand",
+                      Span(lineno, start, col + 1),
+                      hint="SQRT, EXP and LOG are instructions: EXP d, a")
+            return
     if tok.type != "$END" and "COMMA" in expected and tok.type in ("NAME", "NUMBER", "LPAR", "ADDOP"):
         out.error(f"expected ',' between operands, found {_describe_token(tok)}", span)
         return
