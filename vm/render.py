@@ -31,7 +31,7 @@ def array(values, numbers: str = "dec", limit: int = 20) -> str:
 
 def use_colour(stream) -> bool:
     """Colour only on a terminal, never with NO_COLOR (https://no-color.org)."""
-    if "NO_COLOR" in os.environ:
+    if os.environ.get("NO_COLOR"):  # present and not empty, as the convention says
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
