@@ -180,7 +180,8 @@ def test_list_shows_bundled_programs_with_descriptions():
 def test_test_command_passes_and_fails(write):
     good = write("MOV a, 2\n# expect: a = 2\n", "good.gdasm")
     proc = gdasm("test", str(good), "programs")
-    assert proc.returncode == 0 and proc.stdout.splitlines()[-1] == "3 passed, 0 failed"
+    bundled = len(list((ROOT / "programs").glob("*.gdasm")))
+    assert proc.returncode == 0 and proc.stdout.splitlines()[-1] == f"{bundled + 1} passed, 0 failed"
     bad = write("MOV a, 2\n# expect: a = 3\n", "bad.gdasm")
     proc = gdasm("test", str(good), str(bad))
     assert proc.returncode == 1 and "FAIL" in proc.stdout and "a = 2.0, expected 3" in proc.stdout

@@ -4,6 +4,9 @@ import re
 import subprocess
 import sys
 
+import pytest
+
+import doc_examples
 from conftest import ROOT, gdasm
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -76,3 +79,11 @@ def test_docgen_would_notice_a_drift():
         assert f"`{op.form_text(op.kinds)}`" in doc
     assert docgen.render(doc.replace("| `NEG d, a` |", "| `NEG d, a, b` |")) != doc.replace(
         "| `NEG d, a` |", "| `NEG d, a, b` |")
+
+
+@pytest.mark.parametrize("doc", doc_examples.DOCS, ids=lambda p: p.name)
+def test_console_examples_in_docs_are_real(doc):
+    found = doc_examples.examples(doc.read_text(encoding="utf-8"))
+    assert len(found) >= 5
+    for command, expected in found:
+        assert doc_examples.run(command) == expected, command

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from . import bundled, render
+from . import bundled, datafile, render
 from .assembler import assemble
 from .errors import AssemblyError, GdasmError, InputFileError, RuntimeFault, UsageError
 from .ir import UNSET, Program
@@ -78,21 +78,25 @@ def parse_sets(items: list[str]) -> dict:
     return out
 
 
-def parse_data(items: list[str]) -> dict:
-    """`--data NAME=V1,V2,...` options to {name: [text, ...]}."""
+def parse_data(items: list[str], base: Optional[Path] = None) -> dict:
+    """`--data NAME=V1,V2,...`, `NAME=@FILE.csv:COLUMN` or `NAME=@FILE` options to {name: [text, ...]}."""
     out = {}
     for item in items:
         name, eq, val = item.partition("=")
         name = name.strip()
         if not eq or not _NAME.match(name):
-            raise UsageError(f"--data {item}: write --data NAME=V1,V2,...")
+            raise UsageError(f"--data {item}: write --data NAME=V1,V2,... or NAME=@FILE.csv:COLUMN")
+        if val.startswith("@"):
+            out[name] = datafile.load(val, f"--data {item}", base)
+            continue
         parts = [p for p in val.split(",")] if val.strip() else []
         out[name] = [_number_text(p, f"--data {item}") for p in parts]
     return out
 
 
-def make_machine(program: Program, args, **kw) -> Machine:
-    return Machine(program, parse_sets(args.set), parse_data(args.data), args.max_steps,
+def make_machine(program: Program, args, base: Optional[Path] = None, **kw) -> Machine:
+    """A Machine for PROGRAM with the command line's --set, --data, --max-steps and --exact."""
+    return Machine(program, parse_sets(args.set), parse_data(args.data, base), args.max_steps,
                    exact=getattr(args, "exact", False), **kw)
 
 
@@ -199,6 +203,8 @@ def _changes(rec, program: Program, colour: bool) -> list[str]:
         else:
             where = label or f"line {program.instructions[rec.jump].line}"
         parts.append(render.paint(f"{verb} → {where}", "cyan", colour))
+    elif rec.instruction.op.behaviour == "branch":
+        parts.append(render.paint("no jump", "dim", colour))
     if rec.output is not None:
         parts.append(render.paint(f"out {render.value(rec.output)}", "yellow", colour))
     return parts
@@ -378,7 +384,7 @@ def run_expectations(path: Path) -> list[str]:
         return [f"bad '# run:' options: {e}"]
     try:
         program = assemble(data, str(path))
-        m = make_machine(program, args)
+        m = make_machine(program, args, base=path.parent)  # `# run:` paths are relative to the program
         result = m.run()
     except GdasmError as err:
         return expect.check(spec, None, err, exact=args.exact)

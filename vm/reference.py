@@ -116,6 +116,16 @@ class Descent:
     losses: list = field(default_factory=list)
 
 
+def _norm(grad: np.ndarray) -> float:
+    """‖gradient‖: |grad| for one parameter, √(grad_w² + grad_b²) for two (squares that overflow fault)."""
+    if grad.size == 1:
+        return float(abs(grad[0]))
+    with np.errstate(over="ignore"):
+        squares = grad * grad
+    _finite(squares, np.sum(squares))
+    return float(np.sqrt(np.sum(squares)))
+
+
 def descend(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray]], params, lr: float, tol: float,
             max_iter: float) -> Descent:
     """The stopping rule every bundled loop follows:
@@ -132,7 +142,7 @@ def descend(evaluate: Callable[[np.ndarray], tuple[float, np.ndarray]], params, 
     while True:
         loss, grad = evaluate(params)
         losses.append(loss)
-        if np.linalg.norm(grad) < tol or iterations >= max_iter:
+        if _norm(grad) < tol or iterations >= max_iter:
             return Descent(params, loss, grad, iterations, losses)
         with np.errstate(over="ignore", invalid="ignore"):
             params = params - lr * grad

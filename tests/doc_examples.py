@@ -1,0 +1,63 @@
+"""Console examples in docs: ```console blocks of `$ command` lines, each followed by its exact output.
+
+The tests run every example and compare; `python tests/doc_examples.py --write` refreshes the outputs
+after a deliberate change (review the diff: the docs' prose must still fit the numbers).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "docs" / "programs.md"]
+
+
+def examples(text: str) -> list[tuple[str, str]]:
+    """(command, expected output) for every `$ ` line of every ```console block."""
+    found, block, inside = [], [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("```"):
+            if inside:
+                found += _split(block)
+                block = []
+            inside = line.strip() == "```console" if not inside else False
+        elif inside:
+            block.append(line)
+    return found
+
+
+def _split(lines: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for line in lines:
+        if line.startswith("$ "):
+            pairs.append([line[2:].rstrip("\n"), ""])
+        elif pairs:
+            pairs[-1][1] += line
+    return [tuple(p) for p in pairs]
+
+
+def run(command: str) -> str:
+    """Run a documented command as a user would (gdasm on PATH, no colour); stdout and stderr merged."""
+    bindir = str(Path(sys.executable).parent)
+    env = {**os.environ, "NO_COLOR": "1", "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+    proc = subprocess.run(["bash", "-c", command + " 2>&1"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    return proc.stdout
+
+
+def write(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    for command, expected in examples(text):
+        actual = run(command)
+        if actual != expected:
+            text = text.replace(f"$ {command}\n{expected}", f"$ {command}\n{actual}", 1)
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if "--write" in sys.argv:
+        for doc in DOCS:
+            write(doc)

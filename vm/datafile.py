@@ -1,0 +1,116 @@
+"""Arrays from files: `--data NAME=@FILE.csv:COLUMN` (a CSV column by header) or `@FILE` (one number a line)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from .errors import Collector, GdasmError, InputFileError, Span, UsageError
+
+
+class DataFileError(GdasmError):
+    """A data file holds something that is not a number (exit 65, like a bad program)."""
+
+    exit_code = 65
+
+
+def _cells(line: str) -> list[tuple[str, int]]:
+    """A CSV line's cells with the 1-based column where each starts (quotes allowed, as in Excel)."""
+    cells, start, i, quoted, text = [], 0, 0, False, []
+    while i < len(line):
+        c = line[i]
+        if quoted:
+            if c == '"' and line[i + 1:i + 2] == '"':
+                text.append('"')
+                i += 1
+            elif c == '"':
+                quoted = False
+            else:
+                text.append(c)
+        elif c == '"':
+            quoted = True
+        elif c == ",":
+            cells.append(("".join(text), start + 1))
+            text, start = [], i + 1
+        else:
+            text.append(c)
+        i += 1
+    cells.append(("".join(text), start + 1))
+    return cells
+
+
+def _number(cell: str) -> Optional[str]:
+    """The cell's number text if it is a finite number in Python float syntax, else None."""
+    try:
+        v = float(cell)
+    except ValueError:
+        return None
+    return cell.strip() if v - v == 0 else None
+
+
+def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
+    """The numbers (as text, for exact arithmetic) that `@FILE.csv:COLUMN` or `@FILE` names."""
+    body = spec[1:]
+    name, sep, column = body.rpartition(":")
+    if not sep or not column:
+        name, column = body, None
+    path = Path(name)
+    if base is not None and not path.is_absolute():
+        path = base / path
+    if not path.exists():
+        raise InputFileError(f"{option}: {name}: no such file")
+    if path.is_dir():
+        raise InputFileError(f"{option}: {name}: is a directory, not a data file")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputFileError(f"{option}: {name}: cannot read: {e.strerror or e}") from None
+    text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    out = Collector(str(path), lines)
+    values: list[str] = []
+    if column is None:
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            v = _number(line)
+            if v is None:
+                col = len(line) - len(line.lstrip()) + 1
+                out.error(f"'{line.strip()}' is not a number", Span(n, col, col + len(line.strip())),
+                          hint="a data file given as @FILE holds one number a line")
+            else:
+                values.append(v)
+    else:
+        header_at = next((i for i, l in enumerate(lines) if l.strip()), None)
+        if header_at is None:
+            raise DataFileError(out.diagnostics + [_plain(out, f"{option}: {name} is empty: it needs a header row")])
+        header = [c.strip() for c, _ in _cells(lines[header_at])]
+        if column not in header:
+            raise UsageError(f"{option}: {name} has no column '{column}'; its columns are: "
+                             + ", ".join(header))
+        k = header.index(column)
+        for n, line in enumerate(lines[header_at + 1:], header_at + 2):
+            if not line.strip():
+                continue
+            cells = _cells(line)
+            if k >= len(cells):
+                out.error(f"this row has no '{column}' cell (it has {len(cells)} cells)",
+                          Span(n, len(line) + 1, len(line) + 2))
+                continue
+            cell, col = cells[k]
+            v = _number(cell)
+            if v is None:
+                lead = len(cell) - len(cell.lstrip())
+                out.error(f"'{cell.strip()}' in column '{column}' is not a number",
+                          Span(n, col + lead, col + lead + max(len(cell.strip()), 1)),
+                          hint="numbers are written as in Python: 2, -0.5, 1e-3")
+            else:
+                values.append(v)
+    if out.errors:
+        raise DataFileError(out.diagnostics)
+    return values
+
+
+def _plain(out: Collector, message: str):
+    out.error(message, None)
+    return out.diagnostics.pop()
