@@ -185,7 +185,7 @@ def compare_descent(name, got_result, want: ref.Descent, params: list[str], redo
 
 @st.composite
 def descent_inputs(draw, two_params: bool):
-    x, y = draw(datasets(1, 30))
+    x, y = draw(datasets(1, 50))
     mean_sq = float(np.mean(np.square(x)))
     curvature = 2.0 * (mean_sq + (1.0 if two_params else 0.0))  # ≥ the Hessian's largest eigenvalue
     lr = draw(st.floats(0.05, 1.9)) / max(curvature, 1e-3)
@@ -220,7 +220,7 @@ def test_linear_regression(inputs):
     assert close(got.registers["grad_w"], g[0], scale) and close(got.registers["grad_b"], g[1], scale)
 
 
-labels = st.lists(st.sampled_from([0.0, 1.0]), min_size=1, max_size=30)
+labels = st.lists(st.sampled_from([0.0, 1.0]), min_size=1, max_size=50)
 
 
 @CHECKS
@@ -318,3 +318,25 @@ def test_stopping_rule_is_strictly_less_than_tol(name):
     assert at_tol.registers["iterations"] == 1
     above = run(name, registers={"max_iter": 1, "tol": math.nextafter(norm, math.inf)})
     assert above.registers["iterations"] == 0
+
+
+@CHECKS
+@given(st.data())
+def test_logistic_with_extreme_parameters_faults_like_the_reference(data):
+    """Large |w·x + b| makes e^(−z) overflow or p round to exactly 0 or 1 (ln 0): both sides must agree."""
+    y = data.draw(labels)
+    x = data.draw(st.lists(st.floats(-10, 10, allow_nan=False), min_size=len(y), max_size=len(y)))
+    w, b = data.draw(st.floats(-300, 300)), data.draw(st.floats(-50, 50))
+    regs = {"w": w, "b": b, "max_iter": 0}
+    try:
+        loss, _ = ref.logistic_loss_and_gradient(x, y, w, b)
+    except ReferenceFault as fault:
+        message = fault_message("logistic_regression", registers=regs, arrays={"x": x, "y": y})
+        assert any(kind in message for kind in fault.kinds), (message, fault.kinds)
+        return
+    got = run("logistic_regression", registers=regs, arrays={"x": x, "y": y})
+    assert got.registers["iterations"] == 0
+    z = w * np.asarray(x) + b
+    p = 1 / (1 + np.exp(-z))
+    slack = 8 * EPS * float(np.max(1 / np.minimum(p, 1 - p)))
+    assert abs(got.registers["loss"] - loss) <= 1e-9 * max(loss, 1.0) + slack

@@ -23,7 +23,7 @@ def test_wheel_ships_programs_and_runs_them_by_name(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for bundled in (ROOT / "programs").glob("*.gdasm"):
         assert f"vm/programs/{bundled.name}" in names
-    assert "vm/grammar.lark" in names
+    assert "vm/grammar.lark" in names and "vm/programs/data/us_population.csv" in names
     assert any(n.endswith("entry_points.txt") for n in names)
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
