@@ -81,7 +81,9 @@ def test_duplicate_label_points_at_both():
     with pytest.raises(AssemblyError) as e:
         vm.assemble("a: MOV x, 1\n\na: MOV x, 2", "t.gdasm")
     [d] = e.value.diagnostics
-    assert (d.span.line, d.span.column) == (3, 1) and "first defined at line 1" in d.notes[0]
+    assert (d.span.line, d.span.column) == (3, 1)
+    [(first, source, message)] = d.related
+    assert (first.line, first.column, source, message) == (1, 1, "a: MOV x, 1", "first defined here")
 
 
 @pytest.mark.parametrize("text, where, fragment", [
@@ -115,7 +117,6 @@ def test_duplicate_label_points_at_both():
     ("MOV a, b = 1", (1, 8), "'=' belongs only in .reg and .data"),
     ("x: y: HALT", (1, 5), "a label must come first"),
     ("MOV a, 'x'", (1, 8), "no strings"),
-    ("MOV a\u00a0, 1", (1, 6), "U+00A0"),
     ("MOV a，1", (1, 6), "U+FF0C FULLWIDTH COMMA"),
     ("MOV a, １", (1, 8), "full-width"),
 ])
@@ -134,6 +135,13 @@ def test_assembly_error_is_a_gdasm_error_with_diagnostics():
         vm.assemble("FOO", "f.gdasm")
     assert isinstance(e.value, AssemblyError) and e.value.exit_code == 65
     assert e.value.diagnostics[0].filename == "f.gdasm"
+
+
+def test_unicode_spaces_are_read_as_spaces_with_a_warning():
+    p = vm.assemble("MOV\u00a0a,\u30001  # 注释\u00a0")
+    assert vm.run(p).registers == {"a": 1.0}
+    [w] = p.warnings
+    assert (w.severity, w.span.column) == ("warning", 4) and "and 1 more on this line" in w.message
 
 
 def test_too_small_number_warns_and_is_zero():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import gc
 import re
 import sys
 from dataclasses import dataclass
@@ -21,13 +22,14 @@ MAX_ERRORS = 20
 # A literal whose decimal exponent is larger than this gets no exact value (10**huge would hang).
 _MAX_EXACT_EXPONENT = 4000
 _BLANK = re.compile(r"[ \t]*(?:[#;].*)?\Z")
+# Spaces a web page or an input method leaves in copied code: read as a space, with a warning.
+_ODD_SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 
 # Characters an input method or a web page puts where ASCII belongs: what to type instead.
 _LOOKALIKES = {
     "，": ",", "：": ":", "（": "(", "）": ")", "；": ";", "＃": "#", "．": ".", "。": ".",
     "＝": "=", "＋": "+", "－": "-", "＊": "*", "／": "/", "×": "*", "÷": "/", "−": "-",
-    "、": ",", "＿": "_", "\u00a0": "a space", "\u3000": "a space", "\u200b": "nothing",
-    "\ufeff": "nothing", "\u2009": "a space", "\u202f": "a space",
+    "、": ",", "＿": "_", "\u200b": "nothing", "\ufeff": "nothing", "\u2060": "nothing",
 }
 
 
@@ -201,8 +203,9 @@ _TERMINALS = {
 def _describe_token(tok: Token) -> str:
     if tok.type == "$END":
         return "end of line"
-    return f"{_TERMINALS.get(tok.type, tok.type).split(' or ')[0]} '{tok.value}'" \
-        if tok.type in ("NAME", "NUMBER", "DIRECTIVE") else f"'{tok.value}'"
+    text = tok.value if len(tok.value) <= 40 else tok.value[:37] + "…"
+    return f"{_TERMINALS.get(tok.type, tok.type).split(' or ')[0]} '{text}'" \
+        if tok.type in ("NAME", "NUMBER", "DIRECTIVE") else f"'{text}'"
 
 
 def _syntax_error(out: Collector, err: UnexpectedInput, lineno: int, line: str) -> None:
@@ -242,7 +245,13 @@ def _syntax_error(out: Collector, err: UnexpectedInput, lineno: int, line: str) 
                       hint="SQRT, EXP and LOG are instructions: EXP d, a")
             return
     if tok.type != "$END" and "COMMA" in expected and tok.type in ("NAME", "NUMBER", "LPAR", "ADDOP"):
-        out.error(f"expected ',' between operands, found {_describe_token(tok)}", span)
+        out.error(f"expected ',' between operands, found {_describe_token(tok)}", span,
+                  hint="if the rest of the line is a comment, start it with '#' or ';'")
+        return
+    slashes = line.find("//")
+    if 0 <= slashes < col:
+        out.error("'//' does not start a comment in gdasm", Span(lineno, slashes + 1, slashes + 3),
+                  hint="comments start with '#' or ';'")
         return
     if tok.type == "$END":
         out.error("the line ends where an operand should follow", span,
@@ -293,6 +302,22 @@ def decode(data: bytes, filename: str) -> str:
         raise AssemblyError(out.diagnostics) from None
 
 
+def _plain_spaces(line: str, lineno: int, out: Collector) -> str:
+    """The line with odd Unicode spaces before its comment turned into plain spaces (columns unchanged)."""
+    code = re.split(r"[#;]", line, maxsplit=1)[0]
+    found = list(_ODD_SPACES.finditer(code))
+    if not found:
+        return line
+    first = found[0]
+    ch = first.group()
+    more = f" (and {len(found) - 1} more on this line)" if len(found) > 1 else ""
+    out.warning(f"'{ch}' (U+{ord(ch):04X} {_unicode_name(ch)}) read as a space{more}",
+                Span(lineno, first.start() + 1, first.start() + 2),
+                hint="code copied from a web page or typed with an input method often holds these; "
+                     "type ordinary spaces", code="odd-space")
+    return _ODD_SPACES.sub(" ", code) + line[len(code):]
+
+
 def _parse_lines(lines: list[str], out: Collector) -> list[tuple[int, Optional[_Name], Optional[_Statement]]]:
     parser = _parser()
     _BUILDER.out = out
@@ -305,6 +330,7 @@ def _parse_lines(lines: list[str], out: Collector) -> list[tuple[int, Optional[_
             out.error("NUL byte in the program text", Span(lineno, col, col + 1),
                       hint="this looks like a binary file, or a text file saved as UTF-16")
             continue
+        line = _plain_spaces(line, lineno, out)
         _BUILDER.lineno = lineno
         before = len(out.diagnostics)
         try:
@@ -358,7 +384,8 @@ class _Resolver:
                 if label.name in self.labels:
                     first = self.label_spans[label.name]
                     self.out.error(f"label '{label.name}' is defined twice", label.span,
-                                   notes=(f"first defined at line {first.line}, column {first.column}",))
+                                   related=((first, "first defined here"),),
+                                   hint="rename one of them; a label names one place")
                 else:
                     self.labels[label.name] = address
                     self.label_spans[label.name] = label.span
@@ -422,7 +449,7 @@ class _Resolver:
         if name.name in self.reg_decl or name.name in self.array_decl:
             first = self.reg_decl.get(name.name) or self.array_decl[name.name][0]
             self.out.error(f"'{name.name}' is declared twice", name.span,
-                           notes=(f"first declared at line {first.line}",))
+                           related=((first, "first declared here"),))
             return
         self.reg_decl[name.name] = name.span
         text = self.out.lines[value.span.line - 1][value.span.column - 1:value.span.end_column - 1]
@@ -433,7 +460,7 @@ class _Resolver:
         if name.name in self.array_decl or name.name in self.reg_decl:
             first = self.array_decl[name.name][0] if name.name in self.array_decl else self.reg_decl[name.name]
             self.out.error(f"'{name.name}' is declared twice", name.span,
-                           notes=(f"first declared at line {first.line}",))
+                           related=((first, "first declared here"),))
             return
         self.array_decl[name.name] = (name.span, values)
         line = self.out.lines[span.line - 1]
@@ -451,11 +478,26 @@ class _Resolver:
                     code.append(ins)
         return code
 
+    def warn_never_written(self, code: list[Instruction]) -> None:
+        """A register read somewhere but written nowhere (and not set by .reg) is most likely a typo."""
+        written = {ins.dest.name for ins in code if ins.dest is not None} | set(self.reg_decl)
+        warned = set()
+        for ins in code:
+            for r in ins.reads:
+                if r.name in written or r.name in warned:
+                    continue
+                warned.add(r.name)
+                close = _did_you_mean(r.name, sorted(written))
+                self.out.warning(f"register '{r.name}' is read but never written", r.span,
+                                 hint=(close + " " if close else "") +
+                                 "if it is an input, give it a value with .reg or --set",
+                                 code=f"never-written:{r.name}")
+
     def _instruction(self, stmt: _Statement) -> Optional[Instruction]:
         op = isa.lookup(stmt.word)
         if op is None:
             hint = _did_you_mean(stmt.word.upper(), isa.OPS)
-            if not hint and isa.DIRECTIVES.get("." + stmt.word.lower()):
+            if isa.DIRECTIVES.get("." + stmt.word.lower()):
                 hint = f"directives start with a dot: .{stmt.word.lower()}"
             if not hint and len(stmt.operands) == 0 and stmt.word:
                 hint = "a label needs a ':' after its name" if not isa.is_reserved(stmt.word) else ""
@@ -541,10 +583,21 @@ def assemble(text: Union[str, bytes], filename: str = "<input>") -> Program:
     text = normalize(text)
     lines = text.split("\n")
     out = Collector(filename, lines)
-    parsed = _parse_lines(lines, out)
+    collecting = gc.isenabled()
+    gc.disable()  # parsing allocates many small objects and no cycles: the collector only slows it (~15%)
+    try:
+        parsed = _parse_lines(lines, out)
+    finally:
+        if collecting:
+            gc.enable()
     r = _Resolver(parsed, out)
     r.collect()
     code = r.build()
+    if not out.errors:
+        r.warn_never_written(code)
+        if not code:
+            out.warning("the program has no instructions: there is nothing to run", None,
+                        code="empty")
     out.diagnostics.sort(key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
     if out.errors:
         raise AssemblyError(out.diagnostics)

@@ -160,7 +160,7 @@ def cmd_run(args) -> int:
     _print_warnings(program, args)
     out = sys.stdout
     hook = None if args.json else (lambda v: out.write(render.value(v) + "\n"))
-    m = make_machine(program, args, on_output=hook)
+    m = args.machine = make_machine(program, args, on_output=hook)
     try:
         m.run()
     except RuntimeFault as fault:
@@ -175,15 +175,22 @@ def cmd_run(args) -> int:
             out.flush()
         raise
     if args.json:
-        print(json.dumps({**_state_json(m), "status": m.status}, ensure_ascii=False))
+        print(json.dumps({**_state_json(m), "status": m.status,
+                          "warnings": [d.to_json() for d in _warnings(program, args)]}, ensure_ascii=False))
     elif not args.quiet:
         print_state(m, out)
     return EXIT_OK
 
 
+def _warnings(program: Program, args) -> list:
+    """The program's warnings, less 'never written' for registers the command line sets."""
+    given = set(parse_sets(getattr(args, "set", [])))
+    return [d for d in program.warnings if not (d.code.startswith("never-written:") and d.code[14:] in given)]
+
+
 def _print_warnings(program: Program, args) -> None:
-    if program.warnings and not getattr(args, "json", False):
-        print_diagnostics(program.warnings)
+    if not getattr(args, "json", False):
+        print_diagnostics(_warnings(program, args))
 
 
 def _changes(rec, program: Program, colour: bool) -> list[str]:
@@ -298,7 +305,7 @@ class _JsonTrace:
 def cmd_trace(args) -> int:
     program = read_program(args.program)
     _print_warnings(program, args)
-    m = make_machine(program, args)
+    m = args.machine = make_machine(program, args)
     out = sys.stdout
     fmt = "json" if args.json else args.format
     sink = {"text": lambda: _TextTrace(program, out, m.max_steps), "csv": lambda: _CsvTrace(program, out),
@@ -467,12 +474,13 @@ def _version() -> str:
 def main(argv: Optional[list[str]] = None) -> int:
     """Run the gdasm command line; returns the exit code."""
     args = None
+    argv = sys.argv[1:] if argv is None else argv
     try:
         args = _run_parser().parse_args(argv)
         return args.func(args)
     except GdasmError as err:
         sys.stdout.flush()
-        if args is not None and getattr(args, "json", False):
+        if getattr(args, "json", False) or (args is None and "--json" in argv):
             print(_json_error(err))
         elif err.diagnostics and err.diagnostics[0].filename:
             print_diagnostics(err.diagnostics)
@@ -480,11 +488,9 @@ def main(argv: Optional[list[str]] = None) -> int:
             for d in err.diagnostics:
                 text = d.message if d.message.startswith("gdasm") else f"gdasm: error: {d.message}"
                 print(text, file=sys.stderr)
-            if isinstance(err, UsageError):
-                print("Try 'gdasm --help'.", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
-        print("\ngdasm: interrupted", file=sys.stderr)
+        _interrupted(getattr(args, "machine", None))
         return 130
     except BrokenPipeError:
         # The reader went away (`gdasm trace prog | head`): stop quietly.
@@ -493,3 +499,23 @@ def main(argv: Optional[list[str]] = None) -> int:
         except OSError:
             pass
         return EXIT_OK
+    except Exception as exc:  # a bug in gdasm: say so plainly, without a traceback
+        print(f"gdasm: internal error: {exc.__class__.__name__}: {exc}\n"
+              "This is a bug in gdasm, not in your program; please report it with the program that caused it.",
+              file=sys.stderr)
+        return EXIT_FAULT
+
+
+def _interrupted(m: Optional[Machine]) -> None:
+    """Ctrl-C: say where the run stopped (step, line, registers)."""
+    sys.stdout.flush()
+    if m is None:
+        print("\ngdasm: interrupted", file=sys.stderr)
+        return
+    lines = [f"\ngdasm: interrupted after {m.steps:,} steps"]
+    if 0 <= m.pc < len(m.program.instructions):
+        ins = m.program.instructions[m.pc]
+        lines[0] += f", at {m.program.filename}:{ins.line}: {ins.text}"
+    for k, v in list(m.registers.items())[:40]:
+        lines.append(f"  {k} = {render.value(v)}")
+    print("\n".join(lines), file=sys.stderr)

@@ -25,7 +25,9 @@ class Diagnostic:
     span: Optional[Span] = None
     source_line: str = ""
     hint: str = ""
-    notes: tuple[str, ...] = ()  # extra lines: the step, the values read, an earlier definition
+    notes: tuple[str, ...] = ()  # extra lines: the step, the values read
+    related: tuple = ()  # ((Span, source line, message), ...): other places, e.g. a first definition
+    code: str = ""  # a stable name for the kind of message, e.g. "never-written"
 
     def to_json(self) -> dict:
         s = self.span
@@ -38,6 +40,9 @@ class Diagnostic:
             "end_column": s.end_column if s else None,
             "hint": self.hint or None,
             "notes": list(self.notes),
+            "related": [{"line": r.line, "column": r.column, "end_column": r.end_column, "message": m}
+                        for r, _, m in self.related],
+            "code": self.code or None,
         }
 
 
@@ -96,16 +101,20 @@ class Collector:
     lines: list[str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
+    def source(self, span: Optional[Span]) -> str:
+        return self.lines[span.line - 1] if span and 0 < span.line <= len(self.lines) else ""
+
     def add(self, severity: str, message: str, span: Optional[Span], hint: str = "",
-            notes: tuple[str, ...] = ()) -> None:
-        src = self.lines[span.line - 1] if span and 0 < span.line <= len(self.lines) else ""
-        self.diagnostics.append(Diagnostic(severity, message, self.filename, span, src, hint, notes))
+            notes: tuple[str, ...] = (), related=(), code: str = "") -> None:
+        rel = tuple((s, self.source(s), m) for s, m in related)
+        self.diagnostics.append(Diagnostic(severity, message, self.filename, span, self.source(span), hint,
+                                           notes, rel, code))
 
-    def error(self, message: str, span: Optional[Span], hint: str = "", notes=()) -> None:
-        self.add("error", message, span, hint, tuple(notes))
+    def error(self, message: str, span: Optional[Span], hint: str = "", notes=(), related=(), code="") -> None:
+        self.add("error", message, span, hint, tuple(notes), related, code)
 
-    def warning(self, message: str, span: Optional[Span], hint: str = "", notes=()) -> None:
-        self.add("warning", message, span, hint, tuple(notes))
+    def warning(self, message: str, span: Optional[Span], hint: str = "", notes=(), related=(), code="") -> None:
+        self.add("warning", message, span, hint, tuple(notes), related, code)
 
     @property
     def errors(self) -> list[Diagnostic]:

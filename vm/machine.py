@@ -94,7 +94,8 @@ class Machine:
         self.max_steps = max_steps
         self.num = Fraction if exact else float
         self.output: list = []
-        self._on_output = on_output
+        self._muted = False  # True while _hottest() samples ahead: OUT then prints nothing
+        self._on_output = None if on_output is None else (lambda v: None if self._muted else on_output(v))
         self.stack: list[int] = []
         self.pc = 0
         self.steps = 0
@@ -417,7 +418,7 @@ class Machine:
             ins = p.instructions[pc]
             return self._make_fault(ins, ins.span, f"the step limit of {self.max_steps:,} steps was reached",
                                     step, {}, hint="raise it with --max-steps N if the program is meant to run longer",
-                                    kind="step limit")
+                                    kind="step limit", notes=self._hottest(pc))
         ins = p.instructions[pc]
         op = ins.op
         regs = self.regs
@@ -469,9 +470,42 @@ class Machine:
         return self._make_fault(ins, ins.span, f"internal error: {exc.__class__.__name__}: {exc}", step, reads,
                                 kind="internal")
 
+    def _hottest(self, pc: int, sample: int = 10_000) -> list[str]:
+        """Where a run that hit the step limit spends its time: run `sample` steps more, count, undo them."""
+        saved = (list(self.regs), [list(a) for a in self.arrays], list(self.stack), len(self.output),
+                 list(self.code), list(self.write_order))
+        counts = [0] * len(self.code)
+        code, n = self.code, 0
+        self._muted = True
+        try:
+            for n in range(sample):
+                counts[pc] += 1
+                pc = code[pc]()
+        except (_Halt, _End) + _FAULTS:
+            pass  # the sample ends where the program would have stopped
+        finally:
+            self._muted = False
+            regs, arrays, stack, nout, code_list, order = saved
+            self.regs[:] = regs
+            for live, before in zip(self.arrays, arrays):
+                live[:] = before
+            self.stack[:] = stack
+            del self.output[nout:]
+            self.code[:] = code_list
+            self.write_order[:] = order
+        hot = max(range(len(self.program.instructions)), key=counts.__getitem__, default=None)
+        if hot is None or counts[hot] == 0:
+            return []
+        ins = self.program.instructions[hot]
+        label = next((name for name, addr in sorted(self.program.labels.items(), key=lambda kv: -kv[1])
+                      if addr <= hot), None)
+        where = f"line {ins.line} (`{ins.text}`" + (f", in the loop at label '{label}')" if label else ")")
+        share = sum(counts) or 1
+        return [f"the hottest code is {where}: it ran {counts[hot]:,} times in the next {share:,} steps"]
+
     def _make_fault(self, ins: Instruction, span: Span, message: str, step: int, reads: dict,
-                    hint: str = "", kind: str = "") -> RuntimeFault:
-        notes = [f"at step {step:,}"]
+                    hint: str = "", kind: str = "", notes=()) -> RuntimeFault:
+        notes = [f"at step {step:,}", *notes]
         if reads:
             notes.append("read: " + ", ".join(f"{k} = {render_value(v)}" for k, v in reads.items()))
         src = self.program.lines[span.line - 1]

@@ -57,18 +57,30 @@ def diagnostic(d: Diagnostic, colour: bool = False) -> str:
         where = f"{d.filename}:{d.span.line}:{d.span.column}"
     head = f"{paint(where + ':', 'bold', colour)} {paint(d.severity + ':', d.severity, colour)} "
     out = [head + paint(d.message, "bold", colour)]
-    if d.span and d.source_line is not None:
-        src = d.source_line.replace("\t", " ")
-        gutter = str(d.span.line)
-        pad = " " * len(gutter)
-        start = max(d.span.column - 1, 0)
-        width = max(d.span.end_column - d.span.column, 1)
-        lead = " " * display_width(src[:start])
-        marks = "^" * max(display_width(src[start:start + width]), 1)
-        out.append(f" {gutter} | {src}")
-        out.append(f" {pad} | {lead}{paint(marks, d.severity, colour)}")
+    if d.span:
+        out += _excerpt(d.span, d.source_line, d.severity, colour)
     for note in d.notes:
         out.append(f"  {paint('note:', 'note', colour)} {note}")
     if d.hint:
         out.append(f"  {paint('hint:', 'note', colour)} {d.hint}")
+    for span, source, message in d.related:
+        out.append(f"{paint(f'{d.filename}:{span.line}:{span.column}:', 'bold', colour)} "
+                   f"{paint('note:', 'note', colour)} {message}")
+        out += _excerpt(span, source, "note", colour)
     return "\n".join(out)
+
+
+def _excerpt(span, source: str, severity: str, colour: bool) -> list[str]:
+    """The source line with its number, and a caret line under the span (wide characters count two)."""
+    src = (source or "").replace("\t", " ")
+    if len(src) > 200:  # a very long line: show the part around the place
+        cut = max(span.column - 60, 0)
+        src = ("…" if cut else "") + src[cut:cut + 140] + "…"
+        span = type(span)(span.line, span.column - cut + (1 if cut else 0),
+                          min(span.end_column - cut + (1 if cut else 0), len(src) + 1))
+    gutter = str(span.line)
+    start = max(span.column - 1, 0)
+    width = max(span.end_column - span.column, 1)
+    lead = " " * display_width(src[:start])
+    marks = "^" * max(display_width(src[start:start + width]), 1)
+    return [f" {gutter} | {src}", f" {' ' * len(gutter)} | {lead}{paint(marks, severity, colour)}"]

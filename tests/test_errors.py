@@ -1,0 +1,271 @@
+"""Every bad input gets a clear, located answer: one row per case, checked through the command line.
+
+Each row: the program text (or None), the command-line words ({prog} is the program's path), the exit
+code, the line and column of the message (None for command-line errors), its severity and a fragment of
+its message or hint. Every row runs with --json, so the machine-readable form is checked too, and once more
+in text form for the `FILE:LINE:COL: severity: MESSAGE` + source line + caret layout.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import vm
+from vm.cli import main
+
+from conftest import ROOT, gdasm_script
+
+R, C, U = ["run", "{prog}"], ["check", "{prog}"], ["run", "{prog}"]
+DEEP = "MOV a, " + "(" * 10_000 + "1" + ")" * 10_000
+
+ROWS = [
+    # --- unknown mnemonics and wrong operands ------------------------------------------------------
+    ("mnemonic typo", "MLU a, 1, 2", C, 65, 1, 1, "error", "unknown mnemonic 'MLU'", "did you mean 'MUL'?"),
+    ("mnemonic typo 2", "  MOVE a, 1", C, 65, 1, 3, "error", "unknown mnemonic 'MOVE'", "did you mean 'MOV'?"),
+    ("directive without dot", "reg w = 1", C, 65, 1, 1, "error", "unknown mnemonic 'reg'", "start with a dot: .reg"),
+    ("directive word as mnemonic", "zeros a, 2", C, 65, 1, 1, "error", "unknown mnemonic", "start with a dot"),
+    ("too few operands", "MOV a", C, 65, 1, 1, "error", "MOV takes d, a (2 operands); got 1", ""),
+    ("forms listed", "ADD a", C, 65, 1, 1, "error", "ADD takes d, a, b or d, a", ""),
+    ("operands on HALT", "HALT 1", C, 65, 1, 6, "error", "HALT takes no operands", ""),
+    ("too many operands", "MOV a, 1, 2", C, 65, 1, 11, "error", "MOV takes d, a", ""),
+    ("JMP needs a label", "JMP", C, 65, 1, 1, "error", "JMP takes L", ""),
+    ("LOAD arity", ".data x = 1\nLOAD a, x", C, 65, 2, 1, "error", "LOAD takes d, M, i", ""),
+    ("immediate written", "MOV 3, w", C, 65, 1, 5, "error", "must be a register, not the number 3", ""),
+    ("immediate written expr", "ADD (1+2), 2, 3", C, 65, 1, 5, "error", "not the number (1+2)", ""),
+    ("number for label", "JMP 3", C, 65, 1, 5, "error", "JMP needs a label here", ""),
+    ("number for array", "LEN n, 3", C, 65, 1, 8, "error", "LEN needs an array here", ""),
+    ("undefined label", "loop: HALT\nJMP lop", C, 65, 2, 5, "error", "undefined label 'lop'", "did you mean 'loop'?"),
+    ("undefined array", ".data xs = 1\nLEN n, x", C, 65, 2, 8, "error", "undefined array 'x'", "did you mean 'xs'?"),
+    ("array as register", ".data x = 1\nMOV a, x", C, 65, 2, 8, "error", "'x' is an array, not a register", "LOAD"),
+    ("register as array", "MOV w, 1\nLEN n, w", C, 65, 2, 8, "error", "'w' is a register, not an array", ""),
+    ("index not whole", ".data x = 1\nLOAD a, x, 1.5", C, 65, 2, 12, "error", "whole number", ""),
+    ("index negative", ".data x = 1\nLOAD a, x, -1", C, 65, 2, 12, "error", "whole number ≥ 0", ""),
+    # --- labels, names and declarations ------------------------------------------------------------
+    ("duplicate label", "a: HALT\na: HALT", C, 65, 2, 1, "error", "label 'a' is defined twice", "rename"),
+    ("duplicate .reg", ".reg w = 1\n.reg w = 2", C, 65, 2, 6, "error", "'w' is declared twice", ""),
+    ("duplicate array", ".data x = 1\n.zeros x, 3", C, 65, 2, 8, "error", "'x' is declared twice", ""),
+    ("mnemonic as register", "MOV add, 1", C, 65, 1, 5, "error", "'add' is a mnemonic", ""),
+    ("mnemonic as label", "out: HALT", C, 65, 1, 1, "error", "'out' is a mnemonic", ""),
+    ("mnemonic as array", ".data Neg = 1", C, 65, 1, 7, "error", "'Neg' is a mnemonic", ""),
+    ("two labels", "x: y: HALT", C, 65, 1, 5, "error", "a label must come first", ""),
+    ("unknown directive", ".dat x = 1", C, 65, 1, 1, "error", "unknown directive '.dat'", "did you mean '.data'?"),
+    (".reg without value", ".reg a", C, 65, 1, 1, "error", ".reg needs a name and '='", ".reg NAME = EXPR"),
+    (".reg two values", ".reg a = 1, 2", C, 65, 1, 13, "error", "one register to one value", ""),
+    (".reg from a name", ".reg a = b", C, 65, 1, 10, "error", "must be a constant", ""),
+    (".data empty", ".data x =", C, 65, 1, 10, "error", "the line ends where an operand should follow", ""),
+    (".zeros zero", ".zeros z, 0", C, 65, 1, 11, "error", "whole number from 1 to 10,000,000", ""),
+    (".zeros absurd", ".zeros z, 1e12", C, 65, 1, 11, "error", "whole number from 1 to 10,000,000", ""),
+    ("= in an instruction", "MOV a, b = 1", C, 65, 1, 8, "error", "'=' belongs only in .reg and .data", ""),
+    # --- constant expressions ----------------------------------------------------------------------
+    ("too large", "MOV a, 1e400", C, 65, 1, 8, "error", "1e400 does not fit a binary64", "1.7976931348623157e+308"),
+    ("too small", "MOV a, 1e-400", C, 0, 1, 8, "warning", "too small for a binary64 float and becomes 0.0", ""),
+    ("name in expression", "MOV a, w+1", C, 65, 1, 8, "error", "'w' is a name inside a constant expression", ""),
+    ("constant division by zero", "MOV a, 2/(1-1)", C, 65, 1, 10, "error", "division by zero in a constant", ""),
+    ("constant overflow", "MOV a, 1e200*1e200", C, 65, 1, 13, "error", "overflows a binary64", ""),
+    ("python in an operand", "MOV a, __import__('os')", C, 65, 1, 8, "error", "no function calls", ""),
+    ("eval in an operand", "MOV a, eval(1)", C, 65, 1, 8, "error", "no function calls", ""),
+    ("strings", "MOV a, 'x'", C, 65, 1, 8, "error", "gdasm has no strings", ""),
+    ("unclosed parenthesis", "MOV a, (1+2", C, 65, 1, 12, "error", "the line ends", ""),
+    ("deep parentheses", DEEP, R, 0, None, None, "", "", ""),
+    # --- punctuation, spaces and text after an instruction -----------------------------------------
+    ("missing comma", "MOV a 1", C, 65, 1, 7, "error", "expected ',' between operands", ""),
+    ("text after instruction", "MOV a, 1 then", C, 65, 1, 10, "error", "expected ','", "start it with '#' or ';'"),
+    ("slash comment", "MOV a, 1 // set a", C, 65, 1, 10, "error", "'//' does not start a comment", "'#' or ';'"),
+    ("trailing comma", "MOV a, 1,", C, 65, 1, 10, "error", "the line ends where an operand should follow", ""),
+    ("double comma", "MOV a,, 1", C, 65, 1, 7, "error", "unexpected ','", ""),
+    ("starts with a number", "1 MOV a", C, 65, 1, 1, "error", "unexpected a number '1'", ""),
+    ("full-width comma", "MOV a，1", C, 65, 1, 6, "error", "U+FF0C FULLWIDTH COMMA", "type ','"),
+    ("full-width colon", "loop：HALT", C, 65, 1, 5, "error", "U+FF1A FULLWIDTH COLON", "type ':'"),
+    ("full-width parenthesis", "MOV a, （1）", C, 65, 1, 8, "error", "U+FF08 FULLWIDTH LEFT PARENTHESIS", "'('"),
+    ("full-width semicolon", "MOV a, 1 ；注释", C, 65, 1, 10, "error", "U+FF1B FULLWIDTH SEMICOLON", "';'"),
+    ("ideographic comma", "MOV a、1", C, 65, 1, 6, "error", "U+3001 IDEOGRAPHIC COMMA", "','"),
+    ("full-width digit", "MOV a, １", C, 65, 1, 8, "error", "U+FF11 FULLWIDTH DIGIT ONE", "the ASCII '1'"),
+    ("full-width letter", "ＭOV a, 1", C, 65, 1, 1, "error", "U+FF2D FULLWIDTH LATIN CAPITAL LETTER M", "'M'"),
+    ("no-break space", "MOV\u00a0a, 1", C, 0, 1, 4, "warning", "U+00A0 NO-BREAK SPACE) read as a space", ""),
+    ("ideographic space", "MOV a,\u30001", C, 0, 1, 7, "warning", "U+3000 IDEOGRAPHIC SPACE) read as a space", ""),
+    ("zero-width space", "MOV a,\u200b1", C, 65, 1, 7, "error", "U+200B ZERO WIDTH SPACE", "nothing"),
+    ("control character", "MOV a, 1\x07", C, 65, 1, 9, "error", "control character U+0007", ""),
+    ("NUL byte", "MOV a, 1\x00", C, 65, 1, 9, "error", "NUL byte", "binary file"),
+    ("never written", "MOV grad_total, 1\nADD w, 0, grad_tota1", C, 0, 2, 11, "warning",
+     "register 'grad_tota1' is read but never written", "did you mean 'grad_total'?"),
+    ("empty program", "# only a comment", C, 0, None, None, "warning", "no instructions", ""),
+    # --- runtime faults ----------------------------------------------------------------------------
+    ("division by zero", "MOV z, 0\nDIV q, 1, z", R, 70, 2, 1, "runtime error", "division by zero", ""),
+    ("unset register", "MOV total, 1\nADD s, totl, 1", R, 70, 2, 8, "runtime error",
+     "register 'totl' is read before it is ever written", "did you mean 'total'?"),
+    ("unset hint", "OUT x", R, 70, 1, 5, "runtime error", "'x' is read before", "set it with .reg or --set"),
+    ("square root", "SQRT r, -1", R, 70, 1, 1, "runtime error", "square root of a negative number", ""),
+    ("log of zero", "LOG r, 0", R, 70, 1, 1, "runtime error", "logarithm of zero", ""),
+    ("log of negative", "LOG r, -3", R, 70, 1, 1, "runtime error", "logarithm of a negative number", ""),
+    ("exp overflow", "EXP r, 800", R, 70, 1, 1, "runtime error", "overflow", "learning rate that is too large"),
+    ("growth overflow", "MOV v, 10\nl: MUL v, v\nJMP l", R, 70, 2, 4, "runtime error", "overflow", "grew without bound"),
+    ("index out of range", ".data x = 1, 2\nLOAD v, x, 2", R, 70, 2, 12, "runtime error",
+     "index 2 is out of range for array 'x' of length 2", "valid indexes are 0 to 1"),
+    ("index not whole at run time", ".zeros a, 3\nMOV i, 0.5\nSTORE a, i, 1", R, 70, 3, 10, "runtime error",
+     "index 0.5 is not a whole number", ""),
+    ("return with no call", "RET", R, 70, 1, 1, "runtime error", "RET with nothing to return to", ""),
+    ("call depth", "f: CALL f", R, 70, 1, 4, "runtime error", "call depth over 10,000", "a way to stop"),
+    ("step limit", "MOV i, 0\nspin: ADD i, 1\nJMP spin", R + ["--max-steps", "500"], 70, 3, 1, "runtime error",
+     "the step limit of 500 steps was reached", "--max-steps"),
+    ("exact mode", "SQRT r, 2", R + ["--exact"], 70, 1, 1, "runtime error", "no exact result", "without --exact"),
+    # --- the command line --------------------------------------------------------------------------
+    ("--set not a number", ".reg w = 0", R + ["--set", "w=abc"], 64, None, None, "error", "--set w=abc: 'abc' is not a number", ""),
+    ("--set unknown name", ".reg w = 0", R + ["--set", "ww=1"], 64, None, None, "error", "cannot set register 'ww': it is not used by this program; did you mean 'w'?", ""),
+    ("--set an array", ".data x = 1", R + ["--set", "x=1"], 64, None, None, "error", "it is an array", ""),
+    ("--set shape", ".reg w = 0", R + ["--set", "w:1"], 64, None, None, "error", "write --set NAME=NUMBER", ""),
+    ("--data bad list", ".data x = 1", R + ["--data", "x=1,,2"], 64, None, None, "error", "'' is not a number", ""),
+    ("--data a register", ".reg w = 0", R + ["--data", "w=1"], 64, None, None, "error", "cannot set array 'w'", ""),
+    ("--max-steps", "HALT", R + ["--max-steps", "-5"], 64, None, None, "error", "'-5' is negative", ""),
+    ("unknown option", "HALT", R + ["--fast"], 64, None, None, "error", "unrecognized arguments: --fast", ""),
+    ("missing file", None, ["run", "{dir}/nope.gdasm"], 66, None, None, "error", "no such file or bundled program", ""),
+    ("directory", None, ["run", "{dir}"], 66, None, None, "error", "is a directory", ""),
+    ("missing data file", ".data x = 1", R + ["--data", "x=@{dir}/none.csv:a"], 66, None, None, "error", "no such file", ""),
+    ("bad data cell", ".data x = 1", R + ["--data", "x=@{dir}/d.csv:v"], 65, 3, 1, "error", "'oops' in column 'v' is not a number", ""),
+    ("missing data column", ".data x = 1", R + ["--data", "x=@{dir}/d.csv:w"], 64, None, None, "error", "its columns are: v", ""),
+]
+
+
+def _invoke(tmp_path: Path, source, words, json_mode: bool, capsys):
+    prog = tmp_path / "prog.gdasm"
+    if source is not None:
+        prog.write_bytes(source.encode("utf-8") if isinstance(source, str) else source)
+    (tmp_path / "d.csv").write_text("v\n1\noops\n", encoding="utf-8")
+    argv = [w.format(prog=prog, dir=tmp_path) for w in words] + (["--json"] if json_mode else [])
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err, str(prog)
+
+
+def _all(doc: dict) -> list[dict]:
+    """Every diagnostic in a JSON answer, whatever command produced it."""
+    found = list(doc.get("diagnostics", []))
+    if "diagnostic" in doc:
+        found.append(doc["diagnostic"])
+    found += doc.get("warnings", [])
+    for f in doc.get("files", []):
+        found += f.get("diagnostics", [])
+    return found
+
+
+@pytest.mark.parametrize("name, source, words, code, line, col, severity, message, hint", ROWS,
+                         ids=[r[0] for r in ROWS])
+def test_bad_input(tmp_path, capsys, name, source, words, code, line, col, severity, message, hint):
+    got, out, err, prog = _invoke(tmp_path, source, words, True, capsys)
+    assert got == code, (out, err)
+    assert "Traceback" not in out + err
+    if not message:
+        return
+    diags = [d for d in _all(json.loads(out)) if message in d["message"]]
+    assert diags, out
+    d = diags[0]
+    assert (d["line"], d["column"]) == (line, col), d
+    assert d["severity"] == severity
+    assert hint in (d["hint"] or "")
+    # The same case in text: FILE:LINE:COL: severity: MESSAGE, then the source line and a caret.
+    got, out, err, prog = _invoke(tmp_path, source, words, False, capsys)
+    assert got == code
+    if line is None:
+        assert message in err and len([l for l in err.splitlines() if "error" in l]) <= 1
+        return
+    where = f":{line}:{col}: {severity}: "
+    lines = err.splitlines()
+    at = next(i for i, l in enumerate(lines) if where in l and message in l)
+    assert re.match(rf"^ {line} \| ", lines[at + 1]) and re.match(r"^ +\| +\^+$", lines[at + 2]), lines[at:at + 3]
+
+
+def test_the_table_is_big_enough():
+    assert len(ROWS) >= 60
+
+
+def test_many_errors_are_all_reported_then_counted(tmp_path, capsys):
+    source = "\n".join(f"MLU a{i}, 1, 2" for i in range(25)) + "\nMOV 3, w\n"
+    code, out, err, _ = _invoke(tmp_path, source, C, False, capsys)
+    assert code == 65
+    assert err.count("error: unknown mnemonic") == 20 and "... and 6 more errors" in err
+    code, out, err, _ = _invoke(tmp_path, source, C, True, capsys)
+    assert len(json.loads(out)["files"][0]["diagnostics"]) == 26  # JSON holds every one
+
+
+def test_one_bad_line_does_not_hide_the_next(tmp_path, capsys):
+    code, out, err, prog = _invoke(tmp_path, "MOV a 1\nMLU b, 1\nJMP nowhere\nMOV c, 1/0\n", C, True, capsys)
+    lines = [(d["line"], d["column"]) for d in _all(json.loads(out))]
+    assert lines == [(1, 7), (2, 1), (3, 5), (4, 10)]
+
+
+def test_caret_underlines_the_whole_token(tmp_path, capsys):
+    code, out, err, _ = _invoke(tmp_path, "MOV 345, w\n", C, False, capsys)
+    assert " 1 | MOV 345, w\n   |     ^^^\n" in err
+
+
+def test_caret_under_wide_characters(tmp_path, capsys):
+    code, out, err, _ = _invoke(tmp_path, "MOV 权重，1\n", C, False, capsys)
+    assert " 1 | MOV 权重，1\n   |     ^^\n" in err  # a wide character takes two columns of carets
+    code, out, err, _ = _invoke(tmp_path, "MOV a，1  # 权重\n", C, False, capsys)
+    assert " 1 | MOV a，1  # 权重\n   |      ^^\n" in err
+
+
+# --- hostile files -------------------------------------------------------------------------------
+
+def test_invalid_utf8_says_offset_and_line(tmp_path, capsys):
+    code, out, err, _ = _invoke(tmp_path, b"MOV a, 1\nMOV b, 2 # \xc3\x28\n", C, True, capsys)
+    [d] = json.loads(out)["files"][0]["diagnostics"]
+    assert code == 65 and (d["line"], d["column"]) == (2, 12) and "offset 20" in d["message"]
+
+
+def test_empty_file_is_a_note_not_a_crash(tmp_path, capsys):
+    code, out, err, _ = _invoke(tmp_path, "", R, False, capsys)
+    assert code == 0 and "warning: the program has no instructions" in err and "finished after 0 steps" in out
+
+
+def test_a_one_megabyte_line(tmp_path, capsys):
+    long_expr = "MOV a, " + "+".join(["1"] * 350_000)  # about 1 MB
+    assert len(long_expr) > 700_000
+    code, out, err, _ = _invoke(tmp_path, long_expr, R, True, capsys)
+    assert code == 0 and json.loads(out)["registers"]["a"] == 350_000.0
+    code, out, err, _ = _invoke(tmp_path, "MOV a, 1 " + "x" * 1_000_000, C, False, capsys)
+    assert code == 65 and len(err) < 2_000  # the excerpt is cut, not a megabyte of caret line
+
+
+def test_a_hundred_thousand_lines(tmp_path, capsys):
+    # Speed is measured by bench/bench_assembler.py, not asserted here.
+    source = "".join(f"ADD r, {i % 7}  # line {i}\n" if i % 10 else f"l{i}:\n" for i in range(100_000))
+    code, out, err, _ = _invoke(tmp_path, source, C, False, capsys)
+    assert code == 0 and "ok (90000 instructions)" in out
+
+
+def test_ten_thousand_deep_parentheses_in_error(tmp_path, capsys):
+    code, out, err, _ = _invoke(tmp_path, DEEP.replace("1", "w"), C, True, capsys)
+    [d] = json.loads(out)["files"][0]["diagnostics"]
+    assert code == 65 and d["column"] == 10_008 and "name inside a constant expression" in d["message"]
+
+
+def test_no_module_in_vm_calls_eval_or_exec():
+    for path in (ROOT / "vm").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                assert node.func.id not in ("eval", "exec", "compile"), f"{path.name}:{node.lineno}"
+
+
+def test_ctrl_c_says_where_it_stopped_and_exits_130(tmp_path):
+    prog = tmp_path / "spin.gdasm"
+    prog.write_text("OUT 1\nMOV i, 0\nspin: ADD i, 1\nJMP spin\n", encoding="utf-8")
+    proc = subprocess.Popen([gdasm_script(), "run", str(prog), "--max-steps", "1000000000000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.stdout.readline() == "1.0\n"  # the run has begun
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert re.search(r"interrupted after [\d,]+ steps, at .*spin.gdasm:[34]: ", err), err
+    assert re.search(r"^  i = \d+\.0$", err, re.M) and "Traceback" not in err
