@@ -87,3 +87,38 @@ def test_console_examples_in_docs_are_real(doc):
     assert len(found) >= 5
     for command, expected in found:
         assert doc_examples.run(command) == expected, command
+
+
+def error_rows():
+    """(kind, message, example) of every row of docs/errors.md's tables."""
+    rows = []
+    for line in (ROOT / "docs" / "errors.md").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^\| (assembly|warning|runtime|usage|file) \| (.+?) \| `(.+?)`(.*?) \| .+ \|$", line)
+        if m:
+            rows.append((m.group(1), m.group(2), m.group(3), m.group(4)))
+    return rows
+
+
+def _program_bytes(example: str) -> bytes:
+    import codecs
+    example = re.sub(r"\\u([0-9a-f]{4})", lambda m: chr(int(m.group(1), 16)), example)
+    return codecs.escape_decode(example.encode("utf-8"))[0]
+
+
+def test_errors_doc_lists_many_messages():
+    kinds = [r[0] for r in error_rows()]
+    assert len(kinds) >= 55 and set(kinds) == {"assembly", "warning", "runtime", "usage", "file"}
+
+
+@pytest.mark.parametrize("kind, message, example, extra", error_rows(), ids=lambda v: v[:30] if isinstance(v, str) else v)
+def test_every_documented_message_is_real(kind, message, example, extra):
+    if kind in ("usage", "file"):
+        proc = gdasm(*example.split()[1:])
+        assert proc.returncode == (66 if kind == "file" else 64)
+    else:
+        args = ["check", "-"] if kind in ("assembly", "warning") else ["run", "-", "--quiet"]
+        if "--exact" in extra:
+            args.append("--exact")
+        proc = gdasm(*args, stdin=_program_bytes(example))
+        assert proc.returncode == {"assembly": 65, "warning": 0, "runtime": 70}[kind]
+    assert message in proc.stderr, proc.stderr
