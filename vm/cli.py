@@ -6,9 +6,11 @@ import argparse
 import csv
 import io
 import json
+import math
 import os
 import re
 import sys
+from fractions import Fraction
 from pathlib import Path
 from typing import Optional
 
@@ -94,10 +96,11 @@ def parse_data(items: list[str], base: Optional[Path] = None) -> dict:
     return out
 
 
-def make_machine(program: Program, args, base: Optional[Path] = None, **kw) -> Machine:
+def make_machine(program: Program, args, base: Optional[Path] = None, exact: Optional[bool] = None,
+                 **kw) -> Machine:
     """A Machine for PROGRAM with the command line's --set, --data, --max-steps and --exact."""
-    return Machine(program, parse_sets(args.set), parse_data(args.data, base), args.max_steps,
-                   exact=getattr(args, "exact", False), **kw)
+    exact = getattr(args, "exact", False) if exact is None else exact
+    return Machine(program, parse_sets(args.set), parse_data(args.data, base), args.max_steps, exact=exact, **kw)
 
 
 # --- output ----------------------------------------------------------------------------
@@ -222,40 +225,52 @@ class _TextTrace:
 
     BUFFER = 4096
 
-    def __init__(self, program: Program, out, max_steps: int):
+    def __init__(self, program: Program, out, max_steps: int, compare: bool = False):
         self.program, self.out = program, out
         self.colour = render.use_colour(out)
         self.pending: list = []
         self.widths = None
         self.max_steps = max_steps
+        self.compare = compare
 
     def _fix_widths(self, last_step: int):
         texts = [len(i.text) for i in self.program.instructions] or [11]
         self.widths = (max(4, len(str(last_step))), max(4, len(str(max(i.line for i in self.program.instructions)))),
                        min(max(max(texts), 11), 48))
         sw, lw, tw = self.widths
-        self.out.write(render.paint(f"{'step':>{sw}}  {'line':>{lw}}  {'instruction':<{tw}}  changes", "dim",
-                                    self.colour) + "\n")
-        for rec in self.pending:
-            self._write(rec)
+        extra = f"{'exact':<{_EXACT_W}}  {'error':>{_ERROR_W}}    " if self.compare else ""
+        self.out.write(render.paint(f"{'step':>{sw}}  {'line':>{lw}}  {'instruction':<{tw}}  {extra}changes",
+                                    "dim", self.colour) + "\n")
+        for rec, cmp in self.pending:
+            self._write(rec, cmp)
         self.pending = []
 
-    def _write(self, rec):
+    def _write(self, rec, cmp):
         sw, lw, tw = self.widths
         changes = "; ".join(_changes(rec, self.program, self.colour))
-        self.out.write(f"{rec.step:>{sw}}  {rec.line:>{lw}}  {rec.text:<{tw}}  {changes}".rstrip() + "\n")
+        extra = ""
+        if self.compare:
+            exact, error, differs = cmp or ("", "", False)
+            mark = render.paint("≠", "error", self.colour) if differs else " "
+            extra = f"{_cut(exact, _EXACT_W):<{_EXACT_W}}  {error:>{_ERROR_W}} {mark}  "
+        self.out.write(f"{rec.step:>{sw}}  {rec.line:>{lw}}  {rec.text:<{tw}}  {extra}{changes}".rstrip() + "\n")
 
-    def row(self, rec):
+    def note(self, text: str):
         if self.widths is None:
-            self.pending.append(rec)
+            self._fix_widths(self.pending[-1][0].step if self.pending else 1)
+        self.out.write(render.paint(f"-- {text} --", "dim", self.colour) + "\n")
+
+    def row(self, rec, cmp=None):
+        if self.widths is None:
+            self.pending.append((rec, cmp))
             if len(self.pending) >= self.BUFFER:
                 self._fix_widths(self.max_steps)
         else:
-            self._write(rec)
+            self._write(rec, cmp)
 
     def close(self, m: Machine):
         if self.widths is None:
-            self._fix_widths(self.pending[-1].step if self.pending else 1)
+            self._fix_widths(self.pending[-1][0].step if self.pending else 1)
         verb = {"halted": "halted", "finished": "finished", "fault": "stopped by a fault"}.get(m.status, m.status)
         self.out.write(render.paint(f"-- {verb} after {m.steps:,} step{'s' if m.steps != 1 else ''} --", "dim",
                                     self.colour) + "\n")
@@ -265,9 +280,13 @@ class _CsvTrace:
     def __init__(self, program, out):
         self.program, self.out = program, out
         self.w = csv.writer(out, lineterminator="\n")
-        self.w.writerow(["step", "address", "line", "instruction", "written", "old", "new", "jump", "out"])
+        self.w.writerow(["step", "address", "line", "instruction", "written", "old", "new", "jump", "out",
+                         "exact", "error_ulp"])
 
-    def row(self, rec):
+    def note(self, text: str):
+        pass  # a CSV file holds rows only
+
+    def row(self, rec, cmp=None):
         written = old = new = ""
         if rec.writes:
             written, o, n = rec.writes[0]
@@ -277,7 +296,8 @@ class _CsvTrace:
             written, old, new = f"{name}[{i}]", render.value(o), render.value(n)
         jump = "" if rec.jump is None else str(rec.jump)
         out = "" if rec.output is None else render.value(rec.output)
-        self.w.writerow([rec.step, rec.address, rec.line, rec.text, written, old, new, jump, out])
+        exact, error = (cmp[0], cmp[1]) if cmp else ("", "")
+        self.w.writerow([rec.step, rec.address, rec.line, rec.text, written, old, new, jump, out, exact, error])
 
     def close(self, m):
         pass
@@ -287,7 +307,10 @@ class _JsonTrace:
     def __init__(self, program, out):
         self.program, self.out = program, out
 
-    def row(self, rec):
+    def note(self, text: str):
+        self.out.write(json.dumps({"note": text}, ensure_ascii=False) + "\n")
+
+    def row(self, rec, cmp=None):
         doc = {
             "step": rec.step, "address": rec.address, "line": rec.line, "instruction": rec.text,
             "writes": [{"register": n, "old": _json_value(o), "new": _json_value(v)} for n, o, v in rec.writes],
@@ -296,27 +319,81 @@ class _JsonTrace:
             "jump": rec.jump,
             "out": None if rec.output is None else _json_value(rec.output),
         }
+        if cmp:
+            doc["exact"], doc["error_ulp"] = cmp[0] or None, cmp[1] or None
         self.out.write(json.dumps(doc, ensure_ascii=False) + "\n")
 
     def close(self, m):
         pass
 
 
+_EXACT_W, _ERROR_W = 24, 12
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+class _Comparer:
+    """Runs the same program in exact fractions beside the float run, step for step."""
+
+    def __init__(self, program: Program, args):
+        self.m = make_machine(program, args, exact=True)
+        self.active = True
+
+    def row(self, rec, sink) -> Optional[tuple]:
+        """(exact value written, the float's error in ulps, differs?) for a float record; None once parted."""
+        if not self.active:
+            return None
+        try:
+            e = self.m.step()
+        except RuntimeFault as fault:
+            self.active = False
+            sink.note(f"the exact run stops at step {rec.step:,}: {fault.diagnostic.message}; the comparison ends")
+            return None
+        if e is None or e.address != rec.address or e.next_pc != rec.next_pc:
+            self.active = False
+            where = lambda r: "the end" if r is None or r.next_pc >= len(self.m.program.instructions) \
+                else f"line {self.m.program.instructions[r.next_pc].line}"
+            sink.note(f"control flow parts at step {rec.step:,}: binary64 goes to {where(rec)}, exact arithmetic "
+                      f"to {where(e)}; the comparison ends")
+            return None
+        pairs = [(f[2], x[2]) for f, x in zip(rec.writes, e.writes)] + \
+                [(f[3], x[3]) for f, x in zip(rec.array_writes, e.array_writes)]
+        if not pairs:
+            return None
+        got, exact = pairs[0]
+        ulps = ulp_error(got, exact)
+        text = "0" if ulps == 0 else f"{float(ulps):+.2f} ulp"
+        return render.value(exact), text, ulps != 0
+
+
+def ulp_error(got: float, exact) -> Fraction:
+    """How far a double is from the exact value, in units in the last place of that value (signed)."""
+    unit = math.ulp(float(exact)) if exact != 0 else math.ulp(0.0)
+    return (Fraction(got) - Fraction(exact)) / Fraction(unit)
+
+
 def cmd_trace(args) -> int:
     program = read_program(args.program)
     _print_warnings(program, args)
+    if args.compare and args.exact:
+        raise UsageError("--compare runs binary64 and exact arithmetic side by side: leave out --exact")
+    if args.table:
+        return _trace_table(program, args)
     m = args.machine = make_machine(program, args)
     out = sys.stdout
     fmt = "json" if args.json else args.format
-    sink = {"text": lambda: _TextTrace(program, out, m.max_steps), "csv": lambda: _CsvTrace(program, out),
-            "json": lambda: _JsonTrace(program, out)}[fmt]()
+    sink = {"text": lambda: _TextTrace(program, out, m.max_steps, args.compare),
+            "csv": lambda: _CsvTrace(program, out), "json": lambda: _JsonTrace(program, out)}[fmt]()
+    comparer = _Comparer(program, args) if args.compare else None
     try:
         step = m.step
         while True:
             rec = step()
             if rec is None:
                 break
-            sink.row(rec)
+            sink.row(rec, comparer.row(rec, sink) if comparer else None)
     except RuntimeFault as fault:
         sink.close(m)
         out.flush()
@@ -328,6 +405,86 @@ def cmd_trace(args) -> int:
         raise
     sink.close(m)
     return EXIT_OK
+
+
+def _trace_table(program: Program, args) -> int:
+    """The classroom trace table: a row per step, a column per register, a value where it was written."""
+    m = args.machine = make_machine(program, args)
+    rows, fault = [], None
+    try:
+        while (rec := m.step()) is not None:
+            rows.append(rec)
+    except RuntimeFault as err:
+        fault = err
+    names = [n for n in m.registers]
+    if args.regs:
+        wanted = [n.strip() for n in args.regs.split(",") if n.strip()]
+        unknown = [n for n in wanted if n not in program.registers]
+        if unknown:
+            raise UsageError(f"--regs: no register named {', '.join(repr(u) for u in unknown)} in this program")
+        names = wanted
+    has_out = any(r.output is not None for r in rows)
+    header = ["step", "line"] + names + (["out"] if has_out else [])
+    table = []
+    for r in rows:
+        written = {n: render.value(new) for n, _, new in r.writes}
+        cells = [str(r.step), str(r.line)] + [written.get(n, "") for n in names]
+        if has_out:
+            cells.append("" if r.output is None else render.value(r.output))
+        table.append(cells)
+    widths = [max([len(h)] + [len(row[i]) for row in table]) for i, h in enumerate(header)]
+    out = sys.stdout
+    colour = render.use_colour(out)
+    out.write(render.paint("  ".join(h.rjust(w) for h, w in zip(header, widths)), "dim", colour).rstrip() + "\n")
+    for row in table:
+        out.write("  ".join(c.rjust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+    verb = "stopped by a fault" if fault else m.status
+    out.write(render.paint(f"-- {verb} after {m.steps:,} step{'s' if m.steps != 1 else ''} --", "dim", colour) + "\n")
+    if fault:
+        out.flush()
+        raise fault
+    return EXIT_OK
+
+
+def cmd_explain(args) -> int:
+    from .history import History, explanation
+    program = read_program(args.program)
+    _print_warnings(program, args)
+    h = History(make_machine(program, args))
+    note = ""
+    try:
+        while args.at is None or h.step < args.at:
+            if h.forward() is None:
+                break
+    except RuntimeFault as fault:
+        d = fault.diagnostic
+        note = f"note: the run stopped by a fault at step {fault.step:,} (line {d.span.line}: {d.message}); " \
+               "values are as they stood before it"
+    try:
+        node = h.explain(args.register, depth=args.depth)
+    except KeyError as e:
+        raise UsageError(f"explain: {e.args[0]}") from None
+    if args.at is not None and h.step < args.at:
+        note = note or f"note: the program stopped after {h.step:,} steps, before step {args.at:,}"
+    lines = explanation(node)
+    if args.json:
+        from .history import formula
+        print(json.dumps({"register": args.register, "value": _json_value(node.value), "step": h.step,
+                          "formula": formula(node), "tree": lines[:-1]}, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{args.register} after step {h.step:,}:")
+    for line in lines:
+        print(line)
+    if note:
+        print(note)
+    return EXIT_OK
+
+
+def cmd_debug(args) -> int:
+    from .debugger import debug
+    program = read_program(args.program)
+    _print_warnings(program, args)
+    return debug(make_machine(program, args))
 
 
 def cmd_check(args) -> int:
@@ -428,6 +585,9 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help=f"stop with a fault after N steps (default {DEFAULT_MAX_STEPS:,})")
     p.add_argument("--exact", action="store_true", help="compute in exact fractions instead of binary64")
     p.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
+    p.add_argument("--numbers", choices=render.NUMBER_FORMATS, default="dec",
+                   help="show values as dec (shortest repr), hex (float.hex), bits (IEEE-754 fields) "
+                        "or exact (the double's exact decimal value)")
 
 
 def _steps(text: str) -> int:
@@ -454,6 +614,20 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "csv", "json"), default="text",
                    help="text for people; csv or json (JSON Lines) for tools")
     p.set_defaults(func=cmd_trace)
+    p.add_argument("--compare", action="store_true",
+                   help="run exact fractions beside binary64: add each write's exact value and the float's error")
+    p.add_argument("--table", action="store_true",
+                   help="a classroom trace table: a column per register, a value where it changed")
+    p.add_argument("--regs", metavar="A,B,...", help="with --table: only these registers, in this order")
+    p = sub.add_parser("explain", help="show how a register got its value: the operations and inputs behind it")
+    _run_options(p)
+    p.add_argument("register", metavar="REG", help="a register, or ARRAY[i]")
+    p.add_argument("--at", type=_steps, metavar="STEP", help="explain the value just after this step")
+    p.add_argument("--depth", type=_steps, default=8, metavar="N", help="expand at most N levels (default 8)")
+    p.set_defaults(func=cmd_explain)
+    p = sub.add_parser("debug", help="a time-travel debugger: step forward and back, breakpoints, explain")
+    _run_options(p)
+    p.set_defaults(func=cmd_debug)
     p = sub.add_parser("check", help="assemble only, and report every error")
     p.add_argument("programs", nargs="+", metavar="PROGRAM")
     p.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
@@ -475,8 +649,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     """Run the gdasm command line; returns the exit code."""
     args = None
     argv = sys.argv[1:] if argv is None else argv
+    render.use_numbers("dec")
     try:
         args = _run_parser().parse_args(argv)
+        render.use_numbers(getattr(args, "numbers", "dec"))
         return args.func(args)
     except GdasmError as err:
         sys.stdout.flush()

@@ -103,6 +103,7 @@ class Machine:
         self.fault: Optional[RuntimeFault] = None
         self.write_order: list[int] = []
         self._init_state(registers or {}, arrays or {})
+        self._plain: list[Callable[[], int]] = []
         self.code: list[Callable[[], int]] = [self._build(i, ins) for i, ins in enumerate(program.instructions)]
         self.code.append(self._end)
         self._plans: list = [None] * len(program.instructions)
@@ -203,6 +204,7 @@ class Machine:
 
     def _build(self, address: int, ins: Instruction) -> Callable[[], int]:
         f = getattr(self, "_build_" + ins.op.behaviour)(ins, address + 1)
+        self._plain.append(f)  # step() runs these and keeps the write order itself
         if ins.dest is None:
             return f
         # Runs once: notes the first write order, then puts the plain closure in its place.
@@ -389,12 +391,14 @@ class Machine:
         nout = len(self.output)
         halted = False
         try:
-            nxt = self.code[pc]()
+            nxt = self._plain[pc]()
         except _Halt:
             nxt, halted = pc, True
         except _FAULTS as exc:
             raise self._fault(pc, exc) from None
         self.steps += 1
+        if old is UNSET:
+            self.write_order.append(d)
         writes = ((dname, old, regs[d]),) if d >= 0 else ()
         array_writes = ((store[0], j, before, store[1][j]),) if store is not None else ()
         jump = None
@@ -407,6 +411,35 @@ class Machine:
         elif nxt == n:
             self.status = "finished"
         return StepRecord(self.steps, pc, ins.span.line, ins.text, writes, array_writes, jump, output, nxt, ins)
+
+    def undo(self, rec: StepRecord) -> None:
+        """Take back the last step: the exact inverse of step() for the record it returned."""
+        ins = rec.instruction
+        if rec.step != self.steps:
+            raise ValueError(f"undo takes back the last step ({self.steps}), not step {rec.step}")
+        for name, old, new in rec.writes:
+            slot = ins.dest.slot
+            self.regs[slot] = old
+            if old is UNSET:
+                self.write_order.remove(slot)
+        for name, index, old, new in rec.array_writes:
+            self.arrays[ins.operands[0].slot][index] = old
+        if rec.output is not None:
+            self.output.pop()
+        behaviour = ins.op.behaviour
+        if behaviour == "call":
+            self.stack.pop()
+        elif behaviour == "ret":
+            self.stack.append(rec.next_pc)
+        self.pc = rec.address
+        self.steps -= 1
+        self.status = "ready"
+        self.fault = None
+
+    def clear_fault(self) -> None:
+        """Forget a fault so that the machine can be stepped back from it (state is as before the fault)."""
+        if self.status == "fault":
+            self.status, self.fault = "ready", None
 
     # --- faults --------------------------------------------------------------------------
     def _fault(self, pc: int, exc: Optional[BaseException]) -> RuntimeFault:

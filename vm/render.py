@@ -2,27 +2,84 @@
 
 from __future__ import annotations
 
+import math
 import os
+import struct
 import unicodedata
+from decimal import Decimal
 from fractions import Fraction
+from typing import Optional
 
 from .errors import Diagnostic
 from .ir import UNSET
 
 UNSET_TEXT = "unset"
-NUMBER_FORMATS = ("dec",)
+NUMBER_FORMATS = ("dec", "hex", "bits", "exact")
+_numbers = "dec"  # the format `--numbers` chose: every value printed anywhere follows it
 
 
-def value(v, numbers: str = "dec") -> str:
-    """A register or array value as text: shortest round-trip repr, `28/3` for exact values."""
+def use_numbers(fmt: str) -> None:
+    """Print every value from now on in this format (one of NUMBER_FORMATS)."""
+    global _numbers
+    if fmt not in NUMBER_FORMATS:
+        raise ValueError(f"unknown number format {fmt!r}; the formats are {', '.join(NUMBER_FORMATS)}")
+    _numbers = fmt
+
+
+def current_numbers() -> str:
+    """The format values print in now."""
+    return _numbers
+
+
+def value(v, numbers: Optional[str] = None) -> str:
+    """A value as text in one of NUMBER_FORMATS; exact fractions print as `28/3` (or `28`) in any."""
+    numbers = numbers or _numbers
     if v is UNSET:
         return UNSET_TEXT
     if isinstance(v, Fraction):
-        return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
-    return repr(float(v))
+        return fraction(v)
+    v = float(v)
+    if numbers == "dec":
+        return repr(v)
+    if numbers == "hex":
+        return v.hex()
+    if numbers == "bits":
+        return bits(v)
+    if numbers == "exact":
+        return exact_decimal(v)
+    raise ValueError(f"unknown number format {numbers!r}; the formats are {', '.join(NUMBER_FORMATS)}")
 
 
-def array(values, numbers: str = "dec", limit: int = 20) -> str:
+def fraction(f: Fraction) -> str:
+    """An exact value: `28/3`, `28`; a huge one as its size and approximate value."""
+    if max(f.numerator.bit_length(), f.denominator.bit_length()) <= 200:
+        return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+    digits = lambda n: max(1, math.floor(n.bit_length() * math.log10(2)) + 1)
+    try:
+        approx = repr(float(f))
+    except OverflowError:
+        approx = f"1e{math.log10(abs(f.numerator)) - math.log10(f.denominator):.0f}".replace("e-", "e-")
+    return f"≈{approx} (a {digits(abs(f.numerator)):,}-digit / {digits(f.denominator):,}-digit fraction)"
+
+
+def bits(v: float) -> str:
+    """The IEEE-754 binary64 fields: sign | 11-bit exponent (its unbiased value) | 52-bit fraction."""
+    raw = struct.unpack(">Q", struct.pack(">d", v))[0]
+    sign, exponent, fraction = raw >> 63, (raw >> 52) & 0x7FF, raw & ((1 << 52) - 1)
+    if exponent == 0:
+        what = "zero" if fraction == 0 else "subnormal, 2^-1022"
+    else:
+        what = f"2^{exponent - 1023}"
+    return f"{sign} | {exponent:011b} ({what}) | {fraction:052b}"
+
+
+def exact_decimal(v: float) -> str:
+    """The exact decimal value of a double, in plain notation (0.01 → 0.01000000000000000020816…)."""
+    text = format(Decimal(v), "f")
+    return text
+
+
+def array(values, numbers: Optional[str] = None, limit: int = 20) -> str:
     """An array as `[1.0, 2.0, ...]`, cut after `limit` elements with a count of the rest."""
     shown = ", ".join(value(v, numbers) for v in values[:limit])
     more = len(values) - limit
