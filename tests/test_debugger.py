@@ -301,7 +301,7 @@ def test_scripted_session_over_gradient_descent():
     assert "next is line 24: HALT" in text and "call stack: empty" in text
     assert "formula: ((w − step) − lr·grad) − lr·(grad / n) = 0.7746271821958848" in text
     assert re.search(r"w = 0x1\.[0-9a-f]+p-1\n", text)
-    assert text.rstrip().endswith("call stack: empty")
+    assert text.endswith("call stack: empty\n(gdasm) \n")  # end of input ends the session
 
 
 def test_session_stops_at_a_fault_and_steps_back():
