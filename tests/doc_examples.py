@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "docs" / "programs.md"]
+DOCS = [ROOT / "docs" / "programs.md", ROOT / "docs" / "debugger.md"]
 
 
 def examples(text: str) -> list[tuple[str, str]]:

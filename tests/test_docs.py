@@ -122,3 +122,15 @@ def test_every_documented_message_is_real(kind, message, example, extra):
         proc = gdasm(*args, stdin=_program_bytes(example))
         assert proc.returncode == {"assembly": 65, "warning": 0, "runtime": 70}[kind]
     assert message in proc.stderr, proc.stderr
+
+
+def test_debugger_doc_transcript_replays_exactly():
+    text = (ROOT / "docs" / "debugger.md").read_text(encoding="utf-8")
+    head, _, rest = text.partition("```transcript ")
+    program, _, rest = rest.partition("\n")
+    transcript = rest.split("```", 1)[0]
+    commands = [l[len("(gdasm) "):] for l in transcript.splitlines() if l.startswith("(gdasm) ")]
+    assert len(commands) >= 10 and {"back 3", "reverse-continue", "goto 0", "explain grad_avg"} <= set(commands)
+    proc = gdasm("debug", program, stdin="\n".join(commands) + "\n")
+    assert proc.returncode == 0
+    assert proc.stdout == transcript
