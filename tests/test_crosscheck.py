@@ -220,6 +220,12 @@ def test_linear_regression(inputs):
     assert close(got.registers["grad_w"], g[0], scale) and close(got.registers["grad_b"], g[1], scale)
 
 
+def logistic_slack(x, w, b) -> float:
+    """exp may differ by an ulp between libm and NumPy; ln p and ln(1 − p) amplify that by 1/p and 1/(1 − p)."""
+    p = 1 / (1 + np.exp(-(w * np.asarray(x) + b)))
+    return 8 * EPS * float(np.max(1 / np.minimum(p, 1 - p)))
+
+
 labels = st.lists(st.sampled_from([0.0, 1.0]), min_size=1, max_size=50)
 
 
@@ -239,9 +245,7 @@ def test_logistic_regression(data):
         assert any(kind in message for kind in fault.kinds), (message, fault.kinds)
         return
     got = run("logistic_regression", registers=regs, arrays={"x": x, "y": y})
-    # exp may differ by an ulp between libm and NumPy; ln(1 − p) amplifies that by p/(1 − p).
-    p = 1 / (1 + np.exp(-(got.registers["w"] * np.asarray(x) + got.registers["b"])))
-    slack = 8 * EPS * float(np.max(1 / np.minimum(p, 1 - p)))
+    slack = logistic_slack(x, got.registers["w"], got.registers["b"])
     it_got = int(got.registers["iterations"])
     if it_got == want.iterations:
         for k, v in zip(("w", "b"), want.params):
@@ -336,7 +340,5 @@ def test_logistic_with_extreme_parameters_faults_like_the_reference(data):
         return
     got = run("logistic_regression", registers=regs, arrays={"x": x, "y": y})
     assert got.registers["iterations"] == 0
-    z = w * np.asarray(x) + b
-    p = 1 / (1 + np.exp(-z))
-    slack = 8 * EPS * float(np.max(1 / np.minimum(p, 1 - p)))
+    slack = logistic_slack(x, w, b)
     assert abs(got.registers["loss"] - loss) <= 1e-9 * max(loss, 1.0) + slack

@@ -14,12 +14,10 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-import vm
 from vm.cli import main
 
 from conftest import ROOT, gdasm_script

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import math
 import os
@@ -16,7 +15,7 @@ from typing import Optional
 
 from . import bundled, datafile, render
 from .assembler import assemble
-from .errors import AssemblyError, GdasmError, InputFileError, RuntimeFault, UsageError
+from .errors import GdasmError, InputFileError, RuntimeFault, UsageError
 from .ir import UNSET, Program
 from .machine import DEFAULT_MAX_STEPS, Machine
 
@@ -47,15 +46,8 @@ def read_program(arg: str) -> Program:
             hint = f"; did you mean the bundled program '{close[0]}'?" if close else \
                 "; `gdasm list` shows the bundled programs"
             raise InputFileError(f"{arg}: no such file or bundled program{hint}")
-        path = found
-        arg = str(found) if os.environ.get("GDASM_FULL_PATHS") else f"{found.name}"
-    if path.is_dir():
-        raise InputFileError(f"{arg}: is a directory, not a program")
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputFileError(f"{arg}: cannot read: {e.strerror or e}") from None
-    return assemble(data, arg)
+        path, arg = found, found.name
+    return assemble(datafile.read_input(path, arg, "a program"), arg)
 
 
 def _number_text(text: str, option: str) -> str:

@@ -14,6 +14,16 @@ class DataFileError(GdasmError):
     exit_code = 65
 
 
+def read_input(path: Path, shown: str, what: str) -> bytes:
+    """A file's bytes, or an InputFileError (exit 66) that names it: a directory, or unreadable."""
+    if path.is_dir():
+        raise InputFileError(f"{shown}: is a directory, not {what}")
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        raise InputFileError(f"{shown}: cannot read: {e.strerror or e}") from None
+
+
 def _cells(line: str) -> list[tuple[str, int]]:
     """A CSV line's cells with the 1-based column where each starts (quotes allowed, as in Excel)."""
     cells, start, i, quoted, text = [], 0, 0, False, []
@@ -59,12 +69,7 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
         path = base / path
     if not path.exists():
         raise InputFileError(f"{option}: {name}: no such file")
-    if path.is_dir():
-        raise InputFileError(f"{option}: {name}: is a directory, not a data file")
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputFileError(f"{option}: {name}: cannot read: {e.strerror or e}") from None
+    data = read_input(path, f"{option}: {name}", "a data file")
     text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     out = Collector(str(path), lines)

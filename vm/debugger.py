@@ -135,12 +135,15 @@ class Debugger(cmd.Cmd):
         if changes:
             self.say("changed: " + "; ".join(changes))
 
-    def _move(self, action) -> None:
+    def _move(self, action, reason: Optional[list] = None) -> None:
+        """Do a move, then show its output, why it stopped, where the machine stands and what changed."""
         before = self._snapshot()
         out_before = len(self.h.m.output)
         action()
         for v in self.h.m.output[out_before:]:
             self.say(f"out {render.value(v)}")
+        if reason:
+            self.say(f"stopped: {reason[0]}")
         self.show_position()
         self.show_changes(before)
 
@@ -196,20 +199,28 @@ class Debugger(cmd.Cmd):
             return
         self._move(lambda: self.h.goto(int(arg)))
 
-    def _hit(self, rec) -> Optional[str]:
-        """Why execution should stop after this record: a watched register changed, or a breakpoint is next."""
+    def _watch_hit(self, rec) -> Optional[str]:
+        """The watch that a step's write sets off: the register changed (a first write counts)."""
         for k, (kind, v) in sorted(self.breaks.items()):
             if kind == "watch" and rec.writes and rec.instruction.dest.slot == v:
                 name, old, new = rec.writes[0]
-                if old is UNSET or repr(old) != repr(new):
+                if old is UNSET or repr(old) != repr(new):  # repr: -0.0 differs from 0.0
                     return f"watch {k}: {name} changed"
-        m = self.h.m
-        if m.status == "ready" and m.pc < len(self.program.instructions):
-            line = self.program.instructions[m.pc].line
-            for k, (kind, v) in sorted(self.breaks.items()):
-                if kind == "line" and v == line:
-                    return f"breakpoint {k} at line {line}"
         return None
+
+    def _line_hit(self, line: int) -> Optional[str]:
+        for k, (kind, v) in sorted(self.breaks.items()):
+            if kind == "line" and v == line:
+                return f"breakpoint {k} at line {line}"
+        return None
+
+    def _hit(self, rec) -> Optional[str]:
+        """Going forward: stop after a step that changed a watched register, or before a breakpoint's line."""
+        m = self.h.m
+        why = self._watch_hit(rec)
+        if not why and m.status == "ready" and m.pc < len(self.program.instructions):
+            why = self._line_hit(self.program.instructions[m.pc].line)
+        return why
 
     def do_continue(self, arg):
         """continue (c, run): run on to the next breakpoint, a watched change, or the end."""
@@ -227,7 +238,7 @@ class Debugger(cmd.Cmd):
                 if why:
                     reason.append(why)
                     return
-        self._move_with_reason(go, reason)
+        self._move(go, reason)
 
     def do_reverse_continue(self, arg):
         """reverse-continue (rc): run backward to the previous breakpoint or watched change, or step 0."""
@@ -242,32 +253,14 @@ class Debugger(cmd.Cmd):
                 if why:
                     reason.append(why)
                     return
-        self._move_with_reason(go, reason)
+        self._move(go, reason)
 
     def _hit_backward(self, undone) -> Optional[str]:
-        """Going back: stop just after a step that changed a watched register, or before a breakpoint."""
-        for k, (kind, v) in sorted(self.breaks.items()):
-            if kind == "line" and undone.instruction.line == v:
-                return f"breakpoint {k} at line {v}"
-        if self.h.records:
-            last = self.h.records[-1]
-            for k, (kind, v) in sorted(self.breaks.items()):
-                if kind == "watch" and last.writes and last.instruction.dest.slot == v:
-                    name, old, new = last.writes[0]
-                    if old is UNSET or repr(old) != repr(new):
-                        return f"watch {k}: {name} changed"
-        return None
-
-    def _move_with_reason(self, go, reason: list) -> None:
-        before = self._snapshot()
-        out_before = len(self.h.m.output)
-        go()
-        for v in self.h.m.output[out_before:]:
-            self.say(f"out {render.value(v)}")
-        if reason:
-            self.say(f"stopped: {reason[0]}")
-        self.show_position()
-        self.show_changes(before)
+        """Going back: stop before a breakpoint's line, or just after a step that changed a watched register."""
+        why = self._line_hit(undone.instruction.line)
+        if not why and self.h.records:
+            why = self._watch_hit(self.h.records[-1])
+        return why
 
     # --- breakpoints and watches -------------------------------------------------------
     def do_break(self, arg):

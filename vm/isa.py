@@ -58,7 +58,7 @@ def _div_domain(a, b):
 
 
 def _sqrt_domain(a):
-    return f"square root of a negative number" if a < 0 else None
+    return "square root of a negative number" if a < 0 else None
 
 
 def _log_domain(a):

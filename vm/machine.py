@@ -208,7 +208,7 @@ class Machine:
         if ins.dest is None:
             return f
         # Runs once: notes the first write order, then puts the plain closure in its place.
-        d, code, regs, order = ins.dest.slot, None, self.regs, self.write_order
+        d, regs, order = ins.dest.slot, self.regs, self.write_order
 
         def first(f=f):
             was_unset = regs[d] is UNSET
@@ -459,7 +459,6 @@ class Machine:
         unset = [r for r in ins.reads if regs[r.slot] is UNSET]
         if unset:
             r = unset[0]
-            written = [p.registers[s] for s in range(self.nregs) if regs[s] is not UNSET]
             candidates = [name for name in p.registers if name != r.name]
             close = difflib.get_close_matches(r.name, candidates, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
