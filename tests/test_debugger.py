@@ -331,3 +331,13 @@ def test_help_lists_every_command():
                     "print", "regs", "arrays", "list", "where", "explain", "numbers", "quit"):
         assert command in text
     assert "back [N] (b): undo the last N steps" in text
+
+
+def test_commands_from_a_file(tmp_path):
+    import subprocess
+    from conftest import gdasm_script
+    cmds = tmp_path / "cmds.txt"
+    cmds.write_text("step 12\nback 12\nwhere\n", encoding="utf-8")
+    proc = subprocess.run(f"'{gdasm_script()}' debug gradient_step < '{cmds}'", shell=True, cwd=ROOT,
+                          capture_output=True, text=True, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0 and "(gdasm) back 12\nstep 0: next is line 5: MOV w, 0.0" in proc.stdout

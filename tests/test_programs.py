@@ -45,3 +45,9 @@ def test_fault_place_must_match(tmp_path):
     assert run_expectations(p) != []
     p.write_text("MOV z, 0\nDIV q, 1, z\n# expect fault: division by zero @ 2:1\n", encoding="utf-8")
     assert run_expectations(p) == []
+
+
+def test_bundled_programs_assemble_without_warnings():
+    import vm
+    for path in (ROOT / "programs").glob("*.gdasm"):
+        assert vm.assemble(path.read_bytes(), path.name).warnings == (), path.name

@@ -280,7 +280,7 @@ def render_tree(node: Node, max_lines: int = 200) -> list[str]:
         else:
             desc = f"{n.label} = {value}   {n.text}   (line {n.line}, step {n.step:,})"
             if n.cut:
-                desc += "   … not expanded (depth limit; --depth N shows more)"
+                desc += "   … not expanded (depth limit)"
         lines.append(f"{lead}{branch}{desc}")
         child_lead = lead + ("" if not branch else ("   " if last else "│  "))
         for i, c in reversed(list(enumerate(n.children))):
@@ -320,6 +320,6 @@ def explanation(node: Node, max_formula: int = 2000) -> list[str]:
         out.append(f"formula: {text} = {render.value(node.value)}")
     cut = count_cut(node)
     if cut:
-        out.append(f"note: {cut:,} value{'s' if cut != 1 else ''} not expanded at the depth limit; "
-                   "names in the formula stand for their values at that step")
+        out.append(f"note: {cut:,} value{'s' if cut != 1 else ''} not expanded at the depth limit "
+                   "(a larger depth shows more); in the formula their names stand for them")
     return out
