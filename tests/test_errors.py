@@ -122,6 +122,8 @@ ROWS = [
     ("--set shape", ".reg w = 0", R + ["--set", "w:1"], 64, None, None, "error", "write --set NAME=NUMBER", ""),
     ("--data bad list", ".data x = 1", R + ["--data", "x=1,,2"], 64, None, None, "error", "'' is not a number", ""),
     ("--data a register", ".reg w = 0", R + ["--data", "w=1"], 64, None, None, "error", "cannot set array 'w'", ""),
+    ("--exact huge exponent", ".reg w = 0", R + ["--exact", "--set", "w=1e-999999999"], 64, None, None, "error",
+     "too many digits for exact arithmetic", ""),
     ("--max-steps", "HALT", R + ["--max-steps", "-5"], 64, None, None, "error", "'-5' is negative", ""),
     ("unknown option", "HALT", R + ["--fast"], 64, None, None, "error", "unrecognized arguments: --fast", ""),
     ("missing file", None, ["run", "{dir}/nope.gdasm"], 66, None, None, "error", "no such file or bundled program", ""),

@@ -71,6 +71,21 @@ class _Statement:
     span: Span
 
 
+_EXPONENT = re.compile(r"[eE]([+-]?[0-9]+)")
+
+
+def exact_value(text: str) -> Optional[Fraction]:
+    """The exact value of a decimal number's text (0.01 is 1/100); None when its exponent is too large
+    to compute with (1e-99999 would need a 99,999-digit denominator)."""
+    m = _EXPONENT.search(text)
+    if m and abs(int(m.group(1))) > _MAX_EXACT_EXPONENT:
+        return None
+    try:
+        return Fraction(text.strip())
+    except ValueError:
+        return Fraction(float(text))  # Python float syntax Fraction does not read, e.g. "1_000"
+
+
 def _join(a: Span, b: Span) -> Span:
     return Span(a.line, a.column, b.end_column)
 
@@ -95,9 +110,8 @@ class _Builder(Transformer):
             self.out.error(f"the number {tok.value} does not fit a binary64 float",
                            span, hint="the largest is 1.7976931348623157e+308")
             return _Bad(span)
-        mantissa, _, exponent = tok.value.lower().partition("e")
-        exact = Fraction(tok.value) if not exponent or abs(int(exponent)) <= _MAX_EXACT_EXPONENT else None
-        if value == 0.0 and mantissa.strip("0.") != "":
+        exact = exact_value(tok.value)
+        if value == 0.0 and tok.value.lower().partition("e")[0].strip("0.") != "":
             self.out.warning(f"the number {tok.value} is too small for a binary64 float and becomes 0.0",
                              span)
         return _Const(value, exact, span)

@@ -19,7 +19,7 @@ from .errors import GdasmError, InputFileError, RuntimeFault, UsageError
 from .ir import UNSET, Program
 from .machine import DEFAULT_MAX_STEPS, Machine
 
-EXIT_OK, EXIT_USAGE, EXIT_ASSEMBLY, EXIT_NOINPUT, EXIT_FAULT = 0, 64, 65, 66, 70
+EXIT_OK, EXIT_FAULT = 0, 70  # the other codes belong to the error types (GdasmError.exit_code)
 MAX_SHOWN_ERRORS = 20
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -114,7 +114,7 @@ def print_diagnostics(diags, stream=None) -> None:
 def _json_value(v):
     if v is UNSET:
         return None
-    if hasattr(v, "denominator") and not isinstance(v, float):
+    if isinstance(v, Fraction):
         return render.value(v)  # an exact fraction keeps its exactness as text
     return float(v)
 

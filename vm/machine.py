@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 
 from . import isa
+from .assembler import exact_value
 from .errors import Diagnostic, RuntimeFault, Span, UsageError
 from .ir import UNSET, Imm, Instruction, Program, Reg, UnsetRead
 from .render import value as render_value
@@ -110,10 +111,16 @@ class Machine:
 
     # --- state ---------------------------------------------------------------------------
     def _number(self, v, what: str):
-        """A user-given value as this machine's number type; finite, or a UsageError."""
+        """A user-given value as this machine's number type; finite, or a UsageError.
+
+        In exact arithmetic a number is taken from its decimal text: "0.01" (or the float 0.01) is 1/100.
+        """
         try:
             if self.exact:
-                x = Fraction(v) if not isinstance(v, float) else Fraction(repr(v))
+                text = repr(v) if isinstance(v, float) else v
+                if isinstance(text, str) and exact_value(text) is None:
+                    raise UsageError(f"{what}: {v!r} has too many digits for exact arithmetic")
+                x = Fraction(text)
             else:
                 x = float(v)
                 if x - x != 0:
