@@ -572,7 +572,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="NAME=NUMBER",
                    help="set a register before the run (overrides .reg)")
     p.add_argument("--data", action="append", default=[], metavar="NAME=V1,V2,...",
-                   help="replace an array before the run (its length may change)")
+                   help="replace an array before the run (its length may change); also "
+                        "NAME=@FILE.csv:COLUMN (a CSV column by its header) or NAME=@FILE (one number a line)")
     p.add_argument("--max-steps", type=_steps, default=DEFAULT_MAX_STEPS, metavar="N",
                    help=f"stop with a fault after N steps (default {DEFAULT_MAX_STEPS:,})")
     p.add_argument("--exact", action="store_true", help="compute in exact fractions instead of binary64")
