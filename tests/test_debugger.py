@@ -341,3 +341,18 @@ def test_commands_from_a_file(tmp_path):
     proc = subprocess.run(f"'{gdasm_script()}' debug gradient_step < '{cmds}'", shell=True, cwd=ROOT,
                           capture_output=True, text=True, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0 and "(gdasm) back 12\nstep 0: next is line 5: MOV w, 0.0" in proc.stdout
+
+
+def test_ctrl_c_stops_a_long_continue_not_the_session(monkeypatch):
+    from vm import history
+    calls = {"n": 0}
+    real = history.History.forward
+
+    def forward(self):
+        calls["n"] += 1
+        if calls["n"] == 500:
+            raise KeyboardInterrupt
+        return real(self)
+    monkeypatch.setattr(history.History, "forward", forward)
+    text = session("fault_step_limit", "continue\nwhere\n")
+    assert "stopped: interrupted\nstep 499:" in text and "(gdasm) where\nstep 499" in text

@@ -291,6 +291,11 @@ def _quote(s: str) -> str:
     return s if s.startswith(("a ", "nothing")) else f"'{s}'"
 
 
+def _forms(op: isa.Op) -> str:
+    """`ADD takes d, a, b or d, a`: the operand lists an instruction accepts, from the ISA table."""
+    return f"{op.mnemonic} takes " + " or ".join(", ".join(f) if f else "no operands" for f in op.forms)
+
+
 def _did_you_mean(word: str, candidates, cutoff: float = 0.6) -> str:
     best = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
     return f"did you mean '{best[0]}'?" if best else ""
@@ -521,7 +526,7 @@ class _Resolver:
         forms = op.forms
         kinds = next((f for f in forms if len(f) == len(ops)), None)
         if kinds is None:
-            accepted = " or ".join(", ".join(f) if f else "no operands" for f in forms)
+            accepted = _forms(op).split(" takes ", 1)[1]
             counts = " or ".join(str(len(f)) for f in forms)
             where = ops[len(forms[0])].span if len(ops) > len(forms[0]) else stmt.span
             self.out.error(f"{op.mnemonic} takes {accepted} ({counts} operand{'s' if counts != '1' else ''}); "
@@ -551,7 +556,7 @@ class _Resolver:
             return None
         if kind == "L":
             if not isinstance(x, _Name):
-                self.out.error(f"{op.mnemonic} needs a label here, not a number", x.span)
+                self.out.error(f"{op.mnemonic} needs a label here, not a number", x.span, hint=_forms(op))
                 return None
             if x.name not in self.labels:
                 self.out.error(f"undefined label '{x.name}'", x.span,
@@ -560,7 +565,7 @@ class _Resolver:
             return LabelRef(x.name, self.labels[x.name], x.span)
         if kind == "M":
             if not isinstance(x, _Name):
-                self.out.error(f"{op.mnemonic} needs an array here, not a number", x.span)
+                self.out.error(f"{op.mnemonic} needs an array here, not a number", x.span, hint=_forms(op))
                 return None
             if x.name not in self.array_decl:
                 hint = _did_you_mean(x.name, self.array_decl) or "declare it with .data or .zeros"

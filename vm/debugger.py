@@ -139,7 +139,10 @@ class Debugger(cmd.Cmd):
         """Do a move, then show its output, why it stopped, where the machine stands and what changed."""
         before = self._snapshot()
         out_before = len(self.h.m.output)
-        action()
+        try:
+            action()
+        except KeyboardInterrupt:  # Ctrl-C stops a long continue, not the session
+            reason = ["interrupted"]
         for v in self.h.m.output[out_before:]:
             self.say(f"out {render.value(v)}")
         if reason:
