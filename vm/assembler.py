@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import gc
 import re
-import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Optional, Union
@@ -97,7 +96,6 @@ class _Builder(Transformer):
         super().__init__()
         self.lineno = 1
         self.out: Collector = None  # type: ignore[assignment]
-        self.text = ""
 
     def _span(self, tok: Token) -> Span:
         return Span(self.lineno, tok.column, tok.end_column)
@@ -449,7 +447,7 @@ class _Resolver:
             if key == ".reg":
                 self._declare_reg(name, values[0])
             else:
-                self._declare_array(name, values, stmt.span)
+                self._declare_array(name, values)
         else:  # .zeros
             if len(ops) != 2 or not isinstance(ops[0], _Name):
                 self.out.error(".zeros needs a name and a length", stmt.span, hint=usage)
@@ -462,7 +460,7 @@ class _Resolver:
                                f"{isa.MAX_ARRAY_LENGTH:,}, not {render_number(n.value)}", n.span)
                 return
             zero = _Const(0.0, Fraction(0), n.span)
-            self._declare_array(ops[0], [zero] * int(n.value), stmt.span, texts=("0",))
+            self._declare_array(ops[0], [zero] * int(n.value))
 
     def _declare_reg(self, name: _Name, value: _Const):
         if name.name in self.reg_decl or name.name in self.array_decl:
@@ -471,22 +469,18 @@ class _Resolver:
                            related=((first, "first declared here"),))
             return
         self.reg_decl[name.name] = name.span
-        text = self.out.lines[value.span.line - 1][value.span.column - 1:value.span.end_column - 1]
         self.reg_inputs.append(Input(name.name, self._slot(name.name), (value.value,), (value.exact,),
-                                     name.span, (text,)))
+                                     name.span))
 
-    def _declare_array(self, name: _Name, values: list, span: Span, texts=None):
+    def _declare_array(self, name: _Name, values: list):
         if name.name in self.array_decl or name.name in self.reg_decl:
             first = self.array_decl[name.name][0] if name.name in self.array_decl else self.reg_decl[name.name]
             self.out.error(f"'{name.name}' is declared twice", name.span,
                            related=((first, "first declared here"),))
             return
         self.array_decl[name.name] = (name.span, values)
-        line = self.out.lines[span.line - 1]
-        if texts is None:
-            texts = tuple(line[v.span.column - 1:v.span.end_column - 1] for v in values)
         self.array_inputs.append(Input(name.name, len(self.array_inputs), tuple(v.value for v in values),
-                                       tuple(v.exact for v in values), name.span, texts))
+                                       tuple(v.exact for v in values), name.span))
 
     def build(self) -> list[Instruction]:
         code = []
@@ -623,9 +617,3 @@ def assemble(text: Union[str, bytes], filename: str = "<input>") -> Program:
     return Program(filename, text, tuple(code), tuple(r.registers),
                    tuple(i.name for i in r.array_inputs), tuple(r.reg_inputs), tuple(r.array_inputs),
                    dict(r.labels), tuple(out.diagnostics))
-
-
-def _main():  # pragma: no cover - a debugging aid: python -m vm.assembler FILE
-    prog = assemble(open(sys.argv[1], "rb").read(), sys.argv[1])
-    for i, ins in enumerate(prog.instructions):
-        print(i, ins.line, ins.text, ins.operands)

@@ -107,7 +107,6 @@ class Input:
     values: tuple[float, ...]
     exact: tuple[Optional[Fraction], ...]
     span: Span
-    texts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
