@@ -54,6 +54,12 @@ def run(name: str, registers=None, arrays=None, max_steps=50_000_000):
     return vm.run(PROGRAMS[name], registers=registers or {}, arrays=arrays or {}, max_steps=max_steps)
 
 
+def assert_same_fault(fault: ReferenceFault, name: str, regs: dict, x, y) -> None:
+    """Where the reference has no finite answer, the machine faults too, for one of the same reasons."""
+    message = fault_message(name, registers=regs, arrays={"x": x, "y": y})
+    assert any(kind in message for kind in fault.kinds), (message, fault.kinds)
+
+
 def fault_message(name: str, **kw) -> str:
     with pytest.raises(vm.RuntimeFault) as e:
         run(name, **kw)
@@ -241,8 +247,7 @@ def test_logistic_regression(data):
     try:
         want = ref.logistic_regression(x, y, w, b, lr, tol, max_iter)
     except ReferenceFault as fault:
-        message = fault_message("logistic_regression", registers=regs, arrays={"x": x, "y": y})
-        assert any(kind in message for kind in fault.kinds), (message, fault.kinds)
+        assert_same_fault(fault, "logistic_regression", regs, x, y)
         return
     got = run("logistic_regression", registers=regs, arrays={"x": x, "y": y})
     slack = logistic_slack(x, got.registers["w"], got.registers["b"])
@@ -335,8 +340,7 @@ def test_logistic_with_extreme_parameters_faults_like_the_reference(data):
     try:
         loss, _ = ref.logistic_loss_and_gradient(x, y, w, b)
     except ReferenceFault as fault:
-        message = fault_message("logistic_regression", registers=regs, arrays={"x": x, "y": y})
-        assert any(kind in message for kind in fault.kinds), (message, fault.kinds)
+        assert_same_fault(fault, "logistic_regression", regs, x, y)
         return
     got = run("logistic_regression", registers=regs, arrays={"x": x, "y": y})
     assert got.registers["iterations"] == 0

@@ -160,12 +160,12 @@ class Debugger(cmd.Cmd):
             return None
         return int(arg)
 
-    def _forward(self) -> bool:
-        """One step; False when the machine cannot go on (end or fault)."""
+    def _forward(self):
+        """One step: its record, or None when the machine cannot go on (the end, or a fault it keeps)."""
         try:
-            return self.h.forward() is not None
+            return self.h.forward()
         except RuntimeFault:
-            return False
+            return None
 
     def do_step(self, arg):
         """step [N] (s): run the next N instructions (default 1)."""
@@ -175,7 +175,7 @@ class Debugger(cmd.Cmd):
 
         def go():
             for _ in range(n):
-                if not self._forward():
+                if self._forward() is None:
                     break
         self._move(go)
 
@@ -230,13 +230,7 @@ class Debugger(cmd.Cmd):
         reason = []
 
         def go():
-            while True:
-                try:
-                    rec = self.h.forward()
-                except RuntimeFault:
-                    return
-                if rec is None:
-                    return
+            while (rec := self._forward()) is not None:
                 why = self._hit(rec)
                 if why:
                     reason.append(why)
