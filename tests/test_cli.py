@@ -81,7 +81,7 @@ def test_exit_70_runtime_fault_located_with_step_and_values(write):
     assert proc.returncode == 70
     assert_located(proc.stderr, f"{p}:3:1: runtime error:", "division by zero")
     assert "at step 3" in proc.stderr and "read: a = 1.0, z = 0.0" in proc.stderr
-    assert "stopped by a fault after 2 steps" in proc.stdout
+    assert "stopped by a fault at step 3" in proc.stdout  # one step numbering: the fault's, the note's
 
 
 def test_exit_70_json_fault(write):
@@ -131,11 +131,12 @@ def test_trace_fault_prints_rows_then_the_error(write):
     p = write("MOV a, 1\nLOG b, 0\n")
     proc = gdasm("trace", str(p))
     assert proc.returncode == 70
-    assert "a = 1.0" in proc.stdout and "stopped by a fault after 1 step" in proc.stdout
+    assert "a = 1.0" in proc.stdout and "stopped by a fault at step 2" in proc.stdout
     assert f"{p}:2:1: runtime error: logarithm of zero" in proc.stderr
     proc = gdasm("trace", str(p), "--format", "json")
     last = json.loads(proc.stdout.splitlines()[-1])
     assert last["status"] == "fault" and last["diagnostic"]["line"] == 2
+    assert (last["steps"], last["diagnostic"]["step"], last["diagnostic"]["code"]) == (1, 2, "log-zero")
 
 
 def test_trace_shows_jumps_and_outputs(write):

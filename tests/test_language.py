@@ -199,7 +199,10 @@ def test_fault_reports_step_and_values_read():
         vm.run(vm.assemble("MOV a, 1\nMOV z, 0\nDIV q, a, z", "t.gdasm"))
     f = e.value
     assert f.step == 3 and f.reads == {"a": 1.0, "z": 0.0} and f.exit_code == 70
-    assert "at step 3" in f.diagnostic.notes[0] and "a = 1.0, z = 0.0" in f.diagnostic.notes[1]
+    d = f.diagnostic
+    assert (d.step, d.reads, d.code) == (3, (("a", 1.0), ("z", 0.0)), "division-by-zero")
+    text = vm.render.diagnostic(d, fmt=vm.Formatter("hex"))  # values kept, formatted when printed
+    assert "note: at step 3" in text and "note: read: a = 0x1.0000000000000p+0, z = 0x0.0p+0" in text
 
 
 def test_overflow_hint_speaks_of_the_learning_rate():

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from vm.cli import run_expectations
+from vm.expect import run_expectations
 
 from conftest import ROOT
 

@@ -87,8 +87,9 @@ def test_trace_csv_and_json_lines():
     assert table[9]["instruction"] == "DIV grad_avg, grad_total, 3"
     assert (table[9]["written"], table[9]["old"], table[9]["new"]) == ("grad_avg", "unset", "9.333333333333334")
     proc = gdasm("trace", "gradient_step", "--format", "json")
-    rows = [json.loads(l) for l in proc.stdout.splitlines()]
+    *rows, closing = [json.loads(l) for l in proc.stdout.splitlines()]
     assert [r["step"] for r in rows] == list(range(1, 13))
+    assert closing == {"status": "finished", "steps": 12}  # a whole trace, not a cut one
     assert rows[-1]["writes"] == [{"register": "w", "old": 0.0, "new": 0.09333333333333334}]
     assert rows[0]["writes"][0]["old"] is None
 

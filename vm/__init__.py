@@ -1,13 +1,28 @@
 """gdasm: a small, exact register machine that runs gradient descent as assembly."""
 
+from importlib import metadata as _metadata
+
+from . import machine as _machine
 from .assembler import assemble
 from .errors import AssemblyError, Diagnostic, GdasmError, InputFileError, RuntimeFault, Span, UsageError
 from .ir import UNSET, Program
-from .machine import DEFAULT_MAX_STEPS, Machine, Result, StepRecord, run
+from .machine import DEFAULT_MAX_STEPS, Machine, Result, StepRecord
+from .render import Formatter
 
-__version__ = "0.1.0"
+try:
+    __version__ = _metadata.version("gdasm")  # one version: pyproject.toml's, as installed
+except _metadata.PackageNotFoundError:  # a source tree used without installing it
+    __version__ = "0+unknown"
+
+
+def run(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS, exact: bool = False) -> Result:
+    """Run a Program (or assemble gdasm text first); returns a Result or raises RuntimeFault."""
+    if isinstance(program, (str, bytes)):
+        program = assemble(program)
+    return _machine.run(program, registers, arrays, max_steps, exact)
+
 
 __all__ = [
-    "assemble", "run", "Machine", "Program", "Result", "StepRecord", "UNSET", "DEFAULT_MAX_STEPS",
+    "assemble", "run", "Machine", "Program", "Result", "StepRecord", "UNSET", "DEFAULT_MAX_STEPS", "Formatter",
     "GdasmError", "AssemblyError", "RuntimeFault", "UsageError", "InputFileError", "Diagnostic", "Span",
 ]

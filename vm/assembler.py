@@ -1,13 +1,19 @@
-"""Text to Program: Lark parses each line's shape; the ISA table checks mnemonics and operands."""
+"""Text to Program: Lark parses each line's shape; the ISA table checks mnemonics and operands.
+
+Pass one parses line by line with an inline transformer that folds constants as the parser reduces (so
+10,000-deep parentheses never recurse). The transformer keeps no state: every value it builds carries its
+own columns and its own problems, and this module's caller-side code gives them their line. Pass two
+(`_Resolver`) collects labels and declarations, then checks every instruction against the ISA table.
+"""
 
 from __future__ import annotations
 
-import difflib
+import functools
 import gc
 import re
-from dataclasses import dataclass
+import unicodedata
 from fractions import Fraction
-from typing import Optional, Union
+from typing import NamedTuple, Optional, Union
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -15,170 +21,153 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, Un
 from . import isa
 from .errors import AssemblyError, Collector, Span
 from .ir import ArrayRef, Imm, Input, Instruction, LabelRef, Program, Reg
+from .numbers import exact_value
 from .render import value as render_number
+from .source import decode, normalize
+from .suggest import did_you_mean
 
-MAX_ERRORS = 20
-# A literal whose decimal exponent is larger than this gets no exact value (10**huge would hang).
-_MAX_EXACT_EXPONENT = 4000
 _BLANK = re.compile(r"[ \t]*(?:[#;].*)?\Z")
 # Spaces a web page or an input method leaves in copied code: read as a space, with a warning.
 _ODD_SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+# More bad characters than this on one line: the rest of the line is not examined.
+MAX_BAD_PER_LINE = 20
 
 # Characters an input method or a web page puts where ASCII belongs: what to type instead.
 _LOOKALIKES = {
     "，": ",", "：": ":", "（": "(", "）": ")", "；": ";", "＃": "#", "．": ".", "。": ".",
-    "＝": "=", "＋": "+", "－": "-", "＊": "*", "／": "/", "×": "*", "÷": "/", "−": "-",
-    "、": ",", "＿": "_", "\u200b": "nothing", "\ufeff": "nothing", "\u2060": "nothing",
+    "＝": "=", "＋": "+", "－": "-", "＊": "*", "／": "/", "、": ",", "＿": "_",
+    "\u200b": "", "\ufeff": "", "\u2060": "",
 }
+# Mathematical symbols that arrive with formulas copied from a document.
+_MATHS = {"−": "-", "×": "*", "÷": "/", "·": "*", "⋅": "*"}
 
 
-# --- parse-time values (not IR) ---------------------------------------------------------
+# --- parse-time values (not IR): columns on their line, and the problems found while folding ------------
 
-@dataclass(frozen=True)
-class _Const:
+class _Cols(NamedTuple):
+    column: int
+    end: int
+
+
+class _Problem(NamedTuple):
+    severity: str
+    message: str
+    cols: _Cols
+    hint: str
+    code: str
+
+
+class _Const(NamedTuple):
     value: float
     exact: Optional[Fraction]
-    span: Span
+    cols: _Cols
+    problems: tuple = ()
 
 
-@dataclass(frozen=True)
-class _Name:
-    name: str
-    span: Span
+class _Name(NamedTuple):
+    name: str  # NFKC-normalised, as Python normalises identifiers
+    cols: _Cols
 
 
-@dataclass(frozen=True)
-class _Assign:
+class _Assign(NamedTuple):
     name: _Name
     expr: object
-    span: Span
+    cols: _Cols
 
 
-class _Bad:
-    """An expression already reported as an error."""
+class _Bad(NamedTuple):
+    """An expression with an error in it."""
 
-    def __init__(self, span: Span):
-        self.span = span
+    cols: _Cols
+    problems: tuple
 
 
-@dataclass(frozen=True)
-class _Statement:
+class _Statement(NamedTuple):
     kind: str  # "instruction" or "directive"
     word: str
-    word_span: Span
+    word_cols: _Cols
     operands: tuple
-    span: Span
+    cols: _Cols
 
 
-_EXPONENT = re.compile(r"[eE]([+-]?[0-9]+)")
+def _cols(tok: Token) -> _Cols:
+    return _Cols(tok.column, tok.end_column)
 
 
-def exact_value(text: str) -> Optional[Fraction]:
-    """The exact value of a decimal number's text (0.01 is 1/100); None when its exponent is too large
-    to compute with (1e-99999 would need a 99,999-digit denominator)."""
-    m = _EXPONENT.search(text)
-    if m and abs(int(m.group(1))) > _MAX_EXACT_EXPONENT:
-        return None
-    try:
-        return Fraction(text.strip())
-    except ValueError:
-        return Fraction(float(text))  # Python float syntax Fraction does not read, e.g. "1_000"
-
-
-def _join(a: Span, b: Span) -> Span:
-    return Span(a.line, a.column, b.end_column)
+def _name_text(text: str) -> str:
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 class _Builder(Transformer):
-    """Inline LALR callbacks: fold constants as the parser reduces, so depth never recurses."""
-
-    def __init__(self):
-        super().__init__()
-        self.lineno = 1
-        self.out: Collector = None  # type: ignore[assignment]
-
-    def _span(self, tok: Token) -> Span:
-        return Span(self.lineno, tok.column, tok.end_column)
+    """Inline LALR callbacks: fold constants as the parser reduces. Pure: no state, so one parser serves all."""
 
     def number(self, c):
         tok = c[0]
-        span = self._span(tok)
+        cols = _cols(tok)
         value = float(tok.value)
         if value in (float("inf"), float("-inf")):
-            self.out.error(f"the number {tok.value} does not fit a binary64 float",
-                           span, hint="the largest is 1.7976931348623157e+308")
-            return _Bad(span)
-        exact = exact_value(tok.value)
+            return _Bad(cols, (_Problem("error", f"the number {tok.value} does not fit a binary64 float", cols,
+                                        "the largest is 1.7976931348623157e+308", "number-too-large"),))
+        problems = ()
         if value == 0.0 and tok.value.lower().partition("e")[0].strip("0.") != "":
-            self.out.warning(f"the number {tok.value} is too small for a binary64 float and becomes 0.0",
-                             span)
-        return _Const(value, exact, span)
+            problems = (_Problem("warning", f"the number {tok.value} is too small for a binary64 float and "
+                                            "becomes 0.0", cols, "", "number-too-small"),)
+        return _Const(value, exact_value(tok.value), cols, problems)
 
     def name(self, c):
-        return _Name(c[0].value, self._span(c[0]))
+        return _Name(_name_text(c[0].value), _cols(c[0]))
 
     def paren(self, c):
         lpar, inner, rpar = c
-        span = Span(self.lineno, lpar.column, rpar.end_column)
+        cols = _Cols(lpar.column, rpar.end_column)
         if isinstance(inner, _Const):
-            return _Const(inner.value, inner.exact, span)
+            return _Const(inner.value, inner.exact, cols, inner.problems)
         if isinstance(inner, _Name):
-            return self._name_in_expression(inner)
-        return _Bad(span)
-
-    def _name_in_expression(self, n: _Name):
-        self.out.error(f"'{n.name}' is a name inside a constant expression", n.span,
-                       hint="an immediate is numbers only; compute with registers in separate instructions")
-        return _Bad(n.span)
-
-    def _operand(self, x):
-        if isinstance(x, _Name):
-            return self._name_in_expression(x)
-        return x
+            inner = _name_in_expression(inner)
+        return _Bad(cols, inner.problems)
 
     def unary(self, c):
-        sign, x = c
-        x = self._operand(x)
-        span = Span(self.lineno, sign.column, x.span.end_column)
+        sign, x = c[0], _operand(c[1])
+        cols = _Cols(sign.column, x.cols.end)
         if isinstance(x, _Bad):
-            return _Bad(span)
+            return _Bad(cols, x.problems)
         if sign.value == "-":
-            return _Const(-x.value, None if x.exact is None else -x.exact, span)
-        return _Const(x.value, x.exact, span)
+            return _Const(-x.value, None if x.exact is None else -x.exact, cols, x.problems)
+        return _Const(x.value, x.exact, cols, x.problems)
 
     def binary(self, c):
-        left, op, right = (self._operand(c[0]), c[1], self._operand(c[2]))
-        span = _join(left.span, right.span)
+        left, op, right = _operand(c[0]), c[1], _operand(c[2])
+        cols = _Cols(left.cols.column, right.cols.end)
+        problems = left.problems + right.problems
         if isinstance(left, _Bad) or isinstance(right, _Bad):
-            return _Bad(span)
+            return _Bad(cols, problems)
         a, b = left.value, right.value
         if op.value == "/" and b == 0:
-            self.out.error("division by zero in a constant expression", right.span)
-            return _Bad(span)
+            return _Bad(cols, problems + (_Problem("error", "division by zero in a constant expression", right.cols,
+                                                   "", "constant-division-by-zero"),))
         value = {"+": a + b, "-": a - b, "*": a * b}[op.value] if op.value != "/" else a / b
         if value - value != 0:
-            self.out.error("this constant expression overflows a binary64 float", self._span(op))
-            return _Bad(span)
+            return _Bad(cols, problems + (_Problem("error", "this constant expression overflows a binary64 float",
+                                                   _cols(op), "", "constant-overflow"),))
         exact = None
         if left.exact is not None and right.exact is not None:
             x, y = left.exact, right.exact
             exact = {"+": x + y, "-": x - y, "*": x * y}[op.value] if op.value != "/" else x / y
-        return _Const(value, exact, span)
+        return _Const(value, exact, cols, problems)
 
     def assign(self, c):
         name, expr = c
-        n = _Name(name.value, self._span(name))
-        return _Assign(n, expr, _join(n.span, expr.span))
+        n = _Name(_name_text(name.value), _cols(name))
+        return _Assign(n, expr, _Cols(n.cols.column, expr.cols.end))
 
     def operands(self, c):
         return tuple(c)
 
     def _statement(self, kind, c):
         word, operands = c[0], c[1] or ()
-        span = self._span(word)
-        if operands:
-            span = _join(span, operands[-1].span)
-        return _Statement(kind, word.value, self._span(word), operands, span)
+        cols = _cols(word)
+        end = operands[-1].cols.end if operands else cols.end
+        return _Statement(kind, _name_text(word.value), cols, operands, _Cols(cols.column, end))
 
     def instruction(self, c):
         return self._statement("instruction", c)
@@ -187,23 +176,30 @@ class _Builder(Transformer):
         return self._statement("directive", c)
 
     def label(self, c):
-        return _Name(c[0].value, self._span(c[0]))
+        return _Name(_name_text(c[0].value), _cols(c[0]))
 
     def start(self, c):
         return c[0], c[1]
 
 
-_PARSER: Optional[Lark] = None
-_BUILDER = _Builder()
+def _name_in_expression(n: _Name) -> _Bad:
+    return _Bad(n.cols, (_Problem("error", f"'{n.name}' is a name inside a constant expression", n.cols,
+                                  "an immediate is numbers only; compute with registers in separate instructions",
+                                  "name-in-expression"),))
 
 
+def _operand(x):
+    return _name_in_expression(x) if isinstance(x, _Name) else x
+
+
+@functools.cache
 def _parser() -> Lark:
-    global _PARSER
-    if _PARSER is None:
-        _PARSER = Lark.open("grammar.lark", rel_to=__file__, parser="lalr", transformer=_BUILDER,
-                            maybe_placeholders=True)
-    return _PARSER
+    """The one LALR parser, built on first use; its transformer is stateless, so sharing it is safe."""
+    return Lark.open("grammar.lark", rel_to=__file__, parser="lalr", transformer=_Builder(),
+                     maybe_placeholders=True)
 
+
+# --- syntax errors ----------------------------------------------------------------------------------------
 
 _TERMINALS = {
     "NAME": "a name", "NUMBER": "a number", "COMMA": "','", "COLON": "':'", "LPAR": "'('",
@@ -220,73 +216,79 @@ def _describe_token(tok: Token) -> str:
         if tok.type in ("NAME", "NUMBER", "DIRECTIVE") else f"'{text}'"
 
 
-def _syntax_error(out: Collector, err: UnexpectedInput, lineno: int, line: str) -> None:
-    if isinstance(err, UnexpectedCharacters):
-        col = err.column
-        ch = line[col - 1] if 0 < col <= len(line) else ""
-        span = Span(lineno, col, col + 1)
-        code = f"U+{ord(ch):04X}" if ch else ""
-        if ch in _LOOKALIKES:
-            name = _unicode_name(ch)
-            out.error(f"'{ch}' ({code} {name}) is not gdasm punctuation", span,
-                      hint=f"type {_quote(_LOOKALIKES[ch])} instead; a Chinese input method in full-width mode types these")
-        elif ch and ("\uff01" <= ch <= "\uff5e"):
-            ascii_ch = chr(ord(ch) - 0xFEE0)
-            out.error(f"'{ch}' ({code} {_unicode_name(ch)}) is a full-width character", span,
-                      hint=f"type the ASCII '{ascii_ch}' instead (switch the input method to half-width)")
-        elif ch == '"' or ch == "'":
-            out.error("gdasm has no strings", span, hint="comments start with '#' or ';'")
-        elif ch and (ord(ch) < 32 or ord(ch) == 127):
-            out.error(f"control character {code} in the program text", span)
-        else:
-            out.error(f"unexpected character '{ch}' ({code})", span,
-                      hint="names are ASCII letters, digits and '_'; comments start with '#' or ';'")
-        return
-    assert isinstance(err, UnexpectedToken)
+def _bad_character(out: Collector, ch: str, span: Span) -> str:
+    """Report a character the grammar cannot read; the text to put in its place to read on (same width)."""
+    code = f"U+{ord(ch):04X}"
+    name = unicodedata.name(ch, "unnamed character")
+    if ch in _MATHS:
+        out.error(f"'{ch}' ({code} {name}) is a mathematical symbol, not gdasm's '{_MATHS[ch]}'", span,
+                  hint=f"formulas copied from a document or a web page use it; type '{_MATHS[ch]}'",
+                  code="maths-symbol")
+        return _MATHS[ch]
+    if ch in _LOOKALIKES:
+        instead = _LOOKALIKES[ch]
+        out.error(f"'{ch}' ({code} {name}) is not gdasm punctuation", span,
+                  hint=(f"type '{instead}' instead; a Chinese input method in full-width mode types these"
+                        if instead else "type nothing: delete this invisible character (often pasted from a web page)"),
+                  code="lookalike-character")
+        return instead or " "
+    if "\uff01" <= ch <= "\uff5e":
+        ascii_ch = chr(ord(ch) - 0xFEE0)
+        out.error(f"'{ch}' ({code} {name}) is a full-width character", span,
+                  hint=f"type the ASCII '{ascii_ch}' instead (switch the input method to half-width)",
+                  code="full-width-character")
+        return ascii_ch
+    if ch in "\"'":
+        out.error("gdasm has no strings", span, hint="comments start with '#' or ';'", code="no-strings")
+    elif ord(ch) < 32 or ord(ch) == 127:
+        out.error(f"control character {code} in the program text", span, code="control-character")
+    else:
+        out.error(f"unexpected character '{ch}' ({code})", span,
+                  hint="names are letters (any script), digits and '_'; comments start with '#' or ';'",
+                  code="bad-character")
+    return " "
+
+
+def _syntax_error(out: Collector, err: UnexpectedToken, lineno: int, line: str) -> None:
     tok = err.token
     expected = sorted(err.accepts or err.expected)
     col = tok.column if tok.type != "$END" else len(line.rstrip()) + 1
     width = max(len(tok.value), 1) if tok.type != "$END" else 1
     span = Span(lineno, col, col + width)
     if tok.type == "LPAR":
-        called = re.search(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*\Z", line[:col - 1])
+        called = re.search(r"([^\W\d]\w*)[ \t]*\Z", line[:col - 1])
         if called:
             start = called.start(1) + 1
+            op = isa.lookup(called.group(1))
+            functions = [o for o in isa.OPS.values() if o.notation is not None and len(o.kinds) == 2
+                         and not o.notation.passes_through]
+            hint = (f"{op.mnemonic} is an instruction: {op.form_text(op.kinds)}" if op else
+                    "functions are instructions, e.g. " + ", ".join(o.form_text(o.kinds) for o in functions))
             out.error(f"gdasm has no function calls: '{called.group(1)}(' is not an operand",
-                      Span(lineno, start, col + 1),
-                      hint="SQRT, EXP and LOG are instructions: EXP d, a")
+                      Span(lineno, start, col + 1), hint=hint, code="no-function-calls")
             return
     if tok.type != "$END" and "COMMA" in expected and tok.type in ("NAME", "NUMBER", "LPAR", "ADDOP"):
         out.error(f"expected ',' between operands, found {_describe_token(tok)}", span,
-                  hint="if the rest of the line is a comment, start it with '#' or ';'")
+                  hint="if the rest of the line is a comment, start it with '#' or ';'", code="missing-comma")
         return
     slashes = line.find("//")
     if 0 <= slashes < col:
         out.error("'//' does not start a comment in gdasm", Span(lineno, slashes + 1, slashes + 3),
-                  hint="comments start with '#' or ';'")
+                  hint="comments start with '#' or ';'", code="slash-comment")
         return
     if tok.type == "$END":
         out.error("the line ends where an operand should follow", span,
-                  hint="remove the trailing operator or comma, or finish the operand")
+                  hint="remove the trailing operator or comma, or finish the operand", code="unexpected-end")
         return
     if tok.type == "COLON":
-        out.error("a label must come first on its line, and only one per line", span)
+        out.error("a label must come first on its line, and only one per line", span, code="label-not-first")
         return
     if tok.type == "EQUAL":
-        out.error("'=' belongs only in .reg and .data directives", span)
+        out.error("'=' belongs only in .reg and .data directives", span, code="misplaced-equals")
         return
     wanted = [_TERMINALS.get(t, t) for t in expected if t in _TERMINALS]
-    out.error(f"unexpected {_describe_token(tok)}"
-              + (f"; expected {', '.join(wanted)}" if wanted else ""), span)
-
-
-def _unicode_name(ch: str) -> str:
-    import unicodedata
-    return unicodedata.name(ch, "unnamed character")
-
-
-def _quote(s: str) -> str:
-    return s if s.startswith(("a ", "nothing")) else f"'{s}'"
+    out.error(f"unexpected {_describe_token(tok)}" + (f"; expected {', '.join(wanted)}" if wanted else ""), span,
+              code="unexpected-token")
 
 
 def _forms(op: isa.Op) -> str:
@@ -294,50 +296,111 @@ def _forms(op: isa.Op) -> str:
     return f"{op.mnemonic} takes " + " or ".join(", ".join(f) if f else "no operands" for f in op.forms)
 
 
-def _did_you_mean(word: str, candidates, cutoff: float = 0.6) -> str:
-    best = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
-    return f"did you mean '{best[0]}'?" if best else ""
+# --- pass one: lines ---------------------------------------------------------------------------------------
 
-
-def normalize(text: str) -> str:
-    """Drop a leading BOM and turn CRLF and CR line ends into LF (line numbers are kept)."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def decode(data: bytes, filename: str) -> str:
-    """UTF-8 bytes to text, or an AssemblyError that names the byte offset and line."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        out = Collector(filename, [])
-        out.error(f"the file is not valid UTF-8: byte 0x{data[e.start]:02X} at offset {e.start} (line {line})",
-                  Span(line, col, col + 1), hint="save the file as UTF-8")
-        raise AssemblyError(out.diagnostics) from None
+def _code_part(line: str) -> str:
+    return re.split(r"[#;]", line, maxsplit=1)[0]
 
 
 def _plain_spaces(line: str, lineno: int, out: Collector) -> str:
     """The line with odd Unicode spaces before its comment turned into plain spaces (columns unchanged)."""
-    code = re.split(r"[#;]", line, maxsplit=1)[0]
+    code = _code_part(line)
     found = list(_ODD_SPACES.finditer(code))
     if not found:
         return line
     first = found[0]
     ch = first.group()
     more = f" (and {len(found) - 1} more on this line)" if len(found) > 1 else ""
-    out.warning(f"'{ch}' (U+{ord(ch):04X} {_unicode_name(ch)}) read as a space{more}",
+    out.warning(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, '')}) read as a space{more}",
                 Span(lineno, first.start() + 1, first.start() + 2),
                 hint="code copied from a web page or typed with an input method often holds these; "
                      "type ordinary spaces", code="odd-space")
     return _ODD_SPACES.sub(" ", code) + line[len(code):]
 
 
-def _parse_lines(lines: list[str], out: Collector) -> list[tuple[int, Optional[_Name], Optional[_Statement]]]:
+_NAME_TOKEN = re.compile(r"[^\W\d]\w*")
+
+
+def _normalised_letters(line: str, lineno: int, out: Collector) -> None:
+    """Warn once a line about a name that NFKC reads as another (full-width ｗ１ is w1)."""
+    for m in _NAME_TOKEN.finditer(_code_part(line)):
+        name = m.group()
+        if name.isascii() or unicodedata.normalize("NFKC", name) == name:
+            continue
+        k = next(i for i, ch in enumerate(name) if unicodedata.normalize("NFKC", ch) != ch)
+        ch = name[k]
+        out.warning(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, '')}) in '{name}' is read as "
+                    f"'{unicodedata.normalize('NFKC', ch)}'", Span(lineno, m.start() + k + 1, m.start() + k + 2),
+                    hint="names are NFKC-normalised, as in Python; a full-width input method types these",
+                    code="normalised-name")
+        return
+
+
+def _parse_line(parser: Lark, line: str, lineno: int, out: Collector):
+    """(label, statement) of one line, or None. Every bad character is reported; reading on past each one
+    (as the ASCII character meant, or a space) keeps a line's label or declaration, so later lines that
+    use it get no errors of their own."""
+    text, bad, last = line, 0, 0
+    while True:
+        try:
+            return parser.parse(text)
+        except UnexpectedCharacters as err:
+            col = err.column
+            if col == last:  # what we put there does not read either: read a space
+                text = text[:col - 1] + " " + text[col:]
+                continue
+            bad += 1
+            if bad > MAX_BAD_PER_LINE:
+                return None
+            instead = _bad_character(out, line[col - 1], Span(lineno, col, col + 1))
+            text, last = text[:col - 1] + instead + text[col:], col
+        except UnexpectedToken as err:
+            if not bad:  # after a bad character, a token error is most likely its echo
+                _syntax_error(out, err, lineno, text)
+            return None
+        except LarkError as err:  # pragma: no cover - Lark's other errors are internal
+            out.error(f"cannot parse this line ({err.__class__.__name__})", Span(lineno, 1, len(line) + 1),
+                      code="unexpected-token")
+            return None
+
+
+def _at(cols: _Cols, lineno: int) -> Span:
+    return Span(lineno, cols[0], cols[1])
+
+
+class _Placed:
+    """A parse-time value given its line: names and spans as the resolver needs them."""
+
+    __slots__ = ("kind", "name", "value", "exact", "span", "expr", "word", "word_span", "operands")
+
+
+def _place(x, lineno: int, out: Collector):
+    """A parse-time value with real spans (its line), its folding problems reported."""
+    p = _Placed()
+    p.span = _at(x.cols, lineno)
+    if isinstance(x, _Name):
+        p.kind, p.name = "name", x.name
+    elif isinstance(x, _Assign):
+        p.kind, p.name, p.expr = "assign", _place(x.name, lineno, out), _place(x.expr, lineno, out)
+    else:
+        for pr in x.problems:
+            out.add(pr.severity, pr.message, _at(pr.cols, lineno), pr.hint, code=pr.code)
+        if isinstance(x, _Bad):
+            p.kind = "bad"
+        else:
+            p.kind, p.value, p.exact = "const", x.value, x.exact
+    return p
+
+
+def _place_statement(stmt: _Statement, lineno: int, out: Collector):
+    p = _Placed()
+    p.kind, p.word, p.word_span, p.span = stmt.kind, stmt.word, _at(stmt.word_cols, lineno), _at(stmt.cols, lineno)
+    p.operands = tuple(_place(o, lineno, out) for o in stmt.operands)
+    return p
+
+
+def _parse_lines(lines: list[str], out: Collector) -> list:
     parser = _parser()
-    _BUILDER.out = out
     parsed = []
     for lineno, line in enumerate(lines, 1):
         if _BLANK.match(line):
@@ -345,33 +408,31 @@ def _parse_lines(lines: list[str], out: Collector) -> list[tuple[int, Optional[_
         if "\x00" in line:
             col = line.index("\x00") + 1
             out.error("NUL byte in the program text", Span(lineno, col, col + 1),
-                      hint="this looks like a binary file, or a text file saved as UTF-16")
+                      hint="this looks like a binary file, or a text file saved as UTF-16", code="nul-byte")
             continue
-        line = _plain_spaces(line, lineno, out)
-        _BUILDER.lineno = lineno
-        before = len(out.diagnostics)
-        try:
-            label, stmt = parser.parse(line)
-        except UnexpectedInput as err:
-            del out.diagnostics[before:]  # a half-parsed line's folding messages are noise
-            _syntax_error(out, err, lineno, line)
+        if not line.isascii():
+            line = _plain_spaces(line, lineno, out)
+            _normalised_letters(line, lineno, out)
+        result = _parse_line(parser, line, lineno, out)
+        if result is None:
             continue
-        except LarkError as err:  # pragma: no cover - Lark's other errors are internal
-            out.error(f"cannot parse this line ({err.__class__.__name__})", Span(lineno, 1, len(line) + 1))
-            continue
-        parsed.append((lineno, label, stmt))
+        label, stmt = result
+        parsed.append((lineno, None if label is None else _place(label, lineno, out),
+                       None if stmt is None else _place_statement(stmt, lineno, out)))
     return parsed
 
 
+# --- pass two: names, directives, instructions ---------------------------------------------------------------
+
 class _Resolver:
-    """Pass two: checks every statement against the ISA table and builds the IR."""
+    """Checks every statement against the ISA table and builds the IR."""
 
     def __init__(self, parsed, out: Collector):
         self.parsed = parsed
         self.out = out
         self.labels: dict[str, int] = {}
         self.label_spans: dict[str, Span] = {}
-        self.array_decl: dict[str, tuple[Span, list]] = {}
+        self.array_decl: dict[str, Span] = {}
         self.reg_decl: dict[str, Span] = {}
         self.registers: list[str] = []
         self.reg_slot: dict[str, int] = {}
@@ -379,10 +440,15 @@ class _Resolver:
         self.array_inputs: list[Input] = []
 
     # names
-    def _check_name(self, n: _Name, what: str) -> bool:
+    def _check_name(self, n, what: str) -> bool:
         if isa.is_reserved(n.name):
             self.out.error(f"'{n.name}' is a mnemonic and cannot be used as a {what} name", n.span,
-                           hint="pick another name, e.g. '" + n.name.lower() + "_'")
+                           hint="pick another name, e.g. '" + n.name.lower() + "_'", code="reserved-name")
+            return False
+        if not n.name.isidentifier():
+            self.out.error(f"'{n.name}' is not a valid {what} name", n.span,
+                           hint="a name is a letter or '_', then letters, digits and '_', as in Python",
+                           code="invalid-name")
             return False
         return True
 
@@ -402,7 +468,7 @@ class _Resolver:
                     first = self.label_spans[label.name]
                     self.out.error(f"label '{label.name}' is defined twice", label.span,
                                    related=((first, "first defined here"),),
-                                   hint="rename one of them; a label names one place")
+                                   hint="rename one of them; a label names one place", code="duplicate-label")
                 else:
                     self.labels[label.name] = address
                     self.label_spans[label.name] = label.span
@@ -413,30 +479,33 @@ class _Resolver:
             else:
                 self._directive(stmt)
 
-    def _const(self, x, what: str) -> Optional[_Const]:
-        if isinstance(x, _Const):
+    def _const(self, x, what: str):
+        if x.kind == "const":
             return x
-        if isinstance(x, _Name):
-            self.out.error(f"{what} must be a constant, not the name '{x.name}'", x.span)
-        elif isinstance(x, _Assign):
-            self.out.error("'=' belongs only right after the name in .reg and .data", x.span)
+        if x.kind == "name":
+            self.out.error(f"{what} must be a constant, not the name '{x.name}'", x.span, code="not-a-constant")
+        elif x.kind == "assign":
+            self.out.error("'=' belongs only right after the name in .reg and .data", x.span,
+                           code="misplaced-equals")
         return None
 
-    def _directive(self, stmt: _Statement):
+    def _directive(self, stmt):
         key = stmt.word.lower()
         d = isa.DIRECTIVES.get(key)
         if d is None:
             self.out.error(f"unknown directive '{stmt.word}'", stmt.word_span,
-                           hint=_did_you_mean(key, isa.DIRECTIVES) or "directives are " + ", ".join(isa.DIRECTIVES))
+                           hint=did_you_mean(key, isa.DIRECTIVES) or "directives are " + ", ".join(isa.DIRECTIVES),
+                           code="unknown-directive")
             return
         ops = stmt.operands
         usage = f"write it as `{d.form}`"
         if key in (".reg", ".data"):
-            if not ops or not isinstance(ops[0], _Assign):
-                self.out.error(f"{d.name} needs a name and '='", stmt.span, hint=usage)
+            if not ops or ops[0].kind != "assign":
+                self.out.error(f"{d.name} needs a name and '='", stmt.span, hint=usage, code="directive-shape")
                 return
             if key == ".reg" and len(ops) != 1:
-                self.out.error(".reg sets one register to one value", ops[1].span, hint=usage)
+                self.out.error(".reg sets one register to one value", ops[1].span, hint=usage,
+                               code="directive-shape")
                 return
             name = ops[0].name
             values = [self._const(ops[0].expr, "a value")] + [self._const(x, "a value") for x in ops[1:]]
@@ -447,40 +516,40 @@ class _Resolver:
             if key == ".reg":
                 self._declare_reg(name, values[0])
             else:
-                self._declare_array(name, values)
+                self._declare_array(name, [(v.value, v.exact) for v in values])
         else:  # .zeros
-            if len(ops) != 2 or not isinstance(ops[0], _Name):
-                self.out.error(".zeros needs a name and a length", stmt.span, hint=usage)
+            if len(ops) != 2 or ops[0].kind != "name":
+                self.out.error(".zeros needs a name and a length", stmt.span, hint=usage, code="directive-shape")
                 return
             n = self._const(ops[1], "the length")
             if n is None or not self._check_name(ops[0], "array"):
                 return
             if n.value != int(n.value) or not 1 <= n.value <= isa.MAX_ARRAY_LENGTH:
                 self.out.error(f"the length of an array must be a whole number from 1 to "
-                               f"{isa.MAX_ARRAY_LENGTH:,}, not {render_number(n.value)}", n.span)
+                               f"{isa.MAX_ARRAY_LENGTH:,}, not {render_number(n.value)}", n.span, code="bad-length")
                 return
-            zero = _Const(0.0, Fraction(0), n.span)
-            self._declare_array(ops[0], [zero] * int(n.value))
+            self._declare_array(ops[0], [(0.0, Fraction(0))] * int(n.value))
 
-    def _declare_reg(self, name: _Name, value: _Const):
-        if name.name in self.reg_decl or name.name in self.array_decl:
-            first = self.reg_decl.get(name.name) or self.array_decl[name.name][0]
-            self.out.error(f"'{name.name}' is declared twice", name.span,
-                           related=((first, "first declared here"),))
+    def _declared_twice(self, name) -> bool:
+        first = self.reg_decl.get(name.name) or self.array_decl.get(name.name)
+        if first is None:
+            return False
+        self.out.error(f"'{name.name}' is declared twice", name.span, related=((first, "first declared here"),),
+                       code="duplicate-declaration")
+        return True
+
+    def _declare_reg(self, name, value):
+        if self._declared_twice(name):
             return
         self.reg_decl[name.name] = name.span
-        self.reg_inputs.append(Input(name.name, self._slot(name.name), (value.value,), (value.exact,),
-                                     name.span))
+        self.reg_inputs.append(Input(name.name, self._slot(name.name), (value.value,), (value.exact,), name.span))
 
-    def _declare_array(self, name: _Name, values: list):
-        if name.name in self.array_decl or name.name in self.reg_decl:
-            first = self.array_decl[name.name][0] if name.name in self.array_decl else self.reg_decl[name.name]
-            self.out.error(f"'{name.name}' is declared twice", name.span,
-                           related=((first, "first declared here"),))
+    def _declare_array(self, name, values: list):
+        if self._declared_twice(name):
             return
-        self.array_decl[name.name] = (name.span, values)
-        self.array_inputs.append(Input(name.name, len(self.array_inputs), tuple(v.value for v in values),
-                                       tuple(v.exact for v in values), name.span))
+        self.array_decl[name.name] = name.span
+        self.array_inputs.append(Input(name.name, len(self.array_inputs), tuple(v for v, _ in values),
+                                       tuple(e for _, e in values), name.span))
 
     def build(self) -> list[Instruction]:
         code = []
@@ -500,21 +569,21 @@ class _Resolver:
                 if r.name in written or r.name in warned:
                     continue
                 warned.add(r.name)
-                close = _did_you_mean(r.name, sorted(written))
+                close = did_you_mean(r.name, sorted(written))
                 self.out.warning(f"register '{r.name}' is read but never written", r.span,
                                  hint=(close + " " if close else "") +
-                                 "if it is an input, give it a value with .reg or --set",
-                                 code=f"never-written:{r.name}")
+                                 "if it is an input, give it a value with .reg or --set", code="never-written",
+                                 subject=r.name)
 
-    def _instruction(self, stmt: _Statement) -> Optional[Instruction]:
+    def _instruction(self, stmt) -> Optional[Instruction]:
         op = isa.lookup(stmt.word)
         if op is None:
-            hint = _did_you_mean(stmt.word.upper(), isa.OPS)
+            hint = did_you_mean(stmt.word.upper(), isa.OPS)
             if isa.DIRECTIVES.get("." + stmt.word.lower()):
                 hint = f"directives start with a dot: .{stmt.word.lower()}"
             if not hint and len(stmt.operands) == 0 and stmt.word:
-                hint = "a label needs a ':' after its name" if not isa.is_reserved(stmt.word) else ""
-            self.out.error(f"unknown mnemonic '{stmt.word}'", stmt.word_span, hint=hint)
+                hint = "a label needs a ':' after its name"
+            self.out.error(f"unknown mnemonic '{stmt.word}'", stmt.word_span, hint=hint, code="unknown-mnemonic")
             return None
         ops = stmt.operands
         forms = op.forms
@@ -524,69 +593,71 @@ class _Resolver:
             counts = " or ".join(str(len(f)) for f in forms)
             where = ops[len(forms[0])].span if len(ops) > len(forms[0]) else stmt.span
             self.out.error(f"{op.mnemonic} takes {accepted} ({counts} operand{'s' if counts != '1' else ''}); "
-                           f"got {len(ops)}", where,
-                           hint=f"{op.mnemonic}: {op.meaning}")
+                           f"got {len(ops)}", where, hint=f"{op.mnemonic}: {op.meaning}", code="operand-count")
             return None
-        built = []
-        ok = True
-        for x, kind in zip(ops, kinds):
-            o = self._operand(op, x, kind)
-            ok = ok and o is not None
-            built.append(o)
-        if not ok:
+        built = [self._operand(op, x, kind) for x, kind in zip(ops, kinds)]
+        if any(o is None for o in built):
             return None
         if len(kinds) < len(op.kinds):  # shorthand: OP d, a  ==  OP d, d, a
-            d = built[0]
-            built.insert(1, d)
+            built.insert(1, built[0])
         text = self.out.lines[stmt.span.line - 1][stmt.span.column - 1:stmt.span.end_column - 1]
         return Instruction(op, tuple(built), stmt.span, text)
 
+    def _text(self, span: Span) -> str:
+        return self.out.lines[span.line - 1][span.column - 1:span.end_column - 1]
+
     def _operand(self, op: isa.Op, x, kind: str):
-        if isinstance(x, _Bad):
+        if x.kind == "bad":
             return None
-        if isinstance(x, _Assign):
+        if x.kind == "assign":
             self.out.error("'=' belongs only in .reg and .data directives", x.span,
-                           hint=f"write {op.mnemonic} with commas only")
+                           hint=f"write {op.mnemonic} with commas only", code="misplaced-equals")
             return None
         if kind == "L":
-            if not isinstance(x, _Name):
-                self.out.error(f"{op.mnemonic} needs a label here, not a number", x.span, hint=_forms(op))
+            if x.kind != "name":
+                self.out.error(f"{op.mnemonic} needs a label here, not a number", x.span, hint=_forms(op),
+                               code="needs-label")
                 return None
             if x.name not in self.labels:
                 self.out.error(f"undefined label '{x.name}'", x.span,
-                               hint=_did_you_mean(x.name, self.labels) or "define it with 'NAME:' before an instruction")
+                               hint=did_you_mean(x.name, self.labels) or "define it with 'NAME:' before an instruction",
+                               code="undefined-label")
                 return None
             return LabelRef(x.name, self.labels[x.name], x.span)
         if kind == "M":
-            if not isinstance(x, _Name):
-                self.out.error(f"{op.mnemonic} needs an array here, not a number", x.span, hint=_forms(op))
+            if x.kind != "name":
+                self.out.error(f"{op.mnemonic} needs an array here, not a number", x.span, hint=_forms(op),
+                               code="needs-array")
                 return None
             if x.name not in self.array_decl:
-                hint = _did_you_mean(x.name, self.array_decl) or "declare it with .data or .zeros"
-                what = "a register, not an array" if x.name in self.reg_slot or x.name in self.reg_decl else None
-                self.out.error(f"'{x.name}' is {what}" if what else f"undefined array '{x.name}'", x.span, hint=hint)
+                hint = did_you_mean(x.name, self.array_decl) or "declare it with .data or .zeros"
+                if x.name in self.reg_slot or x.name in self.reg_decl:
+                    self.out.error(f"'{x.name}' is a register, not an array", x.span, hint=hint, code="not-an-array")
+                else:
+                    self.out.error(f"undefined array '{x.name}'", x.span, hint=hint, code="undefined-array")
                 return None
             return ArrayRef(x.name, [i.name for i in self.array_inputs].index(x.name), x.span)
-        if isinstance(x, _Name):
+        if x.kind == "name":
             if not self._check_name(x, "register"):
                 return None
             if x.name in self.array_decl:
+                readers = [o.form_text(tuple(x.name if k == "M" else k for k in o.kinds)) for o in isa.OPS.values()
+                           if o.position("dest") is not None and o.position("array") is not None]
                 self.out.error(f"'{x.name}' is an array, not a register", x.span,
-                               hint=f"read an element with LOAD d, {x.name}, i or its length with LEN d, {x.name}")
+                               hint="read it into a register with " + " or ".join(readers), code="not-a-register")
                 return None
             return Reg(x.name, self._slot(x.name), x.span)
         # a constant
         if kind == "d":
-            text = self.out.lines[x.span.line - 1][x.span.column - 1:x.span.end_column - 1]
             self.out.error(f"{op.mnemonic} writes its first operand, so it must be a register, "
-                           f"not the number {text}", x.span,
-                           hint=f"{op.mnemonic}: {op.meaning}")
+                           f"not the number {self._text(x.span)}", x.span, hint=f"{op.mnemonic}: {op.meaning}",
+                           code="immediate-destination")
             return None
-        text = self.out.lines[x.span.line - 1][x.span.column - 1:x.span.end_column - 1]
         if kind == "i" and (x.value != int(x.value) or x.value < 0):
-            self.out.error(f"an index must be a whole number ≥ 0, not {render_number(x.value)}", x.span)
+            self.out.error(f"an index must be a whole number ≥ 0, not {render_number(x.value)}", x.span,
+                           code="bad-index")
             return None
-        return Imm(x.value, x.exact, text, x.span)
+        return Imm(x.value, x.exact, self._text(x.span), x.span)
 
 
 def assemble(text: Union[str, bytes], filename: str = "<input>") -> Program:
@@ -609,8 +680,7 @@ def assemble(text: Union[str, bytes], filename: str = "<input>") -> Program:
     if not out.errors:
         r.warn_never_written(code)
         if not code:
-            out.warning("the program has no instructions: there is nothing to run", None,
-                        code="empty")
+            out.warning("the program has no instructions: there is nothing to run", None, code="empty")
     out.diagnostics.sort(key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
     if out.errors:
         raise AssemblyError(out.diagnostics)

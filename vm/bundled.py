@@ -1,29 +1,39 @@
-"""The programs that ship with gdasm, found by name."""
+"""The programs and data files that ship with gdasm, found by name through importlib.resources."""
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Optional
 
 
 def programs_dir() -> Path:
-    """Where the bundled programs are: inside the installed package, else the source tree's programs/."""
-    installed = Path(__file__).with_name("programs")
-    if installed.is_dir():
-        return installed
-    return Path(__file__).resolve().parent.parent / "programs"
+    """Where the bundled programs are: the package `vm.programs` (the source tree's programs/ when editable)."""
+    return Path(str(resources.files("vm.programs")))
 
 
 def names() -> list[str]:
     return sorted(p.stem for p in programs_dir().glob("*.gdasm"))
 
 
+def _plain(name: str) -> bool:
+    return bool(name) and "/" not in name and "\\" not in name and name not in (".", "..")
+
+
 def find(name: str) -> Optional[Path]:
     """The path of the bundled program `name` (with or without `.gdasm`), or None."""
     stem = name[:-6] if name.endswith(".gdasm") else name
-    if not stem or "/" in stem or "\\" in stem:
+    if not _plain(stem):
         return None
     path = programs_dir() / f"{stem}.gdasm"
+    return path if path.is_file() else None
+
+
+def data_file(name: str) -> Optional[Path]:
+    """The bundled data file `name` (e.g. `us_population.csv`), or None."""
+    if not _plain(name):
+        return None
+    path = programs_dir() / "data" / name
     return path if path.is_file() else None
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+from . import bundled
 from .errors import Collector, GdasmError, InputFileError, Span, UsageError
+from .numbers import finite_text
 
 
 class DataFileError(GdasmError):
@@ -49,15 +51,6 @@ def _cells(line: str) -> list[tuple[str, int]]:
     return cells
 
 
-def _number(cell: str) -> Optional[str]:
-    """The cell's number text if it is a finite number in Python float syntax, else None."""
-    try:
-        v = float(cell)
-    except ValueError:
-        return None
-    return cell.strip() if v - v == 0 else None
-
-
 def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
     """The numbers (as text, for exact arithmetic) that `@FILE.csv:COLUMN` or `@FILE` names."""
     body = spec[1:]
@@ -68,17 +61,20 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
     if base is not None and not path.is_absolute():
         path = base / path
     if not path.exists():
-        raise InputFileError(f"{option}: {name}: no such file")
+        path = bundled.data_file(name)  # a file that ships with gdasm, by name: us_population.csv
+        if path is None:
+            raise InputFileError(f"{option}: {name}: no such file (nor a bundled data file)")
     data = read_input(path, f"{option}: {name}", "a data file")
     text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     out = Collector(str(path), lines)
     values: list[str] = []
     if column is None:
+        _not_a_csv(lines, spec, option, name)
         for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
-            v = _number(line)
+            v = finite_text(line)
             if v is None:
                 col = len(line) - len(line.lstrip()) + 1
                 out.error(f"'{line.strip()}' is not a number", Span(n, col, col + len(line.strip())),
@@ -103,7 +99,7 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
                           Span(n, len(line) + 1, len(line) + 2))
                 continue
             cell, col = cells[k]
-            v = _number(cell)
+            v = finite_text(cell)
             if v is None:
                 lead = len(cell) - len(cell.lstrip())
                 out.error(f"'{cell.strip()}' in column '{column}' is not a number",
@@ -119,3 +115,15 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
 def _plain(out: Collector, message: str):
     out.error(message, None)
     return out.diagnostics.pop()
+
+
+def _not_a_csv(lines: list[str], spec: str, option: str, name: str) -> None:
+    """A CSV file named without `:COLUMN`: say so once, with its columns, rather than a message a row."""
+    first = next((l for l in lines if l.strip()), "")
+    if "," in first:
+        columns = [c.strip() for c, _ in _cells(first)]
+        if any(finite_text(c) is None for c in columns):
+            raise UsageError(f"{option}: {name} is a CSV file; name a column with {spec}:COLUMN — its columns "
+                             "are: " + ", ".join(columns))
+        raise UsageError(f"{option}: {name} has several numbers a line; name a column with {spec}:COLUMN "
+                         "(a CSV file's first line names its columns) or give one number a line")

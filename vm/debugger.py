@@ -1,28 +1,65 @@
 """`gdasm debug`: a time-travel debugger. Step forward and back without limit, jump to any step, stop at
-breakpoints and watched registers (going either way), print values in any number format, and explain
-where a value came from.
+breakpoints (with conditions) and watched registers or array elements (going either way), print values in
+any number format, and explain where a value came from.
 
 Commands come from a terminal or from standard input (`gdasm debug prog < cmds.txt`); without a terminal
-each command is echoed after the prompt, so a session's output reads like a transcript.
+each command is echoed after the prompt, so a session's output reads like a transcript. What a move
+changed is said by the one describer of a step (`describe.py`), as the trace says it.
 """
 
 from __future__ import annotations
 
 import cmd
+import operator
 import re
 import sys
-from typing import Optional
+from dataclasses import dataclass
+from typing import Callable, Optional
 
-from . import render
+from . import describe
 from .errors import RuntimeFault
 from .history import History, explanation
 from .ir import UNSET
-from .machine import Machine
+from .machine import Machine, stop_on_ctrl_c
+from .numbers import NumberError, to_number
+from .render import NUMBER_FORMATS, Formatter
 
-ALIASES = {"s": "step", "b": "back", "g": "goto", "c": "continue", "run": "continue", "r": "continue",
-           "rc": "reverse_continue", "reverse-continue": "reverse_continue", "br": "break", "w": "watch",
-           "d": "delete", "p": "print", "l": "list", "e": "explain", "q": "quit", "exit": "quit",
-           "i": "info", "n": "step", "next": "step", "where": "where", "bt": "where"}
+ALIASES = {"s": "step", "n": "step", "next": "step", "b": "back", "g": "goto", "c": "continue",
+           "run": "continue", "r": "continue", "rc": "reverse_continue", "reverse-continue": "reverse_continue",
+           "br": "break", "w": "watch", "d": "delete", "p": "print", "l": "list", "e": "explain", "q": "quit",
+           "exit": "quit", "i": "info", "bt": "where"}
+_TARGET = re.compile(r"([^\W\d]\w*)(?:\[(\d+)\])?\Z")
+_CONDITION = re.compile(r"\s*(?P<target>\S+?)\s*(?P<op><=|>=|==|!=|<|>|=)\s*(?P<value>\S+)\s*\Z")
+_COMPARE: dict[str, Callable] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+                                 "==": operator.eq, "=": operator.eq, "!=": operator.ne}
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A register (`index` None) or an array element the user named: `w`, `buf[1]`."""
+
+    name: str
+    index: Optional[int]
+
+    @property
+    def text(self) -> str:
+        return self.name if self.index is None else f"{self.name}[{self.index}]"
+
+
+@dataclass(frozen=True)
+class _Stop:
+    """A breakpoint (`line`, maybe with a condition) or a watch (`place`)."""
+
+    kind: str  # "break" or "watch"
+    line: int = 0
+    place: Optional[_Place] = None
+    condition: Optional[tuple] = None  # (place, op text, value text)
+
+    def describe(self) -> str:
+        if self.kind == "watch":
+            return f"watch       {self.place.text}"
+        cond = f" if {self.condition[0].text} {self.condition[1]} {self.condition[2]}" if self.condition else ""
+        return f"breakpoint  line {self.line}{cond}"
 
 
 class Debugger(cmd.Cmd):
@@ -30,25 +67,27 @@ class Debugger(cmd.Cmd):
 
     prompt = "(gdasm) "
 
-    def __init__(self, machine: Machine, stdin=None, stdout=None, echo: Optional[bool] = None):
+    def __init__(self, machine: Machine, stdin=None, stdout=None, echo: Optional[bool] = None,
+                 fmt: Formatter = Formatter()):
         super().__init__(stdin=stdin or sys.stdin, stdout=stdout or sys.stdout)
         self.use_rawinput = self.stdin is sys.stdin and sys.stdin.isatty()
         self.echo = (not self.stdin.isatty()) if echo is None else echo
         self.h = History(machine)
+        self.fmt = fmt
         self.program = machine.program
         self.lines = self.program.lines
-        self.breaks: dict[int, tuple[str, int]] = {}  # number -> ("line", LINE) or ("watch", SLOT)
-        self._next_break = 1
+        self.stops: dict[int, _Stop] = {}
+        self._next_stop = 1
+        self._started = False
 
     # --- the loop ----------------------------------------------------------------------
     def say(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
 
-    def postloop(self):
-        render.use_numbers(self._numbers_before)  # `numbers` is for this session only
-
     def preloop(self):
-        self._numbers_before = render.current_numbers()
+        if self._started:
+            return
+        self._started = True
         n = len(self.program.instructions)
         self.say(f"gdasm debugger: {self.program.filename}, {n} instruction{'s' if n != 1 else ''}. "
                  "Type 'help' for commands.")
@@ -65,7 +104,10 @@ class Debugger(cmd.Cmd):
         return line
 
     def emptyline(self):
-        return False  # an empty line does nothing (it does not repeat the last command)
+        """Enter repeats the last command, as in gdb and pdb."""
+        if self.lastcmd:
+            return self.onecmd(self.lastcmd)
+        return False
 
     def default(self, line):
         word = line.split()[0] if line.split() else line
@@ -78,32 +120,25 @@ class Debugger(cmd.Cmd):
         return True
 
     def do_quit(self, arg):
-        """quit (q): leave the debugger."""
+        """quit (q, exit): leave the debugger."""
         return True
 
     # --- showing where we are ----------------------------------------------------------
-    def _status(self) -> str:
-        m = self.h.m
-        if self.h.fault is not None:
-            return "stopped by a fault"
-        return {"halted": "halted", "finished": "finished"}.get(m.status, "")
-
     def show_position(self, context: int = 1) -> None:
         """The step count, the next instruction in its source context, and any end or fault."""
         m = self.h.m
-        n = len(self.program.instructions)
-        status = self._status()
         if self.h.fault is not None:
             d = self.h.fault.diagnostic
-            self.say(f"step {self.h.step:,}: fault at line {d.span.line}: {d.message}")
+            self.say(f"step {self.h.step:,}: fault at step {self.h.fault.step:,}, line {d.span.line}: "
+                     f"{d.text(self.fmt)}")
             if d.hint:
                 self.say(f"  hint: {d.hint}")
             self.show_source(d.span.line, context)
             return
-        if status:
-            self.say(f"step {self.h.step:,}: {status}")
+        if m.status in ("halted", "finished"):
+            self.say(f"step {self.h.step:,}: {m.status}")
             return
-        if m.pc >= n:
+        if m.pc >= len(self.program.instructions):
             self.say(f"step {self.h.step:,}: at the end")
             return
         ins = self.program.instructions[m.pc]
@@ -111,44 +146,35 @@ class Debugger(cmd.Cmd):
         self.show_source(ins.line, context)
 
     def show_source(self, line: int, context: int) -> None:
-        break_lines = {v for k, (kind, v) in self.breaks.items() if kind == "line"}
+        break_lines = {s.line for s in self.stops.values() if s.kind == "break"}
         first, last = max(1, line - context), min(len(self.lines), line + context)
         width = len(str(last))
         for i in range(first, last + 1):
             mark = "→" if i == line else ("●" if i in break_lines else " ")
             self.say(f" {mark} {i:>{width}} | {self.lines[i - 1]}")
 
-    def _snapshot(self) -> dict:
-        return dict(self.h.m.registers)
-
-    def show_changes(self, before: dict) -> None:
-        after = self._snapshot()
-        changes = []
-        for k, v in after.items():
-            if k not in before:
-                changes.append(f"{k} = {render.value(v)}")
-            elif repr(before[k]) != repr(v):  # repr: -0.0 differs from 0.0
-                changes.append(f"{k}: {render.value(before[k])} → {render.value(v)}")
-        for k in before:
-            if k not in after:
-                changes.append(f"{k}: {render.value(before[k])} → unset")
-        if changes:
-            self.say("changed: " + "; ".join(changes))
-
-    def _move(self, action, reason: Optional[list] = None) -> None:
-        """Do a move, then show its output, why it stopped, where the machine stands and what changed."""
-        before = self._snapshot()
-        out_before = len(self.h.m.output)
+    def _move(self, action: Callable[[], Optional[str]]) -> None:
+        """Do a move, then show its output, why it stopped early, where the machine stands and what changed."""
+        h = self.h
+        start = h.step
+        kept = list(h.records)  # the records a backward move takes away
+        out_before = len(h.m.output)
         try:
-            action()
-        except KeyboardInterrupt:  # Ctrl-C stops a long continue, not the session
-            reason = ["interrupted"]
-        for v in self.h.m.output[out_before:]:
-            self.say(f"out {render.value(v)}")
+            with stop_on_ctrl_c(h.m):  # Ctrl-C stops a long move at a step boundary, not the session
+                reason = action()
+        except KeyboardInterrupt:
+            reason = "interrupted"
+        for v in h.m.output[out_before:]:
+            self.say(f"out {self.fmt.value(v)}")
         if reason:
-            self.say(f"stopped: {reason[0]}")
+            self.say(f"stopped: {reason}")
         self.show_position()
-        self.show_changes(before)
+        if h.step >= start:
+            changes = describe.net_changes(h.records[start:])
+        else:
+            changes = describe.net_changes(kept[h.step:start], backward=True)
+        if changes:
+            self.say("changed: " + "; ".join(describe.change_text(c, self.fmt) for c in changes))
 
     # --- moving forward and back -------------------------------------------------------
     def _count(self, arg: str, what: str) -> Optional[int]:
@@ -167,33 +193,46 @@ class Debugger(cmd.Cmd):
         except RuntimeFault:
             return None
 
-    def do_step(self, arg):
-        """step [N] (s): run the next N instructions (default 1)."""
-        n = self._count(arg, "step")
-        if n is None:
-            return
+    def _run_forward(self, limit: Optional[int]) -> Optional[str]:
+        """Step until `limit` steps ran (None: no limit), a stop is hit, or the machine cannot go on."""
+        n = 0
+        while limit is None or n < limit:
+            rec = self._forward()
+            if rec is None:
+                return None
+            n += 1
+            why = self._hit_forward(rec)
+            if why and (limit is None or n < limit):
+                return why
+        return None
 
-        def go():
-            for _ in range(n):
-                if self._forward() is None:
-                    break
-        self._move(go)
+    def do_step(self, arg):
+        """step [N] (s, n, next): run the next N instructions (default 1); stops early at a breakpoint or watch."""
+        n = self._count(arg, "step")
+        if n is not None:
+            self._move(lambda: self._run_forward(n))
+
+    def _run_back(self, limit: Optional[int]) -> Optional[str]:
+        n = 0
+        while (limit is None or n < limit) and (self.h.step > 0 or self.h.fault is not None):
+            rec = self.h.back()
+            if rec is None:
+                continue  # the fault was forgotten; the next back takes a step
+            n += 1
+            why = self._hit_backward(rec)
+            if why and (limit is None or n < limit):
+                return why
+        return None
 
     def do_back(self, arg):
-        """back [N] (b): undo the last N steps (default 1), as far back as step 0."""
+        """back [N] (b): undo the last N steps (default 1), as far back as step 0; stops early at a breakpoint or watch."""
         n = self._count(arg, "back")
         if n is None:
             return
         if self.h.step == 0 and self.h.fault is None:
             self.say("already at step 0")
             return
-
-        def go():
-            for _ in range(n):
-                if self.h.step == 0 and self.h.fault is None:
-                    break
-                self.h.back()
-        self._move(go)
+        self._move(lambda: self._run_back(n))
 
     def do_goto(self, arg):
         """goto N (g): go to just after step N, forward or backward."""
@@ -202,152 +241,195 @@ class Debugger(cmd.Cmd):
             return
         self._move(lambda: self.h.goto(int(arg)))
 
+    def do_continue(self, arg):
+        """continue (c, r, run): run on to the next breakpoint, a watched change, a fault or the end."""
+        self._move(lambda: self._run_forward(None))
+
+    def do_reverse_continue(self, arg):
+        """reverse-continue (rc): run backward to the previous breakpoint or watched change, or step 0."""
+        self._move(lambda: self._run_back(None))
+
+    # --- stops -------------------------------------------------------------------------
     def _watch_hit(self, rec) -> Optional[str]:
-        """The watch that a step's write sets off: the register changed (a first write counts)."""
-        for k, (kind, v) in sorted(self.breaks.items()):
-            if kind == "watch" and rec.writes and rec.instruction.dest.slot == v:
-                name, old, new = rec.writes[0]
-                if old is UNSET or repr(old) != repr(new):  # repr: -0.0 differs from 0.0
-                    return f"watch {k}: {name} changed"
+        """The watch that a step's write sets off: the register or element changed (a first write counts)."""
+        for c in describe.describe(rec, self.program).changes:
+            if c.old is not UNSET and repr(c.old) == repr(c.new):  # repr: -0.0 differs from 0.0
+                continue
+            for k, s in sorted(self.stops.items()):
+                if s.kind == "watch" and (s.place.name, s.place.index) == (c.name, c.index):
+                    return f"watch {k}: {c.target} changed"
         return None
 
     def _line_hit(self, line: int) -> Optional[str]:
-        for k, (kind, v) in sorted(self.breaks.items()):
-            if kind == "line" and v == line:
-                return f"breakpoint {k} at line {line}"
+        for k, s in sorted(self.stops.items()):
+            if s.kind == "break" and s.line == line and self._holds(s.condition):
+                cond = f" ({s.condition[0].text} {s.condition[1]} {s.condition[2]})" if s.condition else ""
+                return f"breakpoint {k} at line {line}{cond}"
         return None
 
-    def _hit(self, rec) -> Optional[str]:
-        """Going forward: stop after a step that changed a watched register, or before a breakpoint's line."""
+    def _holds(self, condition) -> bool:
+        if condition is None:
+            return True
+        place, op, value = condition
+        left, right = self._value(place), self._operand_value(value)
+        if left is UNSET or right is UNSET or left is None or right is None:
+            return False
+        return _COMPARE[op](left, right)
+
+    def _operand_value(self, text: str):
+        place = self._place(text, quiet=True)
+        if place is not None:
+            return self._value(place)
+        return to_number(text, self.h.m.exact)
+
+    def _hit_forward(self, rec) -> Optional[str]:
+        """Going forward: stop after a step that changed a watched place, or before a breakpoint's line."""
         m = self.h.m
         why = self._watch_hit(rec)
         if not why and m.status == "ready" and m.pc < len(self.program.instructions):
             why = self._line_hit(self.program.instructions[m.pc].line)
         return why
 
-    def do_continue(self, arg):
-        """continue (c, run): run on to the next breakpoint, a watched change, or the end."""
-        reason = []
-
-        def go():
-            while (rec := self._forward()) is not None:
-                why = self._hit(rec)
-                if why:
-                    reason.append(why)
-                    return
-        self._move(go, reason)
-
-    def do_reverse_continue(self, arg):
-        """reverse-continue (rc): run backward to the previous breakpoint or watched change, or step 0."""
-        reason = []
-
-        def go():
-            while self.h.step > 0 or self.h.fault is not None:
-                rec = self.h.back()
-                if rec is None:
-                    continue
-                why = self._hit_backward(rec)
-                if why:
-                    reason.append(why)
-                    return
-        self._move(go, reason)
-
     def _hit_backward(self, undone) -> Optional[str]:
-        """Going back: stop before a breakpoint's line, or just after a step that changed a watched register."""
+        """Going back: stop before a breakpoint's line, or just after a step that changed a watched place."""
         why = self._line_hit(undone.instruction.line)
         if not why and self.h.records:
             why = self._watch_hit(self.h.records[-1])
         return why
 
-    # --- breakpoints and watches -------------------------------------------------------
     def do_break(self, arg):
-        """break LINE|LABEL (br): stop before the instruction on that line runs."""
-        arg = arg.strip()
-        if not arg:
-            self.say("break takes a line number or a label, e.g. break 12 or break loop")
+        """break LINE|LABEL [if REG OP VALUE] (br): stop before the instruction on that line runs (when the condition holds)."""
+        where, _, cond_text = arg.strip().partition(" if ")
+        where = where.strip()
+        if not where:
+            self.say("break takes a line number or a label, e.g. break 12, break loop, break 12 if w > 1.5")
             return
-        if arg.isdigit():
-            line = int(arg)
-            lines = [i.line for i in self.program.instructions if i.line >= line]
+        condition = None
+        if cond_text:
+            m = _CONDITION.match(cond_text)
+            place = m and self._place(m.group("target"))
+            if not m or place is None:
+                if not m:
+                    self.say("a condition is REG OP VALUE, e.g. break 12 if w > 1.5 (OP: < <= > >= == !=)")
+                return
+            value = m.group("value")
+            if self._place(value, quiet=True) is None:
+                try:
+                    to_number(value, self.h.m.exact)
+                except NumberError:
+                    self.say(f"'{value}' is neither a number nor a register of this program")
+                    return
+            condition = (place, m.group("op"), value)
+        if where.isdigit():
+            lines = [i.line for i in self.program.instructions if i.line >= int(where)]
             if not lines:
-                self.say(f"no instruction on or after line {line}")
+                self.say(f"no instruction on or after line {where}")
                 return
             line = min(lines)
-        elif arg in self.program.labels:
-            address = self.program.labels[arg]
+        elif where in self.program.labels:
+            address = self.program.labels[where]
             if address >= len(self.program.instructions):
-                self.say(f"label '{arg}' is at the end of the program: nothing runs there")
+                self.say(f"label '{where}' is at the end of the program: nothing runs there")
                 return
             line = self.program.instructions[address].line
         else:
-            self.say(f"no label '{arg}' (break takes a line number or a label)")
+            self.say(f"no label '{where}' (break takes a line number or a label)")
             return
-        k = self._add(("line", line))
-        self.say(f"breakpoint {k} at line {line}: {self.lines[line - 1].strip()}")
+        stop = _Stop("break", line=line, condition=condition)
+        k = self._add(stop)
+        self.say(f"breakpoint {k} at line {line}: {self.lines[line - 1].strip()}"
+                 + (f"  (if {condition[0].text} {condition[1]} {condition[2]})" if condition else ""))
+
+    def _place(self, text: str, quiet: bool = False) -> Optional[_Place]:
+        """`w` or `buf[1]` as a place of this program, or None (saying why unless quiet)."""
+        m = _TARGET.match(text.strip())
+        if not m:
+            if not quiet:
+                self.say(f"'{text}' is not a register or ARRAY[i]")
+            return None
+        name, index = m.group(1), m.group(2)
+        if index is None:
+            if self.program.register_slot(name) is None:
+                if not quiet:
+                    self.say(f"no register named '{name}'" if self.program.array_slot(name) is None else
+                             f"'{name}' is an array: name an element, e.g. {name}[0]")
+                return None
+            return _Place(name, None)
+        slot = self.program.array_slot(name)
+        if slot is None:
+            if not quiet:
+                self.say(f"no array named '{name}'")
+            return None
+        length = len(self.h.m.arrays[slot])
+        if int(index) >= length:
+            if not quiet:
+                self.say(f"{name}[{index}] is out of range: '{name}' has {length} elements")
+            return None
+        return _Place(name, int(index))
+
+    def _value(self, place: _Place):
+        m = self.h.m
+        if place.index is None:
+            return m.regs[self.program.register_slot(place.name)]
+        arr = m.arrays[self.program.array_slot(place.name)]
+        return arr[place.index] if place.index < len(arr) else None
 
     def do_watch(self, arg):
-        """watch REG (w): stop right after REG changes."""
-        name = arg.strip()
-        slot = self.program.register_slot(name)
-        if slot is None:
-            self.say(f"no register named '{name}'")
+        """watch REG | ARRAY[i] (w): stop right after it changes."""
+        if not arg.strip():
+            self.say("watch takes a register or an array element, e.g. watch w or watch buf[1]")
             return
-        k = self._add(("watch", slot))
-        self.say(f"watch {k}: {name}")
+        place = self._place(arg)
+        if place is not None:
+            k = self._add(_Stop("watch", place=place))
+            self.say(f"watch {k}: {place.text}")
 
-    def _add(self, spec) -> int:
-        k = self._next_break
-        self._next_break += 1
-        self.breaks[k] = spec
+    def _add(self, stop: _Stop) -> int:
+        k = self._next_stop
+        self._next_stop += 1
+        self.stops[k] = stop
         return k
 
     def do_delete(self, arg):
         """delete [N] (d): delete breakpoint or watch N, or all of them."""
         arg = arg.strip()
         if not arg:
-            n = len(self.breaks)
-            self.breaks.clear()
+            n = len(self.stops)
+            self.stops.clear()
             self.say(f"deleted {n} breakpoint{'s' if n != 1 else ''} and watches")
-        elif arg.isdigit() and int(arg) in self.breaks:
-            del self.breaks[int(arg)]
+        elif arg.isdigit() and int(arg) in self.stops:
+            del self.stops[int(arg)]
             self.say(f"deleted {arg}")
         else:
             self.say(f"no breakpoint or watch {arg}")
 
     def do_info(self, arg):
         """info breakpoints (i b): list breakpoints and watches."""
-        if not self.breaks:
+        if not self.stops:
             self.say("no breakpoints or watches")
-        for k, (kind, v) in sorted(self.breaks.items()):
-            if kind == "line":
-                self.say(f"{k}  breakpoint  line {v}: {self.lines[v - 1].strip()}")
-            else:
-                self.say(f"{k}  watch       {self.program.registers[v]}")
+        for k, s in sorted(self.stops.items()):
+            source = f": {self.lines[s.line - 1].strip()}" if s.kind == "break" else ""
+            self.say(f"{k}  {s.describe()}{source}")
 
     # --- looking -----------------------------------------------------------------------
     def do_print(self, arg):
-        """print REG | ARRAY[i] (p): a value."""
+        """print REG | ARRAY | ARRAY[i] (p): a value."""
         target = arg.strip()
+        if not target:
+            self.say("print takes a register, an array or an element, e.g. print w, print x or print x[0]")
+            return
         m = self.h.m
-        am = re.fullmatch(r"([A-Za-z_]\w*)\[(\d+)\]", target)
-        if am:
-            slot = self.program.array_slot(am.group(1))
-            if slot is None:
-                self.say(f"no array named '{am.group(1)}'")
-            elif int(am.group(2)) >= len(m.arrays[slot]):
-                self.say(f"{target} is out of range: '{am.group(1)}' has {len(m.arrays[slot])} elements")
-            else:
-                self.say(f"{target} = {render.value(m.arrays[slot][int(am.group(2))])}")
+        if self.program.register_slot(target) is None and self.program.array_slot(target) is not None:
+            self.say(f"{target} = {self.fmt.array(m.arrays[self.program.array_slot(target)])}")
             return
-        slot = self.program.register_slot(target)
-        if slot is None:
-            if self.program.array_slot(target) is not None:
-                self.say(f"{target} = {render.array(m.arrays[self.program.array_slot(target)])}")
-            else:
-                self.say(f"no register or array named '{target}'")
+        if _TARGET.match(target) and self.program.register_slot(_TARGET.match(target).group(1)) is None \
+                and self.program.array_slot(_TARGET.match(target).group(1)) is None:
+            self.say(f"no register or array named '{_TARGET.match(target).group(1)}'")
             return
-        v = m.regs[slot]
-        self.say(f"{target} is unset" if v is UNSET else f"{target} = {render.value(v)}")
+        place = self._place(target)
+        if place is not None:
+            v = self._value(place)
+            self.say(f"{target} is unset" if v is UNSET else f"{target} = {self.fmt.value(v)}")
 
     def do_regs(self, arg):
         """regs: every register that holds a value, in order of first write."""
@@ -356,7 +438,7 @@ class Debugger(cmd.Cmd):
             self.say("no register holds a value yet")
         width = max((len(k) for k in regs), default=0)
         for k, v in regs.items():
-            self.say(f"{k:<{width}} = {render.value(v)}")
+            self.say(f"{k:<{width}} = {self.fmt.value(v)}")
 
     def do_arrays(self, arg):
         """arrays: every array."""
@@ -364,7 +446,7 @@ class Debugger(cmd.Cmd):
         if not arrays:
             self.say("the program has no arrays")
         for k, v in arrays.items():
-            self.say(f"{k} = {render.array(v)}")
+            self.say(f"{k} = {self.fmt.array(v)}")
 
     def do_list(self, arg):
         """list [LINE] (l): the source around the next instruction (or LINE); → next, ● breakpoint."""
@@ -380,12 +462,11 @@ class Debugger(cmd.Cmd):
         self.show_source(line, 5)
 
     def do_where(self, arg):
-        """where: the step, the next instruction, and the call stack."""
+        """where (bt): the step, the next instruction, and the call stack."""
         self.show_position(context=0)
         stack = self.h.m.stack
         if stack:
-            frames = [f"return to line {self.program.instructions[a].line}" if a < len(self.program.instructions)
-                      else "return to the end" for a in reversed(stack)]
+            frames = [f"return to {describe.where(self.program, a, label=False)}" for a in reversed(stack)]
             self.say("call stack: " + "; ".join(frames))
         else:
             self.say("call stack: empty")
@@ -402,16 +483,16 @@ class Debugger(cmd.Cmd):
         except KeyError as e:
             self.say(str(e.args[0]))
             return
-        for line in explanation(node):
+        for line in explanation(node, self.fmt):
             self.say(line)
 
     def do_numbers(self, arg):
         """numbers dec|hex|bits|exact: how values are shown from now on."""
         fmt = arg.strip()
-        if fmt not in render.NUMBER_FORMATS:
-            self.say(f"numbers takes one of: {', '.join(render.NUMBER_FORMATS)}")
+        if fmt not in NUMBER_FORMATS:
+            self.say(f"numbers takes one of: {', '.join(NUMBER_FORMATS)}")
             return
-        render.use_numbers(fmt)
+        self.fmt = Formatter(fmt)
         self.say(f"numbers: {fmt}")
 
     def do_help(self, arg):
@@ -424,9 +505,16 @@ class Debugger(cmd.Cmd):
         for name in sorted(n[3:] for n in self.get_names() if n.startswith("do_") and n != "do_EOF"):
             doc = getattr(self, "do_" + name).__doc__ or ""
             self.say("  " + doc.split("\n")[0])
+        self.say("Enter repeats the last command. Aliases: "
+                 + ", ".join(f"{a} = {c.replace('_', '-')}" for a, c in ALIASES.items()))
 
 
-def debug(machine: Machine, stdin=None, stdout=None) -> int:
-    """Run a debugger session to its end (quit or end of input)."""
-    Debugger(machine, stdin=stdin, stdout=stdout).cmdloop()
-    return 0
+def debug(machine: Machine, stdin=None, stdout=None, fmt: Formatter = Formatter()) -> int:
+    """Run a debugger session to its end (quit or end of input); Ctrl-C at the prompt does not end it."""
+    d = Debugger(machine, stdin=stdin, stdout=stdout, fmt=fmt)
+    while True:
+        try:
+            d.cmdloop()
+            return 0
+        except KeyboardInterrupt:
+            d.say("\n(Ctrl-C: type 'quit' to leave the debugger)")

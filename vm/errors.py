@@ -20,20 +20,33 @@ class Diagnostic:
     """One message about the program, located in its source."""
 
     severity: str  # "error", "warning" or "runtime error"
-    message: str
+    message: str  # the message, numbers in it as `dec` shows them
     filename: str
     span: Optional[Span] = None
     source_line: str = ""
     hint: str = ""
-    notes: tuple[str, ...] = ()  # extra lines: the step, the values read
+    notes: tuple[str, ...] = ()  # extra lines, e.g. where a run spent its steps
     related: tuple = ()  # ((Span, source line, message), ...): other places, e.g. a first definition
-    code: str = ""  # a stable name for the kind of message, e.g. "never-written"
+    code: str = ""  # a stable name for the kind of message, e.g. "division-by-zero"; see docs/errors.md
+    step: Optional[int] = None  # a runtime fault: the step that could not run
+    reads: tuple = ()  # a runtime fault: ((register, value), ...) the instruction read
+    template: str = ""  # the message with {placeholders} for `values`, so a formatter can show them
+    values: tuple = ()  # ((placeholder, number), ...)
+    subject: str = ""  # the name the message is about (the register never written), for tools
 
-    def to_json(self) -> dict:
+    def text(self, fmt=None) -> str:
+        """The message, with its numbers in the formatter's format (default: as `message` has them)."""
+        if fmt is None or not self.values:
+            return self.message
+        return self.template.format(**{k: fmt.value(v) if not isinstance(v, (int, str)) else v
+                                       for k, v in self.values})
+
+    def to_json(self, fmt=None) -> dict:
+        """The stable JSON shape of a diagnostic (docs/errors.md lists its keys)."""
         s = self.span
-        return {
+        doc = {
             "severity": self.severity,
-            "message": self.message,
+            "message": self.text(fmt),
             "file": self.filename,
             "line": s.line if s else None,
             "column": s.column if s else None,
@@ -44,6 +57,22 @@ class Diagnostic:
                         for r, _, m in self.related],
             "code": self.code or None,
         }
+        if self.subject:
+            doc["subject"] = self.subject
+        if self.step is not None:
+            doc["step"] = self.step
+            doc["reads"] = {name: json_number(v) for name, v in self.reads}
+        return doc
+
+
+def json_number(v):
+    """A value as JSON: a float, an exact fraction as its text ("28/3"), or null for an unset register."""
+    from fractions import Fraction
+    if isinstance(v, Fraction):
+        return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+    if isinstance(v, (int, float)):
+        return float(v)
+    return None
 
 
 class GdasmError(Exception):
@@ -79,18 +108,23 @@ class InputFileError(GdasmError):
 
 
 class RuntimeFault(GdasmError):
-    """The program faulted while running (exit 70)."""
+    """The program faulted while running (exit 70): `diagnostic` says where and why, `code` what kind."""
 
     exit_code = 70
 
-    def __init__(self, diagnostic: Diagnostic, step: int = 0, reads: dict | None = None):
+    def __init__(self, diagnostic: Diagnostic, step: int = 0, reads: dict | None = None, address: int = -1):
         super().__init__(diagnostic)
         self.step = step
         self.reads = dict(reads or {})
+        self.address = address
 
     @property
     def diagnostic(self) -> Diagnostic:
         return self.diagnostics[0]
+
+    @property
+    def code(self) -> str:
+        return self.diagnostic.code
 
 
 @dataclass
@@ -105,16 +139,18 @@ class Collector:
         return self.lines[span.line - 1] if span and 0 < span.line <= len(self.lines) else ""
 
     def add(self, severity: str, message: str, span: Optional[Span], hint: str = "",
-            notes: tuple[str, ...] = (), related=(), code: str = "") -> None:
+            notes: tuple[str, ...] = (), related=(), code: str = "", subject: str = "") -> None:
         rel = tuple((s, self.source(s), m) for s, m in related)
         self.diagnostics.append(Diagnostic(severity, message, self.filename, span, self.source(span), hint,
-                                           notes, rel, code))
+                                           notes, rel, code, subject=subject))
 
-    def error(self, message: str, span: Optional[Span], hint: str = "", notes=(), related=(), code="") -> None:
-        self.add("error", message, span, hint, tuple(notes), related, code)
+    def error(self, message: str, span: Optional[Span], hint: str = "", notes=(), related=(), code="",
+              subject="") -> None:
+        self.add("error", message, span, hint, tuple(notes), related, code, subject)
 
-    def warning(self, message: str, span: Optional[Span], hint: str = "", notes=(), related=(), code="") -> None:
-        self.add("warning", message, span, hint, tuple(notes), related, code)
+    def warning(self, message: str, span: Optional[Span], hint: str = "", notes=(), related=(), code="",
+                subject="") -> None:
+        self.add("warning", message, span, hint, tuple(notes), related, code, subject)
 
     @property
     def errors(self) -> list[Diagnostic]:

@@ -11,10 +11,11 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Optional
 
-from . import render
+from . import isa
 from .errors import RuntimeFault
 from .ir import UNSET, Imm, Reg
 from .machine import Machine, StepRecord
+from .render import DEC, Formatter
 
 
 class History:
@@ -52,7 +53,7 @@ class History:
         if rec.writes:
             self._reg_writes.setdefault(ins.dest.slot, []).append(k)
         for _, index, _, _ in rec.array_writes:
-            self._elem_writes.setdefault((ins.operands[0].slot, index), []).append(k)
+            self._elem_writes.setdefault((ins.array.slot, index), []).append(k)
         return rec
 
     def back(self) -> Optional[StepRecord]:
@@ -70,7 +71,7 @@ class History:
         if rec.writes:
             self._reg_writes[ins.dest.slot].pop()
         for _, index, _, _ in rec.array_writes:
-            self._elem_writes[(ins.operands[0].slot, index)].pop()
+            self._elem_writes[(ins.array.slot, index)].pop()
         return rec
 
     def goto(self, n: int) -> None:
@@ -117,7 +118,11 @@ class History:
         return "input (--set)" if given else f"input (.reg, line {decl.span.line})"
 
     def step_node(self, k: int, depth: int) -> "Node":
-        """The operation that record k performed, with its operands' origins as children."""
+        """The operation that record k performed, with its operands' origins as children.
+
+        What the operation is follows from the instruction's roles: a destination computed from sources
+        (written as its notation), an array element read (passed through), or an array's length (a leaf).
+        """
         rec = self.records[k]
         ins = rec.instruction
         name, _, value = rec.writes[0]
@@ -126,19 +131,18 @@ class History:
         if depth <= 0 or self._budget < 0:
             node.cut = True
             return node
-        b = ins.op.behaviour
-        if b == "compute":
-            node.formula = ins.op.formula
-            for o in ins.operands[1:]:
-                node.children.append(self.operand_node(o, k, depth - 1))
-        elif b == "load":
-            arr, i_op = ins.operands[1], ins.operands[2]
-            index = int(self.value_before(i_op.slot, k) if isinstance(i_op, Reg) else i_op.value)
-            node.children.append(self.element_node(arr.slot, arr.name, index, k, depth - 1))
-            node.formula = "{0}"
-        elif b == "len":
+        arr, index = ins.array, ins.index
+        if arr is not None and index is not None:  # an element read: d ← M[i]
+            where = int(self.value_before(index.slot, k) if isinstance(index, Reg) else index.value)
+            node.children.append(self.element_node(arr.slot, arr.name, where, k, depth - 1))
+            node.notation = isa.PASS_THROUGH
+        elif arr is not None:  # d ← a property of M: its length
             node.leaf = "length"
-            node.text = f"{ins.text}  (the length of {ins.operands[1].name})"
+            node.text = f"{ins.text}  (the length of {arr.name})"
+        else:
+            node.notation = ins.op.notation
+            for o in ins.sources:
+                node.children.append(self.operand_node(o, k, depth - 1))
         return node
 
     def operand_node(self, o, k: int, depth: int) -> "Node":
@@ -156,13 +160,13 @@ class History:
             return Node(label, v, "input (.data or --data)", leaf="input")
         rec = self.records[k]
         ins = rec.instruction
-        node = Node(label, rec.array_writes[0][3], ins.text, line=ins.line, step=rec.step, op="STORE",
-                    formula="{0}")
+        node = Node(label, rec.array_writes[0][3], ins.text, line=ins.line, step=rec.step, op=ins.op.mnemonic,
+                    notation=isa.PASS_THROUGH)
         self._budget -= 1
         if depth <= 0 or self._budget < 0:
             node.cut = True
             return node
-        node.children.append(self.operand_node(ins.operands[2], k, depth - 1))
+        node.children.append(self.operand_node(ins.sources[0], k, depth - 1))
         return node
 
     MAX_DEPTH = 200  # deeper trees are cut (and building stays well inside Python's recursion limit)
@@ -198,15 +202,11 @@ class Node:
     text: str  # the instruction as written, or what kind of leaf this is
     line: int = 0
     step: int = 0
-    op: str = ""
+    op: str = ""  # the mnemonic that computed it
     leaf: str = ""  # "immediate", "input", "unset", "length" for leaves
-    formula: str = ""  # the ISA's formula for the operation ({0}, {1})
+    notation: Optional[isa.Notation] = None  # how the ISA writes the operation
     children: list = field(default_factory=list)
     cut: bool = False  # not expanded: the depth limit
-
-
-_ADDITIVE = {"ADD", "SUB"}
-_MULTIPLICATIVE = {"MUL", "DIV"}
 
 
 def _pretty(text: str) -> str:
@@ -217,52 +217,47 @@ def formula(node: Node) -> str:
     """One line: the expression with immediates as written and inputs by name, e.g. `(2 − 0·1)·1 + …`."""
     if node.leaf == "immediate":
         return _pretty(node.label)
-    if node.leaf or node.cut or not node.formula:
+    if node.leaf or node.cut or node.notation is None:
         return node.label
     parts = [_operand(child, node, i) for i, child in enumerate(node.children)]
-    return node.formula.format(*parts)
+    return node.notation.template.format(*parts)
 
 
-def _kind(node: Node) -> str:
-    """How tightly a node's formula binds: additive, multiplicative or atomic."""
+def _shown(node: Node) -> Node:
+    """The node whose operation a formula shows outermost: MOV, LOAD and STORE pass their operand through."""
+    while not node.leaf and not node.cut and node.notation is not None and node.notation.passes_through \
+            and node.children:
+        node = node.children[0]
+    return node
+
+
+def _level(node: Node) -> int:
+    """How tightly a node's formula binds (isa.SUM … isa.ATOM); an immediate by what it is written as."""
+    node = _shown(node)
     if node.leaf == "immediate":
         body = node.label.lstrip("+-")
         if any(c in body for c in "+-"):
-            return "additive"
-        return "multiplicative" if any(c in body for c in "*/") else "atom"
-    if node.leaf or node.cut or not node.formula:
-        return "atom"
-    if node.formula == "{0}" and node.children:
-        return _kind(node.children[0])  # MOV, LOAD and STORE pass their operand through
-    if node.op in _ADDITIVE:
-        return "additive"
-    if node.op in _MULTIPLICATIVE:
-        return "multiplicative"
-    return "atom" if node.op in ("ABS", "EXP", "LOG") else "unary"
-
-
-def _root_op(node: Node) -> str:
-    """The operation a node's formula shows outermost (MOV, LOAD and STORE pass through)."""
-    while node.formula == "{0}" and node.children and not node.leaf:
-        node = node.children[0]
-    return node.op
+            return isa.SUM
+        return isa.PRODUCT if any(c in body for c in "*/") else isa.ATOM
+    if node.leaf or node.cut or node.notation is None:
+        return isa.ATOM
+    return node.notation.level
 
 
 def _operand(child: Node, parent: Node, position: int) -> str:
+    """A child's formula, bracketed where the parent's notation says it must be."""
     text = formula(child)
-    kind = _kind(child)
-    binary = len(parent.children) == 2
-    if kind == "additive" and (binary or parent.op in ("NEG", "SQRT")):
-        return f"({text})"  # a sum as an operand keeps its parentheses: the registers' order of work
-    if kind == "multiplicative" and (parent.op in ("NEG", "SQRT") or (parent.op == "DIV" and position == 1)
-                                     or (parent.op in _MULTIPLICATIVE and _root_op(child) == "DIV")):
-        return f"({text})"  # a / b · c is read two ways by learners: say which
-    if kind == "unary" and binary and position == 1 and parent.op in ("SUB", "MUL", "DIV"):
-        return f"({text})"
-    return text
+    n = parent.notation
+    level = _level(child)
+    shown = _shown(child)
+    groups = shown.notation is not None and shown.notation.groups and not shown.leaf and not shown.cut
+    bare = (level >= n.operands[position]
+            and (level != isa.PREFIX or n.bare_prefix[position])
+            and not (groups and level == n.level))
+    return text if bare else f"({text})"
 
 
-def render_tree(node: Node, max_lines: int = 200) -> list[str]:
+def render_tree(node: Node, fmt: Formatter = DEC, max_lines: int = 200) -> list[str]:
     """An indented tree, one value a line, with the line and step that computed it; bounded in length."""
     lines: list[str] = []
     stack = [(node, "", "", True)]
@@ -272,7 +267,7 @@ def render_tree(node: Node, max_lines: int = 200) -> list[str]:
         if len(lines) >= max_lines:
             hidden += 1
             continue
-        value = render.value(n.value)
+        value = fmt.value(n.value)
         if n.leaf == "immediate":
             desc = n.label if _plain_number(n.label, n.value) else f"{n.label} = {value}"
         elif n.leaf:
@@ -310,14 +305,14 @@ def count_cut(node: Node) -> int:
     return total
 
 
-def explanation(node: Node, max_formula: int = 2000) -> list[str]:
+def explanation(node: Node, fmt: Formatter = DEC, max_formula: int = 2000) -> list[str]:
     """The full explanation: the tree, then the one-line formula (or why it is not shown)."""
-    out = render_tree(node)
+    out = render_tree(node, fmt)
     text = formula(node)
     if len(text) > max_formula:
         out.append(f"formula: {len(text):,} characters long — too long to show; the tree above is the story")
     else:
-        out.append(f"formula: {text} = {render.value(node.value)}")
+        out.append(f"formula: {text} = {fmt.value(node.value)}")
     cut = count_cut(node)
     if cut:
         out.append(f"note: {cut:,} value{'s' if cut != 1 else ''} not expanded at the depth limit "

@@ -85,17 +85,40 @@ class Instruction:
     def line(self) -> int:
         return self.span.line
 
+    def _role(self, role: str):
+        k = self.op.position(role)
+        return None if k is None else self.operands[k]
+
     @property
     def dest(self) -> Optional[Reg]:
         """The register this instruction writes, if any."""
-        if self.op.kinds and self.op.kinds[0] == "d":
-            return self.operands[0]
-        return None
+        return self._role("dest")
+
+    @property
+    def array(self) -> Optional[ArrayRef]:
+        """The array this instruction reads or writes (LOAD, STORE, LEN), if any."""
+        return self._role("array")
+
+    @property
+    def index(self) -> Optional[Union[Reg, Imm]]:
+        """The operand that indexes the array, if any."""
+        return self._role("index")
+
+    @property
+    def label(self) -> Optional[LabelRef]:
+        """The label this instruction may go to, if any."""
+        return self._role("label")
+
+    @property
+    def sources(self) -> tuple[Union[Reg, Imm], ...]:
+        """The values this instruction reads (registers or immediates), in operand order."""
+        return tuple(o for o, r in zip(self.operands, self.op.roles) if r == "source")
 
     @property
     def reads(self) -> tuple[Reg, ...]:
-        """The registers this instruction reads, in operand order."""
-        return tuple(o for o, k in zip(self.operands, self.op.kinds) if k in "abi" and isinstance(o, Reg))
+        """The registers this instruction reads (sources and index), in operand order."""
+        return tuple(o for o, r in zip(self.operands, self.op.roles)
+                     if r in ("source", "index") and isinstance(o, Reg))
 
 
 @dataclass(frozen=True)

@@ -1,47 +1,124 @@
-"""The one table of gdasm instructions and directives: the parser, every engine and docs/ read it."""
+"""The one table of gdasm instructions and directives: the parser, every engine, the describer and docs/ read it.
+
+Adding an instruction means adding one `Op` to `_TABLE`: its operands (kinds, which give each operand its
+role), its behaviour (what an engine does and what a step of it may change), its semantics (`fn`, `domain`),
+how `explain` writes it (`notation`) and its documentation. Nothing outside this file names a mnemonic.
+"""
 
 from __future__ import annotations
 
 import math
 import operator
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from types import MappingProxyType
+from typing import Callable, Mapping, Optional
 
-# Operand kinds, as the table's `operands` strings spell them.
-KINDS = {
+# Limits the machine enforces and the docs state.
+MAX_CALL_DEPTH = 10_000
+MAX_ARRAY_LENGTH = 10_000_000
+
+# Operand kinds, as the table's `operands` strings spell them, and the role each gives its operand.
+KINDS = MappingProxyType({
     "d": "register written",
     "a": "register or immediate read",
     "b": "register or immediate read",
     "i": "index: register or immediate holding a whole number",
     "L": "label",
     "M": "array",
-}
+})
+ROLES = MappingProxyType({"d": "dest", "a": "source", "b": "source", "i": "index", "L": "label", "M": "array"})
 
-# Behaviours: how an engine runs an instruction. Adding an instruction of an existing
-# behaviour touches only the table below.
-BEHAVIOURS = ("compute", "jump", "branch", "call", "ret", "load", "store", "len", "out", "halt")
+
+@dataclass(frozen=True)
+class Behaviour:
+    """How an engine runs a family of instructions, and what one step of it may change."""
+
+    name: str
+    transfer: str = ""  # "" falls through; "always" jumps; "if" jumps when fn(a, b) holds
+    verb: str = "jump"  # how a trace names a transfer: jump, call, return
+    stack: str = ""  # "push" (the return address) or "pop" it and go there
+    stores: bool = False  # writes the array element M[i]
+    outputs: bool = False  # appends its source to the program's output
+    stops: bool = False  # ends the run (HALT)
+
+
+BEHAVIOURS: Mapping[str, Behaviour] = MappingProxyType({b.name: b for b in (
+    Behaviour("compute"),
+    Behaviour("jump", transfer="always"),
+    Behaviour("branch", transfer="if"),
+    Behaviour("call", transfer="always", verb="call", stack="push"),
+    Behaviour("ret", transfer="always", verb="return", stack="pop"),
+    Behaviour("load"),
+    Behaviour("store", stores=True),
+    Behaviour("len"),
+    Behaviour("out", outputs=True),
+    Behaviour("halt", stops=True),
+)})
+
+# How tightly a formula binds, for `explain`'s brackets: a sum, a product, a prefix (−a, √a), a power,
+# an atom (a name, a number, f(a), |a|).
+SUM, PRODUCT, PREFIX, POWER, ATOM = 1, 2, 3, 4, 5
+
+
+@dataclass(frozen=True)
+class Notation:
+    """How `explain` writes an operation: a template over its operands and where brackets go.
+
+    An operand goes without brackets when its own level is at least `operands[k]`, when it is not a prefix
+    form in a place that `bare_prefix[k]` forbids (a − (−b)), and when it is not a `groups` operation inside
+    an operation of its own level (a / b inside a product keeps its brackets: a·(b / c), (a / b)·c).
+    """
+
+    template: str  # "{0} + {1}"; "{0}" passes its operand through (MOV, LOAD, STORE)
+    level: int = ATOM
+    operands: tuple[int, ...] = ()
+    bare_prefix: tuple[bool, ...] = ()
+    groups: bool = False
+
+    @property
+    def passes_through(self) -> bool:
+        return self.template == "{0}"
+
+
+PASS_THROUGH = Notation("{0}", ATOM, (0,), (True,))
+
+
+def _binary(symbol: str, level: int, right: int, right_prefix: bool, groups: bool = False) -> Notation:
+    return Notation("{0}" + symbol + "{1}", level, (level + 1, right), (True, right_prefix), groups)
 
 
 @dataclass(frozen=True)
 class Op:
-    """One mnemonic: its operands, behaviour, semantics and documentation."""
+    """One mnemonic: its operands, behaviour, semantics, notation and documentation."""
 
     mnemonic: str
     operands: str  # kinds separated by spaces, e.g. "d a b"
-    behaviour: str
+    behaviour: str  # a key of BEHAVIOURS
     meaning: str  # one line of notation for the docs, e.g. "d ← a + b"
     doc: str  # one-line description
     fn: Optional[Callable] = None  # compute: the value; branch: the condition
-    domain: Optional[Callable] = None  # values read -> fault message, or None when defined
+    domain: Optional[Callable] = None  # the values read -> a fault code of DOMAIN_FAULTS, or None when defined
     faults: str = ""  # one line for the docs
     shorthand: bool = False  # "OP d, a" means "OP d, d, a"
     exact: bool = True  # has an exact rational result (False: --exact faults)
-    formula: str = ""  # how `explain` writes it: {0}, {1} are the operands
+    notation: Optional[Notation] = None  # how `explain` writes a compute op's result
 
     kinds: tuple = field(default=(), init=False, repr=False)  # derived from `operands`
+    roles: tuple = field(default=(), init=False, repr=False)  # the role of each operand, in order
 
     def __post_init__(self):
-        object.__setattr__(self, "kinds", tuple(self.operands.split()))
+        kinds = tuple(self.operands.split())
+        object.__setattr__(self, "kinds", kinds)
+        object.__setattr__(self, "roles", tuple(ROLES[k] for k in kinds))
+
+    @property
+    def effects(self) -> Behaviour:
+        """What a step of this instruction may change, from its behaviour."""
+        return BEHAVIOURS[self.behaviour]
+
+    def position(self, role: str) -> Optional[int]:
+        """Where the first operand with this role is, or None."""
+        return self.roles.index(role) if role in self.roles else None
 
     @property
     def forms(self) -> tuple[tuple[str, ...], ...]:
@@ -53,37 +130,59 @@ class Op:
         return f"{self.mnemonic} {', '.join(kinds)}" if kinds else self.mnemonic
 
 
+# Faults a domain check reports, and every fault the machine can report: code -> message (or a template).
+FAULTS = MappingProxyType({
+    "unset-register": "register '{name}' is read before it is ever written",
+    "division-by-zero": "division by zero",
+    "sqrt-negative": "square root of a negative number",
+    "log-zero": "logarithm of zero",
+    "log-negative": "logarithm of a negative number",
+    "overflow": "overflow: the result is not a finite number",
+    "index-not-whole": "index {index} is not a whole number",
+    "index-out-of-range": "index {index} is out of range for array '{array}' of length {length}",
+    "call-depth": f"call depth over {MAX_CALL_DEPTH:,}",
+    "return-without-call": "RET with nothing to return to",
+    "step-limit": "the step limit of {limit} steps was reached",
+    "no-exact-result": "{mnemonic} has no exact result in exact arithmetic",
+    "exact-too-large": "the exact fraction passes {digits} digits",
+    "internal": "internal error: {detail}",
+})
+
+
 def _div_domain(a, b):
-    return "division by zero" if b == 0 else None
+    return "division-by-zero" if b == 0 else None
 
 
 def _sqrt_domain(a):
-    return "square root of a negative number" if a < 0 else None
+    return "sqrt-negative" if a < 0 else None
 
 
 def _log_domain(a):
-    return "logarithm of zero" if a == 0 else ("logarithm of a negative number" if a < 0 else None)
+    return "log-zero" if a == 0 else ("log-negative" if a < 0 else None)
 
 
 _TABLE = (
     Op("MOV", "d a", "compute", "d ← a", "copy a value into a register",
-       fn=operator.pos, formula="{0}"),
+       fn=operator.pos, notation=PASS_THROUGH),
     Op("ADD", "d a b", "compute", "d ← a + b", "add", fn=operator.add, shorthand=True,
-       formula="{0} + {1}"),
+       notation=_binary(" + ", SUM, PRODUCT, True)),
     Op("SUB", "d a b", "compute", "d ← a − b", "subtract", fn=operator.sub, shorthand=True,
-       formula="{0} − {1}"),
+       notation=_binary(" − ", SUM, PRODUCT, False)),
     Op("MUL", "d a b", "compute", "d ← a × b", "multiply", fn=operator.mul, shorthand=True,
-       formula="{0}·{1}"),
+       notation=Notation("{0}·{1}", PRODUCT, (PRODUCT, PRODUCT), (True, False))),
     Op("DIV", "d a b", "compute", "d ← a ÷ b", "divide", fn=operator.truediv, shorthand=True,
-       domain=_div_domain, faults="b = 0", formula="{0} / {1}"),
-    Op("NEG", "d a", "compute", "d ← −a", "negate", fn=operator.neg, formula="−{0}"),
-    Op("ABS", "d a", "compute", "d ← |a|", "absolute value", fn=abs, formula="|{0}|"),
+       domain=_div_domain, faults="b = 0",
+       notation=Notation("{0} / {1}", PRODUCT, (PRODUCT, PREFIX), (True, False), groups=True)),
+    Op("NEG", "d a", "compute", "d ← −a", "negate", fn=operator.neg,
+       notation=Notation("−{0}", PREFIX, (PREFIX,), (True,))),
+    Op("ABS", "d a", "compute", "d ← |a|", "absolute value", fn=abs,
+       notation=Notation("|{0}|", ATOM, (0,), (True,))),
     Op("SQRT", "d a", "compute", "d ← √a", "square root", fn=math.sqrt, domain=_sqrt_domain,
-       faults="a < 0", exact=False, formula="√{0}"),
+       faults="a < 0", exact=False, notation=Notation("√{0}", PREFIX, (PREFIX,), (True,))),
     Op("EXP", "d a", "compute", "d ← eᵃ", "exponential", fn=math.exp,
-       faults="result too large (overflow)", exact=False, formula="exp({0})"),
+       faults="result too large (overflow)", exact=False, notation=Notation("exp({0})", ATOM, (0,), (True,))),
     Op("LOG", "d a", "compute", "d ← ln a", "natural logarithm", fn=math.log, domain=_log_domain,
-       faults="a ≤ 0", exact=False, formula="ln({0})"),
+       faults="a ≤ 0", exact=False, notation=Notation("ln({0})", ATOM, (0,), (True,))),
     Op("JMP", "L", "jump", "go to L", "jump"),
     Op("JLT", "a b L", "branch", "go to L if a < b", "jump if less", fn=operator.lt),
     Op("JLE", "a b L", "branch", "go to L if a ≤ b", "jump if less or equal", fn=operator.le),
@@ -92,7 +191,7 @@ _TABLE = (
     Op("JEQ", "a b L", "branch", "go to L if a = b", "jump if equal", fn=operator.eq),
     Op("JNE", "a b L", "branch", "go to L if a ≠ b", "jump if not equal", fn=operator.ne),
     Op("CALL", "L", "call", "push the next address; go to L", "call a subroutine",
-       faults="call depth over 10,000"),
+       faults=FAULTS["call-depth"]),
     Op("RET", "", "ret", "pop an address; go there", "return from a subroutine",
        faults="nothing to return to"),
     Op("LOAD", "d M i", "load", "d ← M[i]", "read an array element (0-based)",
@@ -104,12 +203,7 @@ _TABLE = (
     Op("HALT", "", "halt", "stop", "stop the program (counts as a step)"),
 )
 
-OPS: dict[str, Op] = {op.mnemonic: op for op in _TABLE}
-
-# Every arithmetic result must be finite; this is the message when it is not.
-OVERFLOW = "overflow: the result is not a finite number"
-MAX_CALL_DEPTH = 10_000
-MAX_ARRAY_LENGTH = 10_000_000
+OPS: Mapping[str, Op] = MappingProxyType({op.mnemonic: op for op in _TABLE})
 
 
 @dataclass(frozen=True)
@@ -121,7 +215,7 @@ class Directive:
     doc: str
 
 
-DIRECTIVES: dict[str, Directive] = {
+DIRECTIVES: Mapping[str, Directive] = MappingProxyType({
     d.name: d
     for d in (
         Directive(".reg", ".reg NAME = EXPR",
@@ -131,7 +225,7 @@ DIRECTIVES: dict[str, Directive] = {
         Directive(".zeros", ".zeros NAME, N",
                   f"an array of N zeros (N a whole number from 1 to {MAX_ARRAY_LENGTH:,})"),
     )
-}
+})
 
 
 def lookup(mnemonic: str) -> Optional[Op]:

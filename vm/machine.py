@@ -1,23 +1,34 @@
-"""The register machine: one pre-built closure per instruction, registers in a list of slots."""
+"""The register machine: one pre-built closure per instruction, registers in a list of slots.
+
+`run()` calls the closures in a tight loop. `step()` calls the same closures one at a time and records what
+the step changed; what it looks at before and after (the destination register, the array element, the
+return-address stack, the output) follows from the instruction's operand roles and behaviour in the ISA
+table, and `undo()` is the inverse of that record. There is one copy of the semantics: the closures.
+"""
 
 from __future__ import annotations
 
-import difflib
 import math
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 
 from . import isa
-from .assembler import exact_value
 from .errors import Diagnostic, RuntimeFault, Span, UsageError
 from .ir import UNSET, Imm, Instruction, Program, Reg, UnsetRead
-from .render import value as render_value
+from .numbers import NumberError, to_number
+from .render import value as _dec
+from .suggest import did_you_mean
 
 DEFAULT_MAX_STEPS = 10_000_000
 # An exact fraction whose numerator or denominator passes 10,000 decimal digits faults.
 MAX_EXACT_DIGITS = 10_000
 _MAX_EXACT_BITS = math.ceil(MAX_EXACT_DIGITS * math.log2(10))
+# The last steps before the step limit are counted per instruction, to name the hot spot when it is hit.
+HOT_SAMPLE = 10_000
 
 
 class _Halt(Exception):
@@ -26,6 +37,10 @@ class _Halt(Exception):
 
 class _End(Exception):
     """Execution ran off the end of the program."""
+
+
+class _Interrupted(Exception):
+    """Ctrl-C arrived: raised at the next step boundary."""
 
 
 class _Signal(Exception):
@@ -82,21 +97,29 @@ class Result:
     status: str  # "halted" or "finished"
 
 
+class _Touch(NamedTuple):
+    """What step() looks at around one instruction, from its roles in the ISA table."""
+
+    dest: int  # the register slot written, or -1
+    element: Optional[tuple]  # (array name, the array's list, index slot) for an element write
+    condition: Optional[tuple]  # (fn, a slot, b slot) for a conditional jump
+    transfers: bool  # always jumps
+
+
 class Machine:
     """Runs one Program: `step()` one instruction with a record, or `run()` to the end."""
 
     def __init__(self, program: Program, registers: Optional[Mapping[str, object]] = None,
                  arrays: Optional[Mapping[str, Sequence]] = None, max_steps: int = DEFAULT_MAX_STEPS,
                  exact: bool = False, on_output: Optional[Callable[[object], None]] = None):
-        if not isinstance(max_steps, int) or max_steps < 0:
+        if not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 0:
             raise UsageError(f"max_steps must be a whole number ≥ 0, not {max_steps!r}")
         self.program = program
         self.exact = exact
         self.max_steps = max_steps
         self.num = Fraction if exact else float
         self.output: list = []
-        self._muted = False  # True while _hottest() samples ahead: OUT then prints nothing
-        self._on_output = None if on_output is None else (lambda v: None if self._muted else on_output(v))
+        self._on_output = on_output
         self.stack: list[int] = []
         self.pc = 0
         self.steps = 0
@@ -107,27 +130,18 @@ class Machine:
         self._plain: list[Callable[[], int]] = []
         self.code: list[Callable[[], int]] = [self._build(i, ins) for i, ins in enumerate(program.instructions)]
         self.code.append(self._end)
-        self._plans: list = [None] * len(program.instructions)
+        self._touch: list[Optional[_Touch]] = [None] * len(program.instructions)
+        self._counts = [0] * len(self.code)  # executions per address within the last HOT_SAMPLE steps
+        self._interrupted = False
+        self._saved_code: Optional[list] = None
 
     # --- state ---------------------------------------------------------------------------
     def _number(self, v, what: str):
-        """A user-given value as this machine's number type; finite, or a UsageError.
-
-        In exact arithmetic a number is taken from its decimal text: "0.01" (or the float 0.01) is 1/100.
-        """
+        """A user-given value as this machine's number type; finite, or a UsageError."""
         try:
-            if self.exact:
-                text = repr(v) if isinstance(v, float) else v
-                if isinstance(text, str) and exact_value(text) is None:
-                    raise UsageError(f"{what}: {v!r} has too many digits for exact arithmetic")
-                x = Fraction(text)
-            else:
-                x = float(v)
-                if x - x != 0:
-                    raise ValueError
-        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
-            raise UsageError(f"{what}: {v!r} is not a finite number") from None
-        return x
+            return to_number(v, self.exact)
+        except NumberError as e:
+            raise UsageError(f"{what}: {e}") from None
 
     def _imm(self, imm: Imm):
         if not self.exact:
@@ -140,17 +154,15 @@ class Machine:
     def _init_state(self, registers, arrays):
         p = self.program
         names = p.registers
-        self.nregs = len(names)
         regs: list = [UNSET] * len(names)
         for inp in p.reg_inputs:
             regs[inp.slot] = self._number(inp.exact[0] if self.exact else inp.values[0], inp.name)
             self.write_order.append(inp.slot)
         for name, v in registers.items():
             if name not in names:
-                hint = difflib.get_close_matches(name, names, n=1)
-                extra = f"; did you mean '{hint[0]}'?" if hint else ""
+                hint = did_you_mean(name, names)
                 what = "an array" if name in p.arrays else "not used by this program"
-                raise UsageError(f"cannot set register '{name}': it is {what}{extra}")
+                raise UsageError(f"cannot set register '{name}': it is {what}" + (f"; {hint}" if hint else ""))
             slot = names.index(name)
             regs[slot] = self._number(v, name)
             if slot not in self.write_order:
@@ -161,10 +173,9 @@ class Machine:
             self.arrays.append([self._number(v, inp.name) for v in vals])
         for name, vals in arrays.items():
             if name not in p.arrays:
-                hint = difflib.get_close_matches(name, p.arrays, n=1)
-                extra = f"; did you mean '{hint[0]}'?" if hint else ""
+                hint = did_you_mean(name, p.arrays)
                 what = "a register" if name in names else "not declared by this program"
-                raise UsageError(f"cannot set array '{name}': it is {what}{extra}")
+                raise UsageError(f"cannot set array '{name}': it is {what}" + (f"; {hint}" if hint else ""))
             self.arrays[p.arrays.index(name)][:] = [self._number(v, f"{name}[{i}]") for i, v in enumerate(vals)]
         # Immediates live in constant slots after the registers, so every operand is a slot.
         self._const_slot: dict = {}
@@ -214,23 +225,27 @@ class Machine:
         self._plain.append(f)  # step() runs these and keeps the write order itself
         if ins.dest is None:
             return f
-        # Runs once: notes the first write order, then puts the plain closure in its place.
+        # Runs once: notes the first write order, then puts the plain closure in its place (unless Ctrl-C
+        # has put a stop there meanwhile).
         d, regs, order = ins.dest.slot, self.regs, self.write_order
 
-        def first(f=f):
+        def first():
             was_unset = regs[d] is UNSET
             nxt = f()
             if was_unset:
                 order.append(d)
-            self.code[address] = f
+            code = self.code
+            if code[address] is first:
+                code[address] = f
             return nxt
         return first
 
     def _build_compute(self, ins, nxt):
         fn, regs = self._fn(ins.op), self.regs
-        d = ins.operands[0].slot
-        if len(ins.operands) == 2:
-            a = self._slot(ins.operands[1])
+        d = ins.dest.slot
+        src = [self._slot(o) for o in ins.sources]
+        if len(src) == 1:
+            a = src[0]
 
             def unary():
                 r = fn(regs[a])
@@ -239,7 +254,7 @@ class Machine:
                 regs[d] = r
                 return nxt
             return unary
-        a, b = self._slot(ins.operands[1]), self._slot(ins.operands[2])
+        a, b = src
 
         def binary():
             r = fn(regs[a], regs[b])
@@ -250,20 +265,20 @@ class Machine:
         return binary
 
     def _build_jump(self, ins, nxt):
-        target = ins.operands[0].address
+        target = ins.label.address
         return lambda: target
 
     def _build_branch(self, ins, nxt):
         cond, regs = ins.op.fn, self.regs
-        a, b = self._slot(ins.operands[0]), self._slot(ins.operands[1])
-        target = ins.operands[2].address
+        a, b = (self._slot(o) for o in ins.sources)
+        target = ins.label.address
 
         def branch():
             return target if cond(regs[a], regs[b]) else nxt
         return branch
 
     def _build_call(self, ins, nxt):
-        target, stack, limit = ins.operands[0].address, self.stack, isa.MAX_CALL_DEPTH
+        target, stack, limit = ins.label.address, self.stack, isa.MAX_CALL_DEPTH
 
         def call():
             if len(stack) >= limit:
@@ -283,7 +298,7 @@ class Machine:
 
     def _build_load(self, ins, nxt):
         regs, index = self.regs, self._index
-        d, arr, i = ins.operands[0].slot, self.arrays[ins.operands[1].slot], self._slot(ins.operands[2])
+        d, arr, i = ins.dest.slot, self.arrays[ins.array.slot], self._slot(ins.index)
 
         def load():
             regs[d] = arr[index(regs[i])]
@@ -292,7 +307,7 @@ class Machine:
 
     def _build_store(self, ins, nxt):
         regs, index = self.regs, self._index
-        arr, i, a = self.arrays[ins.operands[0].slot], self._slot(ins.operands[1]), self._slot(ins.operands[2])
+        arr, i, a = self.arrays[ins.array.slot], self._slot(ins.index), self._slot(ins.sources[0])
 
         def store():
             v = regs[a]
@@ -304,7 +319,7 @@ class Machine:
 
     def _build_len(self, ins, nxt):
         regs, num = self.regs, self.num
-        d, arr = ins.operands[0].slot, self.arrays[ins.operands[1].slot]
+        d, arr = ins.dest.slot, self.arrays[ins.array.slot]
 
         def length():
             regs[d] = num(len(arr))
@@ -312,7 +327,7 @@ class Machine:
         return length
 
     def _build_out(self, ins, nxt):
-        regs, a, output, hook = self.regs, self._slot(ins.operands[0]), self.output, self._on_output
+        regs, a, output, hook = self.regs, self._slot(ins.sources[0]), self.output, self._on_output
 
         def out():
             v = regs[a]
@@ -332,15 +347,49 @@ class Machine:
     def _end(self):
         raise _End()
 
+    # --- Ctrl-C --------------------------------------------------------------------------
+    def interrupt(self) -> None:
+        """Stop at the next step boundary: the step running now finishes and is counted.
+
+        Safe to call from a signal handler: it only sets a flag and swaps every closure for a stop, so the
+        fast loop pays nothing for it.
+        """
+        self._interrupted = True
+        if self._saved_code is None:
+            self._saved_code = list(self.code)
+        self.code[:] = [self._stop] * len(self.code)
+
+    def _stop(self):
+        raise _Interrupted()
+
+    def _resume_after_interrupt(self) -> None:
+        if self._saved_code is not None:
+            self.code[:] = self._saved_code
+            self._saved_code = None
+        self._interrupted = False
+
     # --- running -------------------------------------------------------------------------
     def run(self) -> Result:
-        """Run to HALT or the end; raises RuntimeFault on a fault or when max_steps is reached."""
+        """Run to HALT or the end; raises RuntimeFault on a fault or when max_steps is reached.
+
+        Ctrl-C (in the main thread) raises KeyboardInterrupt between two steps: `steps` counts every step that
+        ran, and `pc` is the next one.
+        """
         if self.status != "ready":
             return self.result()
-        code, pc, n = self.code, self.pc, 0
+        with stop_on_ctrl_c(self):
+            return self._run()
+
+    def _run(self) -> Result:
+        code, pc, n, counts = self.code, self.pc, 0, self._counts
         budget = self.max_steps - self.steps
+        tail = max(budget - HOT_SAMPLE, 0)  # from here on, steps are counted to name a hot spot
         try:
-            for n in range(budget):
+            for n in range(tail):
+                pc = code[pc]()
+            n = tail
+            for n in range(tail, budget):
+                counts[pc] += 1
                 pc = code[pc]()
             n = budget
             if pc == len(self.program.instructions):
@@ -350,29 +399,38 @@ class Machine:
             self.status = "halted"
         except _End:
             self.status = "finished"
+        except _Interrupted:
+            self.pc, self.steps = pc, self.steps + n
+            self._resume_after_interrupt()
+            raise KeyboardInterrupt from None
         except _FAULTS as exc:
             self.pc, self.steps = pc, self.steps + n
             raise self._fault(pc, exc) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # a Ctrl-C not caught at a step boundary (another thread's handler)
             self.pc, self.steps = pc, self.steps + n
             raise
         self.pc, self.steps = pc, self.steps + n
         if self.status == "ready":
             raise self._fault(pc, None)
+        if self._interrupted:  # Ctrl-C during the last step: the run is complete, and stops here
+            self._resume_after_interrupt()
+            raise KeyboardInterrupt
         return self.result()
 
-    def _step_plan(self, ins: Instruction) -> tuple:
-        """What step() must look at around one instruction, worked out once."""
-        dest = ins.dest
-        b = ins.op.behaviour
-        cond = (ins.op.fn, self._slot(ins.operands[0]), self._slot(ins.operands[1])) if b == "branch" else None
-        store = (ins.operands[0].name, self.arrays[ins.operands[0].slot], self._slot(ins.operands[1])) \
-            if b == "store" else None
-        return (ins, -1 if dest is None else dest.slot, dest and dest.name, b in ("jump", "call", "ret"),
-                cond, store)
+    def _touch_of(self, pc: int) -> _Touch:
+        ins = self.program.instructions[pc]
+        eff = ins.op.effects
+        element = (ins.array.name, self.arrays[ins.array.slot], self._slot(ins.index)) if eff.stores else None
+        condition = (ins.op.fn, *(self._slot(o) for o in ins.sources)) if eff.transfer == "if" else None
+        t = _Touch(-1 if ins.dest is None else ins.dest.slot, element, condition, eff.transfer == "always")
+        self._touch[pc] = t
+        return t
 
     def step(self) -> Optional[StepRecord]:
         """Execute one instruction and say what it did; None once the program has stopped."""
+        if self._interrupted:
+            self._resume_after_interrupt()
+            raise KeyboardInterrupt
         if self.status != "ready":
             return None
         pc = self.pc
@@ -382,20 +440,20 @@ class Machine:
             return None
         if self.steps >= self.max_steps:
             raise self._fault(pc, None)
-        plan = self._plans[pc]
-        if plan is None:
-            plan = self._plans[pc] = self._step_plan(self.program.instructions[pc])
-        ins, d, dname, jumps, cond, store = plan
+        t = self._touch[pc] or self._touch_of(pc)
         regs = self.regs
+        d = t.dest
         old = regs[d] if d >= 0 else None
-        before = None
-        if store is not None:
+        before = j = None
+        if t.element is not None:
             try:
-                j = self._index(regs[store[2]])
-                before = store[1][j]
+                j = self._index(regs[t.element[2]])
+                before = t.element[1][j]
             except _FAULTS:
                 pass  # the closure faults, and _fault() explains why
         nout = len(self.output)
+        if self.steps >= self.max_steps - HOT_SAMPLE:
+            self._counts[pc] += 1
         halted = False
         try:
             nxt = self._plain[pc]()
@@ -406,10 +464,11 @@ class Machine:
         self.steps += 1
         if old is UNSET:
             self.write_order.append(d)
-        writes = ((dname, old, regs[d]),) if d >= 0 else ()
-        array_writes = ((store[0], j, before, store[1][j]),) if store is not None else ()
+        ins = self.program.instructions[pc]
+        writes = ((ins.dest.name, old, regs[d]),) if d >= 0 else ()
+        array_writes = ((t.element[0], j, before, t.element[1][j]),) if t.element is not None else ()
         jump = None
-        if jumps or (cond is not None and cond[0](regs[cond[1]], regs[cond[2]])):
+        if t.transfers or (t.condition is not None and t.condition[0](regs[t.condition[1]], regs[t.condition[2]])):
             jump = nxt
         output = self.output[nout] if len(self.output) > nout else None
         self.pc = nxt
@@ -430,14 +489,16 @@ class Machine:
             if old is UNSET:
                 self.write_order.remove(slot)
         for name, index, old, new in rec.array_writes:
-            self.arrays[ins.operands[0].slot][index] = old
+            self.arrays[ins.array.slot][index] = old
         if rec.output is not None:
             self.output.pop()
-        behaviour = ins.op.behaviour
-        if behaviour == "call":
+        stack = ins.op.effects.stack
+        if stack == "push":
             self.stack.pop()
-        elif behaviour == "ret":
+        elif stack == "pop":
             self.stack.append(rec.next_pc)
+        if rec.step > self.max_steps - HOT_SAMPLE:
+            self._counts[rec.address] -= 1
         self.pc = rec.address
         self.steps -= 1
         self.status = "ready"
@@ -453,85 +514,53 @@ class Machine:
         """Explain why the instruction at pc could not run (exc None: the step limit)."""
         self.status = "fault"
         p = self.program
-        step = self.steps + 1
-        if exc is None:
-            ins = p.instructions[pc]
-            return self._make_fault(ins, ins.span, f"the step limit of {self.max_steps:,} steps was reached",
-                                    step, {}, hint="raise it with --max-steps N if the program is meant to run longer",
-                                    kind="step limit", notes=self._hottest(pc))
         ins = p.instructions[pc]
         op = ins.op
         regs = self.regs
-        reads = {r.name: regs[r.slot] for r in ins.reads}
+        reads = tuple({r.name: regs[r.slot] for r in ins.reads}.items())
+        make = lambda *a, **kw: self._make_fault(ins, pc, reads, *a, **kw)
+        if exc is None:
+            return make(ins.span, "step-limit", {"limit": f"{self.max_steps:,}"},
+                        hint="raise it with --max-steps N if the program is meant to run longer",
+                        notes=self._hottest())
         unset = [r for r in ins.reads if regs[r.slot] is UNSET]
         if unset:
             r = unset[0]
-            candidates = [name for name in p.registers if name != r.name]
-            close = difflib.get_close_matches(r.name, candidates, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            return self._make_fault(ins, r.span, f"register '{r.name}' is read before it is ever written",
-                                    step, reads, hint=hint + "set it with .reg or --set, or write it first",
-                                    kind="unset register")
-        values = [regs[self._slot(o)] for o, k in zip(ins.operands, op.kinds) if k in "abi"]
+            close = did_you_mean(r.name, [name for name in p.registers if name != r.name])
+            return make(r.span, "unset-register", {"name": r.name},
+                        hint=(close + " " if close else "") + "set it with .reg or --set, or write it first")
         if isinstance(exc, _TooDeep):
-            return self._make_fault(ins, ins.span, f"call depth over {isa.MAX_CALL_DEPTH:,}", step, reads,
-                                    hint="a subroutine that CALLs itself needs a way to stop", kind="call depth")
-        if op.behaviour == "ret":
-            return self._make_fault(ins, ins.span, "RET with nothing to return to", step, reads,
-                                    hint="RET returns from a CALL; did the program run into a subroutine?",
-                                    kind="return")
-        if op.behaviour in ("load", "store"):
-            arr_ref = ins.operands[1] if op.behaviour == "load" else ins.operands[0]
-            i_op = ins.operands[2] if op.behaviour == "load" else ins.operands[1]
-            k = regs[self._slot(i_op)]
-            n = len(self.arrays[arr_ref.slot])
+            return make(ins.span, "call-depth", {}, hint="a subroutine that calls itself needs a way to stop")
+        if op.effects.stack == "pop":
+            return make(ins.span, "return-without-call", {},
+                        hint=f"{op.mnemonic} returns to where a subroutine was called from; "
+                             "did the program run into a subroutine?")
+        if ins.index is not None:
+            k = regs[self._slot(ins.index)]
+            arr = ins.array
+            n = len(self.arrays[arr.slot])
+            hint = f"valid indexes are 0 to {n - 1}" if n else f"'{arr.name}' is empty"
             if k != int(k):
-                msg = f"index {render_value(k)} is not a whole number"
-            else:
-                msg = f"index {int(k)} is out of range for array '{arr_ref.name}' of length {n}"
-            return self._make_fault(ins, i_op.span, msg, step, reads,
-                                    hint=f"valid indexes are 0 to {n - 1}" if n else f"'{arr_ref.name}' is empty",
-                                    kind="index")
+                return make(ins.index.span, "index-not-whole", {"index": k}, hint=hint)
+            return make(ins.index.span, "index-out-of-range", {"index": int(k), "array": arr.name, "length": n},
+                        hint=hint)
         if isinstance(exc, _NoExact):
-            return self._make_fault(ins, ins.span, f"{op.mnemonic} has no exact result in exact arithmetic", step,
-                                    reads, hint="run without --exact to use floating point", kind="no exact result")
+            return make(ins.span, "no-exact-result", {"mnemonic": op.mnemonic},
+                        hint="run without --exact to use floating point")
         if isinstance(exc, _TooBig):
-            return self._make_fault(ins, ins.span, f"the exact fraction passes {MAX_EXACT_DIGITS:,} digits", step,
-                                    reads, hint="exact arithmetic suits short runs; use floating point for long loops",
-                                    kind="exact too large")
-        if op.behaviour == "compute":
-            msg = op.domain(*values) if op.domain else None
-            if msg:
-                return self._make_fault(ins, ins.span, msg, step, reads, kind="domain")
-            return self._make_fault(ins, ins.span, isa.OVERFLOW, step, reads,
-                                    hint="values grew without bound — in gradient descent, "
-                                         "a learning rate that is too large does this", kind="overflow")
-        return self._make_fault(ins, ins.span, f"internal error: {exc.__class__.__name__}: {exc}", step, reads,
-                                kind="internal")
+            return make(ins.span, "exact-too-large", {"digits": f"{MAX_EXACT_DIGITS:,}"},
+                        hint="exact arithmetic suits short runs; use floating point for long loops")
+        if ins.dest is not None and op.fn is not None:  # a computed value: outside its domain, or not finite
+            code = op.domain(*(regs[self._slot(o)] for o in ins.sources)) if op.domain else None
+            if code:
+                return make(ins.span, code, {})
+            return make(ins.span, "overflow", {}, hint="values grew without bound — in gradient descent, "
+                                                       "a learning rate that is too large does this")
+        return make(ins.span, "internal", {"detail": f"{exc.__class__.__name__}: {exc}"})
 
-    def _hottest(self, pc: int, sample: int = 10_000) -> list[str]:
-        """Where a run that hit the step limit spends its time: run `sample` steps more, count, undo them."""
-        saved = (list(self.regs), [list(a) for a in self.arrays], list(self.stack), len(self.output),
-                 list(self.code), list(self.write_order))
-        counts = [0] * len(self.code)
-        code, n = self.code, 0
-        self._muted = True
-        try:
-            for n in range(sample):
-                counts[pc] += 1
-                pc = code[pc]()
-        except (_Halt, _End) + _FAULTS:
-            pass  # the sample ends where the program would have stopped
-        finally:
-            self._muted = False
-            regs, arrays, stack, nout, code_list, order = saved
-            self.regs[:] = regs
-            for live, before in zip(self.arrays, arrays):
-                live[:] = before
-            self.stack[:] = stack
-            del self.output[nout:]
-            self.code[:] = code_list
-            self.write_order[:] = order
+    def _hottest(self) -> list[str]:
+        """Where a run that hit the step limit spent its last steps (counted as they ran)."""
+        counts = self._counts
         hot = max(range(len(self.program.instructions)), key=counts.__getitem__, default=None)
         if hot is None or counts[hot] == 0:
             return []
@@ -539,26 +568,46 @@ class Machine:
         label = next((name for name, addr in sorted(self.program.labels.items(), key=lambda kv: -kv[1])
                       if addr <= hot), None)
         where = f"line {ins.line} (`{ins.text}`" + (f", in the loop at label '{label}')" if label else ")")
-        share = sum(counts) or 1
-        return [f"the hottest code is {where}: it ran {counts[hot]:,} times in the next {share:,} steps"]
+        return [f"the hottest code is {where}: it ran {counts[hot]:,} times in the last {sum(counts):,} steps"]
 
-    def _make_fault(self, ins: Instruction, span: Span, message: str, step: int, reads: dict,
-                    hint: str = "", kind: str = "", notes=()) -> RuntimeFault:
-        notes = [f"at step {step:,}", *notes]
-        if reads:
-            notes.append("read: " + ", ".join(f"{k} = {render_value(v)}" for k, v in reads.items()))
-        src = self.program.lines[span.line - 1]
-        d = Diagnostic("runtime error", message, self.program.filename, span, src, hint, tuple(notes))
-        fault = RuntimeFault(d, step, reads)
-        fault.kind = kind
-        fault.address = self.program.instructions.index(ins)
+    def _make_fault(self, ins: Instruction, address: int, reads: tuple, span: Span, code: str, args: dict,
+                    hint: str = "", notes=()) -> RuntimeFault:
+        template = isa.FAULTS[code]
+        values = tuple((k, v) for k, v in args.items() if not isinstance(v, (int, str)))
+        message = template.format(**{k: v if isinstance(v, (int, str)) else _dec(v) for k, v in args.items()})
+        step = self.steps + 1
+        d = Diagnostic("runtime error", message, self.program.filename, span, self.program.lines[span.line - 1],
+                       hint, tuple(notes), code=code, step=step, reads=reads,
+                       template=template if values else "", values=values)
+        fault = RuntimeFault(d, step, dict(reads), address)
         self.fault = fault
         return fault
 
 
-def run(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS, exact: bool = False) -> Result:
-    """Assemble (if given text) and run a program; returns a Result or raises RuntimeFault."""
-    if isinstance(program, (str, bytes)):
-        from .assembler import assemble
-        program = assemble(program)
+@contextmanager
+def stop_on_ctrl_c(machine: Machine):
+    """While the block runs, Ctrl-C stops `machine` at a step boundary instead of anywhere in between.
+
+    Only in the main thread, and only when SIGINT has Python's default handler (no one else chose one).
+    """
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: machine.interrupt())
+    try:
+        yield
+    except BaseException:
+        signal.signal(signal.SIGINT, previous)
+        machine._resume_after_interrupt()  # a fault or an interrupt already ended the block
+        raise
+    signal.signal(signal.SIGINT, previous)
+    if machine._interrupted:  # it arrived after the last step of the block
+        machine._resume_after_interrupt()
+        raise KeyboardInterrupt
+
+
+def run(program: Program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS,
+        exact: bool = False) -> Result:
+    """Run a Program; returns a Result or raises RuntimeFault."""
     return Machine(program, registers, arrays, max_steps, exact).run()

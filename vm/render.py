@@ -8,32 +8,37 @@ import struct
 import unicodedata
 from decimal import Decimal
 from fractions import Fraction
-from typing import Optional
+from dataclasses import dataclass
 
 from .errors import Diagnostic
 from .ir import UNSET
 
 UNSET_TEXT = "unset"
 NUMBER_FORMATS = ("dec", "hex", "bits", "exact")
-_numbers = "dec"  # the format `--numbers` chose: every value printed anywhere follows it
 
 
-def use_numbers(fmt: str) -> None:
-    """Print every value from now on in this format (one of NUMBER_FORMATS)."""
-    global _numbers
-    if fmt not in NUMBER_FORMATS:
-        raise ValueError(f"unknown number format {fmt!r}; the formats are {', '.join(NUMBER_FORMATS)}")
-    _numbers = fmt
+@dataclass(frozen=True)
+class Formatter:
+    """How values print: one of NUMBER_FORMATS (`--numbers`). Passed to whatever shows a value."""
+
+    numbers: str = "dec"
+
+    def __post_init__(self):
+        if self.numbers not in NUMBER_FORMATS:
+            raise ValueError(f"unknown number format {self.numbers!r}; the formats are {', '.join(NUMBER_FORMATS)}")
+
+    def value(self, v) -> str:
+        return value(v, self.numbers)
+
+    def array(self, values, limit: int = 20) -> str:
+        return array(values, self.numbers, limit)
 
 
-def current_numbers() -> str:
-    """The format values print in now."""
-    return _numbers
+DEC = Formatter()
 
 
-def value(v, numbers: Optional[str] = None) -> str:
+def value(v, numbers: str = "dec") -> str:
     """A value as text in one of NUMBER_FORMATS; exact fractions print as `28/3` (or `28`) in any."""
-    numbers = numbers or _numbers
     if v is UNSET:
         return UNSET_TEXT
     if isinstance(v, Fraction):
@@ -79,7 +84,7 @@ def exact_decimal(v: float) -> str:
     return text
 
 
-def array(values, numbers: Optional[str] = None, limit: int = 20) -> str:
+def array(values, numbers: str = "dec", limit: int = 20) -> str:
     """An array as `[1.0, 2.0, ...]`, cut after `limit` elements with a count of the rest."""
     shown = ", ".join(value(v, numbers) for v in values[:limit])
     more = len(values) - limit
@@ -107,16 +112,21 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def diagnostic(d: Diagnostic, colour: bool = False) -> str:
-    """`FILE:LINE:COL: error: MESSAGE`, then the source line and a caret under the place."""
+def diagnostic(d: Diagnostic, colour: bool = False, fmt: Formatter = DEC) -> str:
+    """`FILE:LINE:COL: error: MESSAGE`, then the source line and a caret under the place, then notes."""
     where = d.filename
     if d.span:
         where = f"{d.filename}:{d.span.line}:{d.span.column}"
     head = f"{paint(where + ':', 'bold', colour)} {paint(d.severity + ':', d.severity, colour)} "
-    out = [head + paint(d.message, "bold", colour)]
+    out = [head + paint(d.text(fmt), "bold", colour)]
     if d.span:
         out += _excerpt(d.span, d.source_line, d.severity, colour)
-    for note in d.notes:
+    notes = list(d.notes)
+    if d.step is not None:
+        notes.insert(0, f"at step {d.step:,}")
+        if d.reads:
+            notes.append("read: " + ", ".join(f"{k} = {fmt.value(v)}" for k, v in d.reads))
+    for note in notes:
         out.append(f"  {paint('note:', 'note', colour)} {note}")
     if d.hint:
         out.append(f"  {paint('hint:', 'note', colour)} {d.hint}")

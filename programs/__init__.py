@@ -1,0 +1,1 @@
+"""The programs that ship with gdasm (installed as the package vm.programs)."""

@@ -1,0 +1,113 @@
+"""The one describer of a step: what a StepRecord changed, for every view of a run.
+
+The trace (text, CSV, JSON), the trace table, the debugger and later the web page all ask `describe()`
+what a step did — register writes, array element writes, a jump, a call or return, the output — and
+`change_text()` how to say one change. What a step may change comes from the ISA table (the record holds
+what it did change), so a new instruction is described with no change here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from .ir import UNSET, Program
+from .machine import StepRecord
+from .render import DEC, Formatter, paint
+
+
+@dataclass(frozen=True)
+class Change:
+    """One place a step wrote: a register (`index` None) or an array element."""
+
+    name: str  # the register, or the array
+    index: Optional[int]
+    old: object  # UNSET on a register's first write
+    new: object  # UNSET when a move back takes a first write away
+
+    @property
+    def target(self) -> str:
+        """`w` or `buf[1]`: how the place is written in traces, `print` and `watch`."""
+        return self.name if self.index is None else f"{self.name}[{self.index}]"
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A jump that was taken: a jump, a call or a return, and where it went."""
+
+    verb: str  # "jump", "call" or "return"
+    address: int
+    where: str  # a label, "line N", or "end"
+
+
+@dataclass(frozen=True)
+class StepView:
+    """Everything one step did, ready for any view."""
+
+    changes: tuple[Change, ...]
+    transfer: Optional[Transfer]
+    fell_through: bool  # a conditional jump that was not taken
+    output: object  # the value OUT printed, or None
+
+
+def describe(rec: StepRecord, program: Program) -> StepView:
+    """What one step changed."""
+    changes = tuple(Change(n, None, o, v) for n, o, v in rec.writes) + \
+        tuple(Change(n, i, o, v) for n, i, o, v in rec.array_writes)
+    eff = rec.instruction.op.effects
+    transfer = None
+    if rec.jump is not None:
+        transfer = Transfer(eff.verb, rec.jump, where(program, rec.jump, label=eff.stack != "pop"))
+    return StepView(changes, transfer, eff.transfer == "if" and rec.jump is None, rec.output)
+
+
+def where(program: Program, address: int, label: bool = True) -> str:
+    """A code address as people read it: its label, `line N`, or `end`."""
+    if address >= len(program.instructions):
+        return "end"
+    return (program.label_at(address) if label else None) or f"line {program.instructions[address].line}"
+
+
+def change_text(c: Change, fmt: Formatter = DEC, colour: bool = False) -> str:
+    """`w = 0.0` for a first write, `w: 0.0 → 0.09` or `buf[1]: 0.0 → 6.0` otherwise."""
+    new = paint(fmt.value(c.new), "green", colour)
+    if c.old is UNSET:
+        return f"{c.target} = {new}"
+    return f"{c.target}: {fmt.value(c.old)} → {new}"
+
+
+def view_text(view: StepView, fmt: Formatter = DEC, colour: bool = False) -> list[str]:
+    """Each thing a step did, as the trace writes it: changes, `jump → loop`, `no jump`, `out 1.5`."""
+    parts = [change_text(c, fmt, colour) for c in view.changes]
+    if view.transfer is not None:
+        parts.append(paint(f"{view.transfer.verb} → {view.transfer.where}", "cyan", colour))
+    elif view.fell_through:
+        parts.append(paint("no jump", "dim", colour))
+    if view.output is not None:
+        parts.append(paint(f"out {fmt.value(view.output)}", "yellow", colour))
+    return parts
+
+
+def net_changes(records: Iterable[StepRecord], backward: bool = False) -> list[Change]:
+    """What a run of steps changed in all, place by place, in the order places were first touched.
+
+    `backward`: the records were taken back (undone), so each place goes from its last new value to its
+    first old one. Places that end where they began are left out.
+    """
+    first: dict = {}
+    last: dict = {}
+    for rec in sorted(records, key=lambda r: r.step):
+        for n, o, v in rec.writes:
+            first.setdefault((n, None), o)
+            last[(n, None)] = v
+        for n, i, o, v in rec.array_writes:
+            first.setdefault((n, i), o)
+            last[(n, i)] = v
+    out = []
+    for key, old in first.items():
+        before, after = (last[key], old) if backward else (old, last[key])
+        if before is UNSET and after is UNSET or (before is not UNSET and after is not UNSET
+                                                  and repr(before) == repr(after)):
+            continue  # repr: -0.0 differs from 0.0
+        out.append(Change(key[0], key[1], before, after))
+    return out

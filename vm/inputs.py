@@ -1,0 +1,132 @@
+"""What a command runs on: the program (a path, `-`, or a bundled name), `--set`, `--data` and a Machine."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Optional
+
+from . import bundled, datafile
+from .assembler import assemble
+from .errors import InputFileError, UsageError
+from .ir import Program
+from .machine import DEFAULT_MAX_STEPS, Machine
+from .numbers import finite_text
+from .render import NUMBER_FORMATS
+from .suggest import closest
+
+_NAME = re.compile(r"[^\W\d]\w*\Z")
+
+
+def read_program(arg: str, con) -> Program:
+    """Assemble PROGRAM: a path, `-` for standard input, or a bundled program's name.
+
+    A file in the current folder named like a bundled program (`gradient_step.gdasm`) wins over the
+    bundled one — a learner edits a copy and expects their copy to run — and a note on stderr says so.
+    """
+    if arg == "-":
+        return assemble(sys.stdin.buffer.read(), "<stdin>")
+    path = Path(arg)
+    if not path.exists():
+        local = Path(arg + ".gdasm")
+        found = bundled.find(arg)
+        if local.is_file() and not arg.endswith(".gdasm"):
+            if found is not None:
+                con.warn(f"gdasm: note: running {local} from this folder, not the bundled program '{arg}' "
+                         f"(`gdasm show {arg}` prints the bundled one)")
+            path, arg = local, str(local)
+        elif found is None:
+            close = closest(arg.removesuffix(".gdasm"), bundled.names())
+            hint = f"; did you mean the bundled program '{close}'?" if close else \
+                "; `gdasm list` shows the bundled programs"
+            raise InputFileError(f"{arg}: no such file or bundled program{hint}")
+        else:
+            path, arg = found, found.name
+    return assemble(datafile.read_input(path, arg, "a program"), arg)
+
+
+def _number_text(text: str, option: str) -> str:
+    number = finite_text(text)
+    if number is None:
+        try:
+            float(text)
+        except ValueError:
+            raise UsageError(f"{option}: '{text}' is not a number") from None
+        raise UsageError(f"{option}: '{text}' is not a finite number")
+    return number
+
+
+def parse_sets(items: list[str]) -> dict:
+    """`--set NAME=VALUE` options to {name: text}; values keep their text for exact arithmetic."""
+    out = {}
+    for item in items:
+        name, eq, val = item.partition("=")
+        name = name.strip()
+        if not eq or not _NAME.match(name):
+            raise UsageError(f"--set {item}: write --set NAME=NUMBER")
+        out[name] = _number_text(val, f"--set {item}")
+    return out
+
+
+def parse_data(items: list[str], base: Optional[Path] = None) -> dict:
+    """`--data NAME=V1,V2,...`, `NAME=@FILE.csv:COLUMN` or `NAME=@FILE` options to {name: [text, ...]}."""
+    out = {}
+    for item in items:
+        name, eq, val = item.partition("=")
+        name = name.strip()
+        if not eq or not _NAME.match(name):
+            raise UsageError(f"--data {item}: write --data NAME=V1,V2,... or NAME=@FILE.csv:COLUMN")
+        if val.startswith("@"):
+            out[name] = datafile.load(val, f"--data {item}", base)
+            continue
+        parts = val.split(",") if val.strip() else []
+        out[name] = [_number_text(p, f"--data {item}") for p in parts]
+    return out
+
+
+def make_machine(program: Program, args, base: Optional[Path] = None, exact: Optional[bool] = None,
+                 on_output=None) -> Machine:
+    """A Machine for PROGRAM with the command line's --set, --data, --max-steps and --exact."""
+    exact = getattr(args, "exact", False) if exact is None else exact
+    return Machine(program, parse_sets(args.set), parse_data(args.data, base), args.max_steps, exact=exact,
+                   on_output=on_output)
+
+
+class ArgParser(argparse.ArgumentParser):
+    """argparse, but a bad command line is a UsageError (exit 64), not exit 2."""
+
+    def error(self, message):
+        raise UsageError(f"{self.prog}: error: {message}")
+
+
+def steps_option(text: str) -> int:
+    """A whole number ≥ 0 of steps; `1_000_000` and `1,000,000` read as a million."""
+    try:
+        n = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is negative")
+    return n
+
+
+def add_run_options(p: argparse.ArgumentParser, program: bool = True, json: bool = True) -> None:
+    """The options of every command that runs a program (and `# run:` lines)."""
+    if program:
+        p.add_argument("program", help="a .gdasm file, - for standard input, or a bundled program's name")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=NUMBER",
+                   help="set a register before the run (overrides .reg)")
+    p.add_argument("--data", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="replace an array before the run (its length may change); also "
+                        "NAME=@FILE.csv:COLUMN (a CSV column by its header) or NAME=@FILE (one number a line); "
+                        "a bundled data file by its name, e.g. @us_population.csv:year")
+    p.add_argument("--max-steps", type=steps_option, default=DEFAULT_MAX_STEPS, metavar="N",
+                   help=f"stop with a fault after N steps (default {DEFAULT_MAX_STEPS:,})")
+    p.add_argument("--exact", action="store_true", help="compute in exact fractions instead of binary64")
+    if json:
+        p.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
+    p.add_argument("--numbers", choices=NUMBER_FORMATS, default="dec",
+                   help="show values as dec (shortest repr), hex (float.hex), bits (IEEE-754 fields) "
+                        "or exact (the double's exact decimal value)")

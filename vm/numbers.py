@@ -1,0 +1,79 @@
+"""Reading numbers from text: the one place that decides what a number is, as a binary64 and exactly.
+
+The assembler, the machine, `--set`/`--data`, data files and `# expect` lines all read numbers here, so
+"1e-3", " 2 ", "1_000" and "28/3" mean the same thing everywhere they are allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Optional, Union
+
+# A literal whose decimal exponent is larger than this has no exact value here (10**huge would hang).
+MAX_EXACT_EXPONENT = 4000
+_EXPONENT = re.compile(r"[eE]([+-]?[0-9_]+)")
+_RATIO = re.compile(r"\s*[+-]?\d+\s*/\s*\d+\s*\Z")
+
+Number = Union[float, Fraction]
+
+
+class NumberError(ValueError):
+    """A text or value that is not a number this machine can hold; the message says why."""
+
+
+def finite_text(text: str) -> Optional[str]:
+    """The text, stripped, if it is a finite number in Python's float syntax; else None."""
+    try:
+        v = float(text)
+    except (TypeError, ValueError):
+        return None
+    return text.strip() if v - v == 0 else None
+
+
+def exact_value(text: str) -> Optional[Fraction]:
+    """The exact value of a decimal number's text (0.01 is 1/100); None when its exponent is too large to
+    compute with (1e-99999 would need a 99,999-digit denominator)."""
+    m = _EXPONENT.search(text)
+    if m and abs(int(m.group(1).replace("_", ""))) > MAX_EXACT_EXPONENT:
+        return None
+    try:
+        return Fraction(text.strip())
+    except ValueError:
+        return Fraction(float(text))  # Python float syntax Fraction does not read, e.g. "1_000"
+
+
+def to_number(v, exact: bool = False) -> Number:
+    """A user-given value (text, int, float or Fraction) as a finite float, or exactly as a Fraction.
+
+    Exactly, a number is taken from its decimal text: "0.01" (or the float 0.01) is 1/100; "28/3" is
+    allowed too. Raises NumberError with the reason.
+    """
+    if isinstance(v, bool):
+        raise NumberError(f"{v!r} is not a number")
+    if exact:
+        if isinstance(v, Fraction):
+            return v
+        if isinstance(v, int):
+            return Fraction(v)
+        text = repr(v) if isinstance(v, float) else v
+        if isinstance(text, str) and _RATIO.match(text):
+            num, den = text.split("/")
+            if int(den) == 0:
+                raise NumberError(f"{v!r} divides by zero")
+            return Fraction(int(num), int(den))
+        if not isinstance(text, str) or finite_text(text) is None:
+            raise NumberError(f"{v!r} is not a finite number")
+        value = exact_value(text)
+        if value is None:
+            raise NumberError(f"{v!r} has too many digits for exact arithmetic")
+        return value
+    if not isinstance(v, (int, float, Fraction)) and not (isinstance(v, str) and finite_text(v) is not None):
+        raise NumberError(f"{v!r} is not a finite number")
+    try:
+        x = float(v)
+    except (OverflowError, ValueError):
+        raise NumberError(f"{v!r} is not a finite number") from None
+    if x - x != 0:
+        raise NumberError(f"{v!r} is not a finite number")
+    return x

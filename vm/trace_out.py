@@ -1,0 +1,326 @@
+"""`gdasm trace`: one row per step (text, CSV, JSON Lines), `--compare` with exact arithmetic, and the
+classroom trace table (`--table`, one row per step or per iteration with `--every`).
+
+Every row says what the step did through the one describer (`describe.py`); every value goes through the
+console's formatter.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from fractions import Fraction
+from typing import Optional
+
+from . import describe, report
+from .errors import RuntimeFault, UsageError, json_number
+from .inputs import make_machine
+from .ir import UNSET, Program
+from .machine import Machine, stop_on_ctrl_c
+from .render import paint
+
+_EXACT_W, _ERROR_W = 24, 12
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+class _TextTrace:
+    """Aligned columns for people; widths from the program and the first rows, so rows stream."""
+
+    BUFFER = 4096
+
+    def __init__(self, program: Program, con: report.Console, max_steps: int, compare: bool = False):
+        self.program, self.con = program, con
+        self.colour = con.colour
+        self.pending: list = []
+        self.widths = None
+        self.max_steps = max_steps
+        self.compare = compare
+
+    def _fix_widths(self, last_step: int):
+        texts = [len(i.text) for i in self.program.instructions] or [11]
+        lines = [i.line for i in self.program.instructions] or [1]
+        self.widths = (max(4, len(str(last_step))), max(4, len(str(max(lines)))), min(max(max(texts), 11), 48))
+        sw, lw, tw = self.widths
+        extra = f"{'exact':<{_EXACT_W}}  {'error':>{_ERROR_W}}    " if self.compare else ""
+        self.con.say(paint(f"{'step':>{sw}}  {'line':>{lw}}  {'instruction':<{tw}}  {extra}changes", "dim",
+                           self.colour))
+        for rec, cmp in self.pending:
+            self._write(rec, cmp)
+        self.pending = []
+
+    def _write(self, rec, cmp):
+        sw, lw, tw = self.widths
+        changes = "; ".join(describe.view_text(describe.describe(rec, self.program), self.con.fmt, self.colour))
+        extra = ""
+        if self.compare:
+            exact, error, differs = cmp or ("", "", False)
+            mark = paint("≠", "error", self.colour) if differs else " "
+            extra = f"{_cut(exact, _EXACT_W):<{_EXACT_W}}  {error:>{_ERROR_W}} {mark}  "
+        self.con.say(f"{rec.step:>{sw}}  {rec.line:>{lw}}  {rec.text:<{tw}}  {extra}{changes}".rstrip())
+
+    def _flush(self):
+        if self.widths is None:
+            self._fix_widths(self.pending[-1][0].step if self.pending else 1)
+
+    def note(self, text: str):
+        self._flush()
+        self.con.say(paint(f"-- {text} --", "dim", self.colour))
+
+    def row(self, rec, cmp=None):
+        if self.widths is None:
+            self.pending.append((rec, cmp))
+            if len(self.pending) >= self.BUFFER:
+                self._fix_widths(self.max_steps)
+        else:
+            self._write(rec, cmp)
+
+    def close(self, m: Machine, fault: Optional[RuntimeFault]):
+        self._flush()
+        self.con.say(paint(report.status_line(m.status, m.steps), "dim", self.colour))
+
+
+class _CsvTrace:
+    HEADER = ["step", "address", "line", "instruction", "written", "old", "new", "jump", "out", "exact",
+              "error_ulp"]
+
+    def __init__(self, program, con):
+        self.program, self.con = program, con
+        self.w = csv.writer(con.out, lineterminator="\n")
+        self.w.writerow(self.HEADER)
+
+    def note(self, text: str):
+        pass  # a CSV file holds rows only
+
+    def row(self, rec, cmp=None):
+        fmt = self.con.fmt
+        view = describe.describe(rec, self.program)
+        written = old = new = ""
+        if view.changes:
+            c = view.changes[0]
+            written, old, new = c.target, fmt.value(c.old), fmt.value(c.new)
+        jump = "" if rec.jump is None else str(rec.jump)
+        out = "" if rec.output is None else fmt.value(rec.output)
+        exact, error = (cmp[0], cmp[1]) if cmp else ("", "")
+        self.w.writerow([rec.step, rec.address, rec.line, rec.text, written, old, new, jump, out, exact, error])
+
+    def close(self, m, fault):
+        pass
+
+
+class _JsonTrace:
+    """JSON Lines: one object per step, then one closing record, so a reader can tell a whole trace from a cut one."""
+
+    def __init__(self, program, con):
+        self.program, self.con = program, con
+
+    def note(self, text: str):
+        self.con.say(report.dumps({"note": text}))
+
+    def row(self, rec, cmp=None):
+        doc = {
+            "step": rec.step, "address": rec.address, "line": rec.line, "instruction": rec.text,
+            "writes": [{"register": n, "old": json_number(o), "new": json_number(v)} for n, o, v in rec.writes],
+            "array_writes": [{"array": n, "index": i, "old": json_number(o), "new": json_number(v)}
+                             for n, i, o, v in rec.array_writes],
+            "jump": rec.jump,
+            "out": None if rec.output is None else json_number(rec.output),
+        }
+        if cmp:
+            doc["exact"], doc["error_ulp"] = cmp[0] or None, cmp[1] or None
+        self.con.say(report.dumps(doc))
+
+    def close(self, m, fault):
+        self.con.say(report.dumps(report.fault_json(fault, self.con.fmt) if fault is not None
+                                  else {"status": m.status, "steps": m.steps}))
+
+
+class _Comparer:
+    """Runs the same program in exact fractions beside the float run, step for step."""
+
+    def __init__(self, program: Program, args):
+        self.m = make_machine(program, args, exact=True)
+        self.active = True
+
+    def row(self, rec, sink, fmt) -> Optional[tuple]:
+        """(exact value written, the float's error in ulps, differs?) for a float record; None once parted."""
+        if not self.active:
+            return None
+        try:
+            e = self.m.step()
+        except RuntimeFault as fault:
+            self.active = False
+            sink.note(f"the exact run stops at step {rec.step:,}: {fault.diagnostic.message}; the comparison ends")
+            return None
+        if e is None or e.address != rec.address or e.next_pc != rec.next_pc:
+            self.active = False
+            where = lambda r: "the end" if r is None or r.next_pc >= len(self.m.program.instructions) \
+                else f"line {self.m.program.instructions[r.next_pc].line}"
+            sink.note(f"control flow parts at step {rec.step:,}: binary64 goes to {where(rec)}, exact arithmetic "
+                      f"to {where(e)}; the comparison ends")
+            return None
+        pairs = [(f[2], x[2]) for f, x in zip(rec.writes, e.writes)] + \
+                [(f[3], x[3]) for f, x in zip(rec.array_writes, e.array_writes)]
+        if not pairs:
+            return None
+        got, exact = pairs[0]
+        ulps = ulp_error(got, exact)
+        text = "0" if ulps == 0 else f"{float(ulps):+.2f} ulp"
+        return fmt.value(exact), text, ulps != 0
+
+
+def ulp_error(got: float, exact) -> Fraction:
+    """How far a double is from the exact value, in units in the last place of that value (signed)."""
+    unit = math.ulp(float(exact)) if exact != 0 else math.ulp(0.0)
+    return (Fraction(got) - Fraction(exact)) / Fraction(unit)
+
+
+def check_options(args) -> None:
+    """Trace options that do not go together are a usage error, never silently ignored."""
+    if args.compare and args.exact:
+        raise UsageError("--compare runs binary64 and exact arithmetic side by side: leave out --exact")
+    if not args.table:
+        for option, given in (("--regs", args.regs), ("--every", args.every)):
+            if given is not None:
+                raise UsageError(f"{option} shapes the trace table: add --table")
+        if args.format == "markdown":
+            raise UsageError("--format markdown is for the trace table: add --table")
+    elif args.compare:
+        raise UsageError("--compare adds columns to the step-by-step trace, not to --table: use one or the other")
+
+
+def run_trace(program: Program, args, con: report.Console) -> int:
+    """`gdasm trace`: every step as a row, in the chosen format; a fault ends the rows and is raised."""
+    check_options(args)
+    if args.table:
+        return TraceTable(program, args, con).run()
+    m = args.machine = make_machine(program, args)
+    fmt = "json" if args.json else args.format
+    sink = {"text": lambda: _TextTrace(program, con, m.max_steps, args.compare),
+            "csv": lambda: _CsvTrace(program, con), "json": lambda: _JsonTrace(program, con)}[fmt]()
+    comparer = _Comparer(program, args) if args.compare else None
+    fault = None
+    try:
+        with stop_on_ctrl_c(m):
+            step = m.step
+            while (rec := step()) is not None:
+                sink.row(rec, comparer.row(rec, sink, con.fmt) if comparer else None)
+    except RuntimeFault as err:
+        fault = err
+    sink.close(m, fault)
+    if fault is not None:
+        con.out.flush()
+        if fmt == "json":
+            return fault.exit_code
+        raise fault
+    return 0
+
+
+class TraceTable:
+    """The classroom trace table: a column per register; a row per step (a value where it was written, and a
+    step-0 row of initial values), or with `--every LABEL|LINE` a row each time that line is reached (every
+    register's value then) — in text, CSV, Markdown or JSON."""
+
+    def __init__(self, program: Program, args, con: report.Console):
+        self.program, self.args, self.con = program, args, con
+        self.every = None if args.every is None else self._address(args.every)
+
+    def _address(self, where: str) -> int:
+        p = self.program
+        if where in p.labels:
+            address = p.labels[where]
+            if address >= len(p.instructions):
+                raise UsageError(f"--every {where}: the label is at the end of the program, where nothing runs")
+            return address
+        if where.isdigit():
+            later = [k for k, ins in enumerate(p.instructions) if ins.line >= int(where)]
+            if not later:
+                raise UsageError(f"--every {where}: no instruction on or after line {where}")
+            return later[0]
+        raise UsageError(f"--every {where}: no label '{where}' in this program (give a label or a line number)")
+
+    def run(self) -> int:
+        m = self.args.machine = make_machine(self.program, self.args)
+        rows, fault = [], None
+        initial = dict(m.registers)
+        try:
+            with stop_on_ctrl_c(m):
+                if self.every is None:
+                    rows.append((0, None, initial, None))
+                iteration = 0
+                while True:
+                    if self.every is not None and m.status == "ready" and m.pc == self.every:
+                        rows.append((iteration, m.steps, m.registers, None))
+                        iteration += 1
+                    rec = m.step()
+                    if rec is None:
+                        break
+                    if self.every is None:
+                        written = {c.target: c.new for c in describe.describe(rec, self.program).changes
+                                   if c.index is None}
+                        rows.append((rec.step, rec.line, written, rec.output))
+        except RuntimeFault as err:
+            fault = err
+        names = self._columns(m)
+        self._write(names, rows, m, fault)
+        if fault is not None:
+            self.con.out.flush()
+            if self.args.format == "json":
+                return fault.exit_code
+            raise fault
+        return 0
+
+    def _columns(self, m: Machine) -> list[str]:
+        if not self.args.regs:
+            return list(m.registers)
+        wanted = [n.strip() for n in self.args.regs.split(",") if n.strip()]
+        unknown = [n for n in wanted if n not in self.program.registers]
+        if unknown:
+            raise UsageError(f"--regs: no register named {', '.join(repr(u) for u in unknown)} in this program")
+        return wanted
+
+    def _write(self, names: list[str], rows: list, m: Machine, fault) -> None:
+        per_step = self.every is None
+        has_out = per_step and any(r[3] is not None for r in rows)
+        head = ["step", "line"] if per_step else ["iteration", "step"]
+        header = head + names + (["out"] if has_out else [])
+        value = lambda v: "" if v is None or v is UNSET else self.con.fmt.value(v)
+        table = []
+        for first, second, values, out in rows:
+            cells = [str(first), "" if second is None else str(second)] + [value(values.get(n)) for n in names]
+            table.append(cells + ([value(out)] if has_out else []))
+        fmt = self.args.format
+        if fmt == "json":
+            self._json(head, names, rows, m, fault)
+        elif fmt == "csv":
+            w = csv.writer(self.con.out, lineterminator="\n")
+            w.writerow(header)
+            w.writerows(table)
+        else:
+            self._aligned(header, table, markdown=fmt == "markdown")
+            status = report.status_line(m.status, m.steps)
+            self.con.say(f"\n{status}" if fmt == "markdown" else paint(status, "dim", self.con.colour))
+
+    def _aligned(self, header: list[str], table: list[list[str]], markdown: bool) -> None:
+        widths = [max([len(h)] + [len(row[i]) for row in table]) for i, h in enumerate(header)]
+        if markdown:
+            self.con.say("| " + " | ".join(h.rjust(w) for h, w in zip(header, widths)) + " |")
+            self.con.say("|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
+            for row in table:
+                self.con.say("| " + " | ".join(c.rjust(w) for c, w in zip(row, widths)) + " |")
+            return
+        self.con.say(paint("  ".join(h.rjust(w) for h, w in zip(header, widths)), "dim", self.con.colour).rstrip())
+        for row in table:
+            self.con.say("  ".join(c.rjust(w) for c, w in zip(row, widths)).rstrip())
+
+    def _json(self, head, names, rows, m, fault) -> None:
+        for first, second, values, out in rows:
+            doc = {head[0]: first, head[1]: second,
+                   "registers": {n: json_number(values.get(n)) for n in names}}
+            if self.every is None:
+                doc["out"] = json_number(out)
+            self.con.say(report.dumps(doc))
+        self.con.say(report.dumps(report.fault_json(fault, self.con.fmt) if fault is not None
+                                  else {"status": m.status, "steps": m.steps}))
