@@ -22,7 +22,7 @@ def run(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS
     return _machine.run(program, registers, arrays, max_steps, exact)
 
 
-__all__ = [
+__all__ = (
     "assemble", "run", "Machine", "Program", "Result", "StepRecord", "UNSET", "DEFAULT_MAX_STEPS", "Formatter",
     "GdasmError", "AssemblyError", "RuntimeFault", "UsageError", "InputFileError", "Diagnostic", "Span",
-]
+)

@@ -8,6 +8,8 @@ own columns and its own problems, and this module's caller-side code gives them 
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import functools
 import gc
 import re
@@ -33,13 +35,13 @@ _ODD_SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 MAX_BAD_PER_LINE = 20
 
 # Characters an input method or a web page puts where ASCII belongs: what to type instead.
-_LOOKALIKES = {
+_LOOKALIKES = MappingProxyType({
     "，": ",", "：": ":", "（": "(", "）": ")", "；": ";", "＃": "#", "．": ".", "。": ".",
     "＝": "=", "＋": "+", "－": "-", "＊": "*", "／": "/", "、": ",", "＿": "_",
     "\u200b": "", "\ufeff": "", "\u2060": "",
-}
+})
 # Mathematical symbols that arrive with formulas copied from a document.
-_MATHS = {"−": "-", "×": "*", "÷": "/", "·": "*", "⋅": "*"}
+_MATHS = MappingProxyType({"−": "-", "×": "*", "÷": "/", "·": "*", "⋅": "*"})
 
 
 # --- parse-time values (not IR): columns on their line, and the problems found while folding ------------
@@ -201,11 +203,11 @@ def _parser() -> Lark:
 
 # --- syntax errors ----------------------------------------------------------------------------------------
 
-_TERMINALS = {
+_TERMINALS = MappingProxyType({
     "NAME": "a name", "NUMBER": "a number", "COMMA": "','", "COLON": "':'", "LPAR": "'('",
     "RPAR": "')'", "ADDOP": "'+' or '-'", "MULOP": "'*' or '/'", "EQUAL": "'='",
     "DIRECTIVE": "a directive", "$END": "the end of the line",
-}
+})
 
 
 def _describe_token(tok: Token) -> str:

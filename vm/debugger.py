@@ -9,6 +9,8 @@ changed is said by the one describer of a step (`describe.py`), as the trace say
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import cmd
 import operator
 import re
@@ -24,14 +26,14 @@ from .machine import Machine, stop_on_ctrl_c
 from .numbers import NumberError, to_number
 from .render import NUMBER_FORMATS, Formatter
 
-ALIASES = {"s": "step", "n": "step", "next": "step", "b": "back", "g": "goto", "c": "continue",
+ALIASES = MappingProxyType({"s": "step", "n": "step", "next": "step", "b": "back", "g": "goto", "c": "continue",
            "run": "continue", "r": "continue", "rc": "reverse_continue", "reverse-continue": "reverse_continue",
            "br": "break", "w": "watch", "d": "delete", "p": "print", "l": "list", "e": "explain", "q": "quit",
-           "exit": "quit", "i": "info", "bt": "where"}
+           "exit": "quit", "i": "info", "bt": "where"})
 _TARGET = re.compile(r"([^\W\d]\w*)(?:\[(\d+)\])?\Z")
 _CONDITION = re.compile(r"\s*(?P<target>\S+?)\s*(?P<op><=|>=|==|!=|<|>|=)\s*(?P<value>\S+)\s*\Z")
-_COMPARE: dict[str, Callable] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-                                 "==": operator.eq, "=": operator.eq, "!=": operator.ne}
+_COMPARE = MappingProxyType({"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+                                 "==": operator.eq, "=": operator.eq, "!=": operator.ne})
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import math
 import os
 import struct
@@ -99,8 +101,8 @@ def use_colour(stream) -> bool:
     return bool(isatty and isatty())
 
 
-_STYLES = {"error": "1;31", "runtime error": "1;31", "warning": "1;35", "note": "1;36",
-           "bold": "1", "dim": "2", "green": "32", "yellow": "33", "cyan": "36"}
+_STYLES = MappingProxyType({"error": "1;31", "runtime error": "1;31", "warning": "1;35", "note": "1;36",
+           "bold": "1", "dim": "2", "green": "32", "yellow": "33", "cyan": "36"})
 
 
 def paint(text: str, style: str, colour: bool) -> str:
