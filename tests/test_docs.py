@@ -1,5 +1,6 @@
 """The README and docs/ say what gdasm really does: their examples run and their tables match the ISA."""
 
+import json
 import re
 import subprocess
 import sys
@@ -83,19 +84,22 @@ def test_docgen_would_notice_a_drift():
 
 @pytest.mark.parametrize("doc", doc_examples.DOCS, ids=lambda p: p.name)
 def test_console_examples_in_docs_are_real(doc):
-    found = doc_examples.examples(doc.read_text(encoding="utf-8"))
-    assert len(found) >= 5
+    text = doc.read_text(encoding="utf-8")
+    found = doc_examples.examples(text)
+    in_blocks = sum(b.count("\n$ ") + b.startswith("$ ") for b in blocks(text, "console"))
+    assert found and len(found) == in_blocks  # every command of every console block is run
     for command, expected in found:
         assert doc_examples.run(command) == expected, command
 
 
 def error_rows():
-    """(kind, message, example) of every row of docs/errors.md's tables."""
+    """(kind, code, message, example, extra) of every row of docs/errors.md's tables."""
     rows = []
     for line in (ROOT / "docs" / "errors.md").read_text(encoding="utf-8").splitlines():
-        m = re.match(r"^\| (assembly|warning|runtime|usage|file) \| (.+?) \| `(.+?)`(.*?) \| .+ \|$", line)
+        m = re.match(r"^\| (assembly|warning|runtime|usage|file) \| `([a-z0-9-]+)` \| (.+?) \| `(.+?)`(.*?) \| .+ \|$",
+                     line)
         if m:
-            rows.append((m.group(1), m.group(2), m.group(3), m.group(4)))
+            rows.append(m.groups())
     return rows
 
 
@@ -105,23 +109,35 @@ def _program_bytes(example: str) -> bytes:
     return codecs.escape_decode(example.encode("utf-8"))[0]
 
 
-def test_errors_doc_lists_many_messages():
-    kinds = [r[0] for r in error_rows()]
-    assert len(kinds) >= 55 and set(kinds) == {"assembly", "warning", "runtime", "usage", "file"}
+def test_errors_doc_lists_every_fault_code():
+    """docs/errors.md names every fault code of the ISA table, each with an example a test runs."""
+    from vm import isa
+    text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    assert {r[0] for r in error_rows()} == {"assembly", "warning", "runtime", "usage", "file"}
+    documented = set(re.findall(r"^\| runtime \| `([a-z-]+)` \|", text, re.M))
+    assert documented == set(isa.FAULTS) - {"internal"}, set(isa.FAULTS) ^ documented
 
 
-@pytest.mark.parametrize("kind, message, example, extra", error_rows(), ids=lambda v: v[:30] if isinstance(v, str) else v)
-def test_every_documented_message_is_real(kind, message, example, extra):
+@pytest.mark.parametrize("kind, code, message, example, extra", error_rows(),
+                         ids=lambda v: v[:30] if isinstance(v, str) else v)
+def test_every_documented_message_is_real(kind, code, message, example, extra):
     if kind in ("usage", "file"):
-        proc = gdasm(*example.split()[1:])
+        words = example.split()[1:]
+        proc = gdasm(*words)
         assert proc.returncode == (66 if kind == "file" else 64)
+        doc = json.loads(gdasm(*words, "--json").stdout)
+        codes = [d["code"] for d in doc["diagnostics"]]
     else:
         args = ["check", "-"] if kind in ("assembly", "warning") else ["run", "-", "--quiet"]
         if "--exact" in extra:
             args.append("--exact")
         proc = gdasm(*args, stdin=_program_bytes(example))
         assert proc.returncode == {"assembly": 65, "warning": 0, "runtime": 70}[kind]
+        doc = json.loads(gdasm(*args, "--json", stdin=_program_bytes(example)).stdout)
+        codes = [d["code"] for f in doc.get("files", []) for d in f["diagnostics"]] + \
+            [doc[k]["code"] for k in ("diagnostic",) if k in doc]
     assert message in proc.stderr, proc.stderr
+    assert code in codes, codes
 
 
 def test_debugger_doc_transcript_replays_exactly():

@@ -14,19 +14,28 @@ from conftest import ROOT, SEED, gdasm
 PROGRAM = ROOT / "programs" / "gradient_step.gdasm"
 
 
+LISTING = ROOT / "tests" / "data" / "seed_section6.txt"
+
+
 def seed_listing() -> list[str]:
-    """The code lines of the seed's section 6, as printed (indented four spaces)."""
+    """The code lines of the seed's section 6, as printed (kept in tests/data, so a plain clone checks them)."""
+    return [l for l in LISTING.read_text(encoding="utf-8").split("\n") if l.startswith("    ")]
+
+
+def test_the_kept_listing_is_the_seeds():
+    """tests/data/seed_section6.txt holds exactly the seed's section-6 code lines (when the seed is beside us)."""
     if not SEED.exists():
         pytest.skip(f"the seed document is not beside the repository ({SEED})")
     text = SEED.read_text(encoding="utf-8").split("\n")
     start = next(i for i, l in enumerate(text) if l.startswith("6."))
     end = next(i for i, l in enumerate(text) if l.startswith("7."))
-    return [l for l in text[start:end] if re.match(r"    (?:[A-Z]{3,4} |# )", l)]
+    assert [l for l in text[start:end] if re.match(r"    (?:[A-Z]{3,4} |# )", l)] == seed_listing()
 
 
 def test_program_holds_the_seed_listing_byte_for_byte():
     listing = seed_listing()
     assert len(listing) == 13 and listing[0] == "    MOV w, 0.0  # 初始权重设为0"
+    assert sum(1 for l in listing if not l.strip().startswith("#")) == 12  # twelve instructions
     lines = PROGRAM.read_text(encoding="utf-8").split("\n")
     start = lines.index(listing[0])
     assert lines[start:start + len(listing)] == listing

@@ -2,7 +2,7 @@
 
 from importlib import metadata as _metadata
 
-from . import machine as _machine
+from . import describe, machine as _machine
 from .assembler import assemble
 from .errors import AssemblyError, Diagnostic, GdasmError, InputFileError, RuntimeFault, Span, UsageError
 from .ir import UNSET, Program

@@ -240,9 +240,7 @@ def _bad_character(out: Collector, ch: str, span: Span) -> str:
                   hint=f"type the ASCII '{ascii_ch}' instead (switch the input method to half-width)",
                   code="full-width-character")
         return ascii_ch
-    if ch in "\"'":
-        out.error("gdasm has no strings", span, hint="comments start with '#' or ';'", code="no-strings")
-    elif ord(ch) < 32 or ord(ch) == 127:
+    if ord(ch) < 32 or ord(ch) == 127:
         out.error(f"control character {code} in the program text", span, code="control-character")
     else:
         out.error(f"unexpected character '{ch}' ({code})", span,
@@ -354,7 +352,15 @@ def _parse_line(parser: Lark, line: str, lineno: int, out: Collector):
             bad += 1
             if bad > MAX_BAD_PER_LINE:
                 return None
-            instead = _bad_character(out, line[col - 1], Span(lineno, col, col + 1))
+            ch = line[col - 1]
+            if ch in "\"'":  # a string: one error for all of it
+                end = line.find(ch, col)
+                end = len(line) if end < 0 else end + 1
+                out.error("gdasm has no strings", Span(lineno, col, end + 1), hint="comments start with '#' or ';'",
+                          code="no-strings")
+                text, last = text[:col - 1] + " " * (end - col + 1) + text[end:], col
+                continue
+            instead = _bad_character(out, ch, Span(lineno, col, col + 1))
             text, last = text[:col - 1] + instead + text[col:], col
         except UnexpectedToken as err:
             if not bad:  # after a bad character, a token error is most likely its echo
@@ -448,7 +454,8 @@ class _Resolver:
                            hint="pick another name, e.g. '" + n.name.lower() + "_'", code="reserved-name")
             return False
         if not n.name.isidentifier():
-            self.out.error(f"'{n.name}' is not a valid {what} name", n.span,
+            self.out.error(f"'{self._text(n.span)}' is not a valid {what} name (as Python reads it, it is "
+                           f"'{n.name}')", n.span,
                            hint="a name is a letter or '_', then letters, digits and '_', as in Python",
                            code="invalid-name")
             return False
@@ -594,8 +601,9 @@ class _Resolver:
             accepted = _forms(op).split(" takes ", 1)[1]
             counts = " or ".join(str(len(f)) for f in forms)
             where = ops[len(forms[0])].span if len(ops) > len(forms[0]) else stmt.span
-            self.out.error(f"{op.mnemonic} takes {accepted} ({counts} operand{'s' if counts != '1' else ''}); "
-                           f"got {len(ops)}", where, hint=f"{op.mnemonic}: {op.meaning}", code="operand-count")
+            how_many = f" ({counts} operand{'s' if counts != '1' else ''})" if forms[0] else ""
+            self.out.error(f"{op.mnemonic} takes {accepted}{how_many}; got {len(ops)}", where,
+                           hint=f"{op.mnemonic}: {op.meaning}", code="operand-count")
             return None
         built = [self._operand(op, x, kind) for x, kind in zip(ops, kinds)]
         if any(o is None for o in built):

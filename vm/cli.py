@@ -205,13 +205,14 @@ def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stde
     argv = sys.argv[1:] if argv is None else argv
     con = report.Console(stdout or sys.stdout, stderr or sys.stderr)
     args = None
+    parser = _parser()
     try:
-        args = _parser().parse_args(argv)
+        args = parser.parse_args(argv)
         con.fmt = Formatter(getattr(args, "numbers", "dec"))
         return args.func(args, con)
     except GdasmError as err:
         con.out.flush()
-        if getattr(args, "json", False) or (args is None and "--json" in argv):
+        if getattr(args, "json", False) or (args is None and _wants_json(parser, argv)):
             con.say(report.dumps(report.error_json(err, con.fmt)))
         elif err.diagnostics and err.diagnostics[0].filename:
             report.print_diagnostics(err.diagnostics, con)
@@ -238,6 +239,14 @@ def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stde
                  "This is a bug in gdasm, not in your program; please report it with the command and the "
                  "program that caused it.")
         return EXIT_FAULT
+
+
+def _wants_json(parser: ArgParser, argv: list[str]) -> bool:
+    """A command line that did not parse asked for JSON, and its command has --json."""
+    command = next((a for a in argv if not a.startswith("-")), None)
+    choices = next((a.choices for a in parser._actions if getattr(a, "choices", None) and a.dest == "command"), {})
+    sub = choices.get(command)
+    return "--json" in argv and sub is not None and "--json" in sub._option_string_actions
 
 
 def _interrupted(m: Optional[Machine], con: report.Console) -> None:

@@ -78,7 +78,7 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
             if v is None:
                 col = len(line) - len(line.lstrip()) + 1
                 out.error(f"'{line.strip()}' is not a number", Span(n, col, col + len(line.strip())),
-                          hint="a data file given as @FILE holds one number a line")
+                          hint="a data file given as @FILE holds one number a line", code="data-not-a-number")
             else:
                 values.append(v)
     else:
@@ -96,7 +96,7 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
             cells = _cells(line)
             if k >= len(cells):
                 out.error(f"this row has no '{column}' cell (it has {len(cells)} cells)",
-                          Span(n, len(line) + 1, len(line) + 2))
+                          Span(n, len(line) + 1, len(line) + 2), code="data-missing-cell")
                 continue
             cell, col = cells[k]
             v = finite_text(cell)
@@ -104,7 +104,7 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
                 lead = len(cell) - len(cell.lstrip())
                 out.error(f"'{cell.strip()}' in column '{column}' is not a number",
                           Span(n, col + lead, col + lead + max(len(cell.strip()), 1)),
-                          hint="numbers are written as in Python: 2, -0.5, 1e-3")
+                          hint="numbers are written as in Python: 2, -0.5, 1e-3", code="data-not-a-number")
             else:
                 values.append(v)
     if out.errors:
@@ -113,7 +113,7 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
 
 
 def _plain(out: Collector, message: str):
-    out.error(message, None)
+    out.error(message, None, code="data-empty")
     return out.diagnostics.pop()
 
 

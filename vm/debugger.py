@@ -508,7 +508,7 @@ class Debugger(cmd.Cmd):
             doc = getattr(self, "do_" + name).__doc__ or ""
             self.say("  " + doc.split("\n")[0])
         self.say("Enter repeats the last command. Aliases: "
-                 + ", ".join(f"{a} = {c.replace('_', '-')}" for a, c in ALIASES.items()))
+                 + ", ".join(f"{a} = {c.replace('_', '-')}" for a, c in ALIASES.items() if a != c.replace("_", "-")))
 
 
 def debug(machine: Machine, stdin=None, stdout=None, fmt: Formatter = Formatter()) -> int:

@@ -1,7 +1,8 @@
 """Generate the instruction and directive tables of docs/language.md from vm/isa.py.
 
-`python -m vm.docgen` rewrites the generated part of docs/language.md in place;
-`python -m vm.docgen --check` exits 1 if the file has drifted from the table.
+A developer's tool, for a source checkout: `python -m vm.docgen` rewrites the generated part of
+docs/language.md in place; `python -m vm.docgen --check` exits 1 if the file has drifted from the table.
+Installed from a wheel there is no docs/ to write, and it says so rather than write anywhere else.
 """
 
 from __future__ import annotations
@@ -45,9 +46,20 @@ def render(doc: str) -> str:
     return f"{head}{BEGIN}\n\n{tables()}\n\n{END}{tail}"
 
 
+def checkout_doc() -> Path:
+    """docs/language.md of the source checkout this package runs from, or SystemExit(2) saying why not."""
+    root = Path(__file__).resolve().parent.parent
+    path = root / "docs" / "language.md"
+    if not (root / "pyproject.toml").is_file() or not path.is_file():
+        print("vm.docgen works in a source checkout of gdasm (with docs/language.md beside vm/); "
+              "this gdasm is installed without one", file=sys.stderr)
+        raise SystemExit(2)
+    return path
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    path = Path(__file__).resolve().parent.parent / "docs" / "language.md"
+    path = checkout_doc()
     doc = path.read_text(encoding="utf-8")
     new = render(doc)
     if "--check" in argv:

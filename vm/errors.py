@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Optional
+
+from .numbers import fraction_text
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,8 @@ class Diagnostic:
 
 def json_number(v):
     """A value as JSON: a float, an exact fraction as its text ("28/3"), or null for an unset register."""
-    from fractions import Fraction
     if isinstance(v, Fraction):
-        return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+        return fraction_text(v)
     if isinstance(v, (int, float)):
         return float(v)
     return None
@@ -79,10 +81,11 @@ class GdasmError(Exception):
     """Base of every exception gdasm raises on bad input."""
 
     exit_code = 1
+    code = ""  # the code of a plain-text error of this kind
 
     def __init__(self, diagnostics: list[Diagnostic] | Diagnostic | str):
         if isinstance(diagnostics, str):
-            diagnostics = Diagnostic("error", diagnostics, "")
+            diagnostics = Diagnostic("error", diagnostics, "", code=self.code)
         if isinstance(diagnostics, Diagnostic):
             diagnostics = [diagnostics]
         self.diagnostics: list[Diagnostic] = list(diagnostics)
@@ -93,6 +96,7 @@ class UsageError(GdasmError):
     """A bad command line or API argument (exit 64)."""
 
     exit_code = 64
+    code = "usage"
 
 
 class AssemblyError(GdasmError):
@@ -105,6 +109,7 @@ class InputFileError(GdasmError):
     """An input file is missing or unreadable (exit 66)."""
 
     exit_code = 66
+    code = "input-file"
 
 
 class RuntimeFault(GdasmError):

@@ -6,6 +6,7 @@ The assembler, the machine, `--set`/`--data`, data files and `# expect` lines al
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 from typing import Optional, Union
@@ -77,3 +78,16 @@ def to_number(v, exact: bool = False) -> Number:
     if x - x != 0:
         raise NumberError(f"{v!r} is not a finite number")
     return x
+
+
+def fraction_text(f: Fraction) -> str:
+    """An exact value as text: `28/3`, `28`; one too large to print whole (over 200 bits) as its approximate
+    value and size, `≈1e339 (a 8,532-digit / 8,193-digit fraction)`."""
+    if max(f.numerator.bit_length(), f.denominator.bit_length()) <= 200:
+        return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+    digits = lambda n: max(1, math.floor(n.bit_length() * math.log10(2)) + 1)
+    try:
+        approx = repr(float(f))
+    except OverflowError:
+        approx = f"1e{math.log10(abs(f.numerator)) - math.log10(f.denominator):.0f}"
+    return f"≈{approx} (a {digits(abs(f.numerator)):,}-digit / {digits(f.denominator):,}-digit fraction)"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from .errors import Diagnostic
 from .ir import UNSET
+from .numbers import fraction_text as fraction
 
 UNSET_TEXT = "unset"
 NUMBER_FORMATS = ("dec", "hex", "bits", "exact")
@@ -55,18 +56,6 @@ def value(v, numbers: str = "dec") -> str:
     if numbers == "exact":
         return exact_decimal(v)
     raise ValueError(f"unknown number format {numbers!r}; the formats are {', '.join(NUMBER_FORMATS)}")
-
-
-def fraction(f: Fraction) -> str:
-    """An exact value: `28/3`, `28`; a huge one as its size and approximate value."""
-    if max(f.numerator.bit_length(), f.denominator.bit_length()) <= 200:
-        return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
-    digits = lambda n: max(1, math.floor(n.bit_length() * math.log10(2)) + 1)
-    try:
-        approx = repr(float(f))
-    except OverflowError:
-        approx = f"1e{math.log10(abs(f.numerator)) - math.log10(f.denominator):.0f}".replace("e-", "e-")
-    return f"≈{approx} (a {digits(abs(f.numerator)):,}-digit / {digits(f.denominator):,}-digit fraction)"
 
 
 def bits(v: float) -> str:

@@ -168,6 +168,12 @@ def logistic_regression(x, y, w: float = 0.0, b: float = 0.0, lr: float = 0.5, t
 
 
 def least_squares_line(x, y) -> tuple[float, float]:
-    """The closed-form least-squares line (w, b), by numpy.polyfit."""
-    w, b = np.polyfit(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), 1)
-    return float(w), float(b)
+    """The least-squares line (w, b) from the normal equations, solved exactly in fractions:
+    w = (n·Σxy − Σx·Σy) / (n·Σx² − (Σx)²),  b = (Σy − w·Σx) / n."""
+    from fractions import Fraction
+    xs, ys = [Fraction(v) for v in x], [Fraction(v) for v in y]
+    n = len(xs)
+    sx, sy = sum(xs), sum(ys)
+    sxx, sxy = sum(a * a for a in xs), sum(a * b for a, b in zip(xs, ys))
+    w = (n * sxy - sx * sy) / (n * sxx - sx * sx)
+    return float(w), float((sy - w * sx) / n)
