@@ -15,9 +15,7 @@ import io
 import math
 import operator
 import re
-import subprocess
 import threading
-from fractions import Fraction
 from types import MappingProxyType
 
 import pytest

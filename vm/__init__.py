@@ -2,7 +2,7 @@
 
 from importlib import metadata as _metadata
 
-from . import describe, machine as _machine
+from . import describe, machine as _machine  # noqa: F401  (vm.describe is part of the API)
 from .assembler import assemble
 from .errors import AssemblyError, Diagnostic, GdasmError, InputFileError, RuntimeFault, Span, UsageError
 from .ir import UNSET, Program

@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import NamedTuple, Optional, Union
 
 from lark import Lark, Token, Transformer
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedToken
 
 from . import isa
 from .errors import AssemblyError, Collector, Span

@@ -26,7 +26,6 @@ class History:
         self.records: list[StepRecord] = []
         self.initial_regs = list(machine.regs)
         self.initial_arrays = [list(a) for a in machine.arrays]
-        self.inputs = {s for s in machine.write_order}  # registers set before the run (.reg, --set)
         self._reg_writes: dict[int, list[int]] = {}  # slot -> indexes into records, in order
         self._elem_writes: dict[tuple[int, int], list[int]] = {}  # (array slot, index) -> indexes
         self.fault: Optional[RuntimeFault] = None

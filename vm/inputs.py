@@ -58,14 +58,20 @@ def _number_text(text: str, option: str) -> str:
     return number
 
 
+def _assignment(item: str, option: str, form: str) -> tuple[str, str]:
+    """`NAME=TEXT` of an option, or a UsageError that shows the option's form."""
+    name, eq, val = item.partition("=")
+    name = name.strip()
+    if not eq or not _NAME.match(name):
+        raise UsageError(f"{option} {item}: write {option} {form}")
+    return name, val
+
+
 def parse_sets(items: list[str]) -> dict:
     """`--set NAME=VALUE` options to {name: text}; values keep their text for exact arithmetic."""
     out = {}
     for item in items:
-        name, eq, val = item.partition("=")
-        name = name.strip()
-        if not eq or not _NAME.match(name):
-            raise UsageError(f"--set {item}: write --set NAME=NUMBER")
+        name, val = _assignment(item, "--set", "NAME=NUMBER")
         out[name] = _number_text(val, f"--set {item}")
     return out
 
@@ -74,10 +80,7 @@ def parse_data(items: list[str], base: Optional[Path] = None) -> dict:
     """`--data NAME=V1,V2,...`, `NAME=@FILE.csv:COLUMN` or `NAME=@FILE` options to {name: [text, ...]}."""
     out = {}
     for item in items:
-        name, eq, val = item.partition("=")
-        name = name.strip()
-        if not eq or not _NAME.match(name):
-            raise UsageError(f"--data {item}: write --data NAME=V1,V2,... or NAME=@FILE.csv:COLUMN")
+        name, val = _assignment(item, "--data", "NAME=V1,V2,... or NAME=@FILE.csv:COLUMN")
         if val.startswith("@"):
             out[name] = datafile.load(val, f"--data {item}", base)
             continue

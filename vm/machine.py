@@ -452,8 +452,6 @@ class Machine:
             except _FAULTS:
                 pass  # the closure faults, and _fault() explains why
         nout = len(self.output)
-        if self.steps >= self.max_steps - HOT_SAMPLE:
-            self._counts[pc] += 1
         halted = False
         try:
             nxt = self._plain[pc]()
@@ -462,6 +460,8 @@ class Machine:
         except _FAULTS as exc:
             raise self._fault(pc, exc) from None
         self.steps += 1
+        if self.steps > self.max_steps - HOT_SAMPLE:  # as run() counts: the steps that ran, near the limit
+            self._counts[pc] += 1
         if old is UNSET:
             self.write_order.append(d)
         ins = self.program.instructions[pc]
