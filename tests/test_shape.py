@@ -16,6 +16,7 @@ import math
 import operator
 import re
 import threading
+from fractions import Fraction
 from types import MappingProxyType
 
 import pytest
@@ -153,15 +154,25 @@ def programs(draw):
     return "\n".join(lines + body) + "\n"
 
 
+def key(v):
+    """A value to compare exactly: a float by its repr (-0.0 is not 0.0), a fraction by its two integers."""
+    if isinstance(v, Fraction):
+        return v.numerator, v.denominator
+    if isinstance(v, (list, tuple)):
+        return [key(x) for x in v]
+    return repr(v)
+
+
 def outcome(m: vm.Machine, fault) -> tuple:
-    f = None if fault is None else (fault.code, fault.diagnostic.span, fault.step, fault.diagnostic.reads,
+    f = None if fault is None else (fault.code, fault.diagnostic.span, fault.step,
+                                     [(k, key(v)) for k, v in fault.diagnostic.reads],
                                      fault.diagnostic.notes, fault.diagnostic.message)
-    return ([(k, repr(v)) for k, v in m.registers.items()], repr(m.array_values), repr(m.output), m.steps,
-            m.status, list(m.stack), f)
+    return ([(k, key(v)) for k, v in m.registers.items()], {k: key(v) for k, v in m.array_values.items()},
+            key(m.output), m.steps, m.status, list(m.stack), f)
 
 
 def start_state(m: vm.Machine) -> tuple:
-    return (repr(m.regs), repr(m.arrays), repr(m.output), list(m.stack), list(m.write_order), m.pc, m.steps)
+    return (key(m.regs), key(m.arrays), key(m.output), list(m.stack), list(m.write_order), m.pc, m.steps)
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))

@@ -255,7 +255,7 @@ class Debugger(cmd.Cmd):
     def _watch_hit(self, rec) -> Optional[str]:
         """The watch that a step's write sets off: the register or element changed (a first write counts)."""
         for c in describe.describe(rec, self.program).changes:
-            if c.old is not UNSET and repr(c.old) == repr(c.new):  # repr: -0.0 differs from 0.0
+            if c.old is not UNSET and describe.same(c.old, c.new):
                 continue
             for k, s in sorted(self.stops.items()):
                 if s.kind == "watch" and (s.place.name, s.place.index) == (c.name, c.index):

@@ -8,6 +8,7 @@ what it did change), so a new instruction is described with no change here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -88,6 +89,13 @@ def view_text(view: StepView, fmt: Formatter = DEC, colour: bool = False) -> lis
     return parts
 
 
+def same(a, b) -> bool:
+    """True when two values are the same value: -0.0 is not 0.0, unset is only unset."""
+    if a is UNSET or b is UNSET:
+        return a is b
+    return a == b and (not isinstance(a, float) or math.copysign(1.0, a) == math.copysign(1.0, b))
+
+
 def net_changes(records: Iterable[StepRecord], backward: bool = False) -> list[Change]:
     """What a run of steps changed in all, place by place, in the order places were first touched.
 
@@ -106,8 +114,7 @@ def net_changes(records: Iterable[StepRecord], backward: bool = False) -> list[C
     out = []
     for key, old in first.items():
         before, after = (last[key], old) if backward else (old, last[key])
-        if before is UNSET and after is UNSET or (before is not UNSET and after is not UNSET
-                                                  and repr(before) == repr(after)):
-            continue  # repr: -0.0 differs from 0.0
+        if same(before, after):
+            continue
         out.append(Change(key[0], key[1], before, after))
     return out
