@@ -35,7 +35,7 @@ def test_exit_0_success():
     (["run"], "required"),
     (["run", "gradient_step", "--bogus"], "unrecognized arguments: --bogus"),
     (["run", "gradient_step", "--set", "w=abc"], "--set w=abc: 'abc' is not a number"),
-    (["run", "gradient_step", "--set", "w=inf"], "not a finite number"),
+    (["run", "gradient_step", "--set", "w=inf"], "'inf' is not a number"),
     (["run", "gradient_step", "--set", "w"], "write --set NAME=NUMBER"),
     (["run", "gradient_step", "--set", "nope=1"], "cannot set register 'nope'"),
     (["run", "gradient_step", "--set", "grad_avg=1", "--data", "w=1"], "cannot set array 'w'"),

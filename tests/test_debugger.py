@@ -138,7 +138,7 @@ def test_explain_follows_inputs_and_array_elements():
         pass
     text = "\n".join(explanation(h.explain("d")))
     assert "formula: −(x[1]·k) = -8.0" in text
-    assert "x[1] = 2.0   input (.data or --data)" in text and "k = 4.0   input (--set)" in text
+    assert "x[1] = 2.0   input (.data, line 1)" in text and "k = 4.0   input (--set)" in text
     assert "x[0] = 8.0   STORE x, 0, b" in text
 
 
@@ -358,3 +358,23 @@ def test_ctrl_c_stops_a_long_continue_not_the_session(monkeypatch):
     monkeypatch.setattr(history.History, "forward", forward)
     text = session("fault_step_limit", "continue\nwhere\n")
     assert "stopped: interrupted\nstep 499:" in text and "(gdasm) where\nstep 499" in text
+
+
+@settings(max_examples=300)
+@given(st.integers(-10 ** 600, 10 ** 600).filter(lambda n: n != 0), st.integers(1, 10 ** 600))
+def test_exact_values_too_large_to_print_keep_their_sign_and_size(num, den):
+    """A fraction over 200 bits prints as ≈value (its size): the value is right to 5 digits, sign included."""
+    from decimal import Decimal, localcontext
+    f = Fraction(num, den)
+    text = render.value(f)
+    if max(f.numerator.bit_length(), f.denominator.bit_length()) <= 200:
+        assert Fraction(text) == f
+        return
+    approx = re.match(r"≈(\S+) \(a ([\d,]+)-digit / ([\d,]+)-digit fraction\)", text)
+    assert approx, text
+    with localcontext() as ctx:
+        ctx.prec = 50
+        true = Decimal(f.numerator) / Decimal(f.denominator)
+        assert abs(Decimal(approx.group(1)) / true - 1) < Decimal("1e-5")
+    assert int(approx.group(2).replace(",", "")) == len(str(abs(f.numerator)))
+    assert int(approx.group(3).replace(",", "")) == len(str(f.denominator))

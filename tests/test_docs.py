@@ -133,7 +133,8 @@ def test_every_documented_message_is_real(kind, code, message, example, extra):
             args.append("--exact")
         proc = gdasm(*args, stdin=_program_bytes(example))
         assert proc.returncode == {"assembly": 65, "warning": 0, "runtime": 70}[kind]
-        doc = json.loads(gdasm(*args, "--json", stdin=_program_bytes(example)).stdout)
+        json_args = [a for a in args if a != "--quiet"] + ["--json"]
+        doc = json.loads(gdasm(*json_args, stdin=_program_bytes(example)).stdout)
         codes = [d["code"] for f in doc.get("files", []) for d in f["diagnostics"]] + \
             [doc[k]["code"] for k in ("diagnostic",) if k in doc]
     assert message in proc.stderr, proc.stderr

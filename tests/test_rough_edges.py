@@ -66,14 +66,17 @@ def test_every_gives_one_row_per_iteration_in_every_format():
     assert re.match(r"^\| +iteration \| +step \| +iterations \| +w \| +loss \|$", md[0])
     assert re.match(r"^\|-+:\|-+:\|-+:\|-+:\|-+:\|$", md[1]) and len([l for l in md if l.startswith("| ")]) == 6
     *docs, closing = [json.loads(l) for l in gdasm(*args, "--format", "json").stdout.splitlines()]
-    assert [d["registers"]["w"] for d in docs] == [float(r[3]) for r in body]
-    assert closing == {"status": "halted", "steps": docs[-1]["step"] + 5}  # OUT, ABS, JLT, JGE, HALT
+    assert [d["values"]["w"] for d in docs] == [float(r[3]) for r in body]
+    assert closing == {"status": "halted", "steps": docs[-1]["step"] + 4}  # OUT (that step), ABS, JLT, JGE, HALT
+    trace = [json.loads(l) for l in gdasm("trace", "gradient_descent", "--set", "max_iter=4", "--format",
+                                          "json").stdout.splitlines()[:-1]]
+    assert all(trace[d["step"] - 1]["line"] == OUT_LINE for d in docs)  # the step that runs the line
 
 
 def test_every_at_a_label_reaches_the_loop_top():
     out = gdasm("trace", "gradient_descent", "--table", "--every", "repeat", "--regs", "iterations",
                 "--set", "max_iter=2").stdout.splitlines()
-    assert [l.split()[:3] for l in out[1:4]] == [["0", "1", "0.0"], ["1", "51", "1.0"], ["2", "101", "2.0"]]
+    assert [l.split()[:3] for l in out[1:4]] == [["0", "2", "0.0"], ["1", "52", "1.0"], ["2", "102", "2.0"]]
 
 
 # --- JSON endings ------------------------------------------------------------------------------------------
@@ -255,7 +258,7 @@ def test_debugger_enter_repeats_print_needs_a_name_help_lists_aliases(write):
     out = gdasm("debug", str(p), stdin="step\n\n\nprint\nhelp\n").stdout
     assert out.count("(gdasm) \nstep ") == 2 and "step 3: next is line 5" in out
     assert "print takes a register, an array or an element" in out
-    assert "Enter repeats the last command. Aliases: s = step" in out and "rc = reverse-continue" in out
+    assert "Enter repeats the last step, back" in out and "Aliases: s = step" in out and "rc = reverse-continue" in out
 
 
 def test_step_and_back_stop_at_breakpoints_and_watches(write):
@@ -272,3 +275,145 @@ def test_conditional_breakpoints(write):
     out = gdasm("debug", str(p), stdin="break 2 if i >= 6\ncontinue\nprint i\nbreak 3 if i == j\n").stdout
     assert "stopped: breakpoint 1 at line 2 (i >= 6)" in out and "(gdasm) print i\ni = 6.0" in out
     assert "'j' is neither a number nor a register of this program" in out
+
+
+# --- found by a fresh reader and an attacker ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("words, fragment", [
+    (["trace", "gradient_step", "--json", "--format", "csv"], "--json means --format json"),
+    (["run", "gradient_step", "--quiet", "--json"], "--quiet prints only the OUT values"),
+    (["run", "gradient_step", "--exact", "--numbers", "hex"], "under --exact every value is an exact fraction"),
+    (["trace", "gradient_descent", "--table", "--every", "0"], "lines are numbered from 1"),
+    (["run", "gradient_step", "--set", "w=２"], "is not a number (write it as a program does"),
+    (["run", "mse_loss", "--data", "x=1_000"], "is not a number"),
+    (["run", "mse_loss", "--data", "x=@:a"], "no file name after '@'"),
+])
+def test_options_that_cannot_both_hold_are_refused(words, fragment):
+    proc = gdasm(*words)
+    assert proc.returncode == 64 and fragment in proc.stderr + proc.stdout, proc.stderr  # JSON if --json asked
+
+
+def test_table_json_and_format_json_give_json_even_for_errors(write):
+    *rows, closing = [json.loads(l) for l in gdasm("trace", "gradient_step", "--table", "--json").stdout.splitlines()]
+    assert rows[0] == {"step": 0, "line": None, "values": {n: None for n in rows[0]["values"]}, }
+    assert rows[12]["values"] == {"w": 0.09333333333333334} and closing == {"status": "finished", "steps": 12}
+    bad = write("MLU a, 1\n")
+    doc = json.loads(gdasm("trace", str(bad), "--format", "json").stdout)
+    assert doc["status"] == "error" and doc["diagnostics"][0]["code"] == "unknown-mnemonic"
+
+
+def test_table_columns_may_be_array_elements_and_memory_stays_bounded(write):
+    p = write(".zeros buf, 3\nMOV v, 6\nSTORE buf, 1, v\nLOAD q, buf, 1\n")
+    lines = gdasm("trace", str(p), "--table", "--regs", "v,buf[1],q").stdout.splitlines()
+    assert [l.split() for l in lines[:4]] == [["step", "line", "v", "buf[1]", "q"], ["0", "0.0"], ["1", "2", "6.0"],
+                                             ["2", "3", "6.0"]]
+    spin = write("l: ADD i, 1\nJMP l\n.reg i = 0\n", "spin.gdasm")
+
+    def peak_kb(steps: int) -> int:
+        code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+                "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        from conftest import gdasm_script
+        import subprocess
+        import sys
+        out = subprocess.run([sys.executable, "-c", code, gdasm_script(), "trace", str(spin), "--table",
+                              "--max-steps", str(steps)], capture_output=True, text=True, timeout=300).stdout
+        return int(out)
+
+    small, large = peak_kb(20_000), peak_kb(400_000)
+    assert large - small < 20_000, (small, large)  # 20× the steps, not 20× the memory: rows stream
+
+
+def test_test_runs_a_local_copy_and_says_when_a_folder_is_empty(tmp_path):
+    (tmp_path / "gradient_step.gdasm").write_text("MOV w, 1\n# expect: w = 1\n", encoding="utf-8")
+    proc = gdasm("test", "gradient_step", cwd=tmp_path)
+    assert proc.returncode == 0 and "PASS gradient_step.gdasm" in proc.stdout and "from this folder" in proc.stderr
+    (tmp_path / "empty").mkdir()
+    proc = gdasm("test", "empty", cwd=tmp_path)
+    assert proc.returncode == 66 and "empty: no .gdasm files in this folder" in proc.stderr
+
+
+def test_expectation_lines_that_would_check_nothing_are_reported(write):
+    p = write("MOV w, 2  # expect: w = 9\n# expect w = 2\n# expected: w = 2\n# expect fault:\n"
+              "# expect: w ≈ 2 ± -1\n# expect: w = 2\n")
+    lines = [l.strip() for l in gdasm("test", str(p)).stdout.splitlines()[1:-1]]
+    assert [l.split(":")[0] for l in lines] == ["line 1", "line 2", "line 3", "line 4", "line 5"], lines
+    assert "follows code and is not checked" in lines[0] and "needs a ':' after 'expect'" in lines[1]
+    assert "did you mean '# expect:'?" in lines[2] and "needs a code or part of its message" in lines[3]
+    assert "the tolerance '-1' is negative" in lines[4]
+    q = write("MOV w, 2\n# expect w = 2\n# run: --bogus\n# expect: w = 2\n", "q.gdasm")
+    lines = [l.strip() for l in gdasm("test", str(q)).stdout.splitlines()[1:-1]]
+    assert lines[0].startswith("line 2:") and lines[1].startswith("line 3: bad '# run:' options")
+
+
+def test_chinese_names_align_and_get_suggestions():
+    source = ".reg 权重 = 1\n.reg 学习率 = 0.5\nMOV 和, 1\nADD 和, 权种\n"
+    err = gdasm("run", "-", stdin=source).stderr
+    assert "did you mean '权重'?" in err
+    out = gdasm("run", "-", stdin=source.replace("权种", "权重")).stdout.splitlines()[1:]
+    from vm.render import display_width
+    assert len({display_width(l.split("=")[0]) for l in out}) == 1, out  # the '=' signs line up on screen
+    assert gdasm("check", "-", stdin="循环: HALT\nJMP 循坏\n").stderr.count("did you mean '循环'?") == 1
+
+
+def test_names_in_any_script_as_python_reads_them():
+    proc = gdasm("run", "-", "--json", stdin="MOV गति, 1\nMOV a\u0301, 2\n")
+    assert json.loads(proc.stdout)["registers"] == {"गति": 1.0, "á": 2.0}
+    proc = gdasm("check", "-", stdin="MOV a½, 1\n")
+    assert proc.returncode == 65 and "'a½' is not a valid register name" in proc.stderr
+
+
+def test_thirty_bad_characters_on_a_line_do_not_cascade():
+    proc = gdasm("check", "-", "--json", stdin=".data x = 1" + "，2" * 29 + "\nLEN n, x\n")
+    diags = json.loads(proc.stdout)["files"][0]["diagnostics"]
+    assert len(diags) == 20 and {d["line"] for d in diags} == {1}
+    assert diags[-1]["notes"] == ["and 9 more characters on this line that gdasm cannot read"]
+
+
+def test_set_that_the_program_overwrites_is_a_warning():
+    proc = gdasm("run", "gradient_step", "--set", "w=0.5", "--quiet")
+    assert "gradient_step.gdasm:5:5: warning: --set w=0.5 has no effect" in proc.stderr
+    assert "warning" not in gdasm("run", "gradient_descent", "--set", "w=0.5", "--quiet").stderr
+
+
+def test_explain_says_why_a_tree_was_cut():
+    out = gdasm("explain", "gradient_descent", "w", "--depth", "100000").stdout
+    assert "because a tree stops at 4,000 values and 200 levels" in out and "at the depth limit" not in out
+    out = gdasm("explain", "gradient_descent", "w", "--depth", "2").stdout
+    assert "3 values not expanded at the depth limit" in out
+
+
+def test_explain_names_the_directive_an_element_came_from(write):
+    p = write(".zeros buf, 3\n.data x = 1, 2\nLOAD a, buf, 1\nLOAD b, x, 0\nADD c, a, b\n")
+    out = gdasm("explain", str(p), "c").stdout
+    assert "buf[1] = 0.0   input (.zeros, line 1)" in out and "x[0] = 1.0   input (.data, line 2)" in out
+    assert "x[0] = 5.0   input (--data)" in gdasm("explain", str(p), "c", "--data", "x=5,6").stdout
+
+
+def test_a_gbk_csv_is_named_as_not_utf8(tmp_path):
+    (tmp_path / "gbk.csv").write_bytes("年份,人口\n1900,76\n".encode("gbk"))
+    proc = gdasm("run", "mse_loss", "--data", "x=@gbk.csv:年份", cwd=tmp_path)
+    assert proc.returncode == 65 and "gbk.csv:1:1: error: the file is not valid UTF-8" in proc.stderr
+    assert "GBK" in proc.stderr
+
+
+def test_messages_about_no_file_start_with_gdasm():
+    proc = gdasm("check", "nonexist")
+    assert proc.returncode == 66 and proc.stderr.startswith("gdasm: error: nonexist: no such file")
+
+
+def test_enter_does_not_repeat_break_or_watch(write):
+    p = write("MOV v, 1\nMOV v, 2\n")
+    out = gdasm("debug", str(p), stdin="break 2\n\nwatch v\n\ninfo breakpoints\n").stdout
+    assert out.count("breakpoint  line 2") == 1 and out.count("watch       v") == 1
+
+
+def test_the_debugger_runs_a_shorter_default_step_limit():
+    out = gdasm("debug", "--help").stdout
+    assert "default 1,000,000" in " ".join(out.split())
+
+
+def test_huge_and_fractional_indexes_print_as_numbers():
+    err = gdasm("run", "-", stdin=".data x = 1\nLOAD v, x, 1e300\n").stderr
+    assert "index 1e+300 is out of range for array 'x' of length 1" in err
+    err = gdasm("run", "-", "--numbers", "hex", stdin=".zeros a, 3\nMOV i, 0.5\nSTORE a, i, 1\n").stderr
+    assert "index 0x1.0000000000000p-1 is not a whole number" in err  # the fault's number in the format asked

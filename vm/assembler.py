@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+import dataclasses
 import functools
 import gc
 import re
@@ -29,6 +30,8 @@ from .source import decode, normalize
 from .suggest import did_you_mean
 
 _BLANK = re.compile(r"[ \t]*(?:[#;].*)?\Z")
+# A line of nothing but what the grammar reads (the common case): no scan for bad characters needed.
+_PLAIN = re.compile(r"[A-Za-z0-9_ \t,:()+\-*/=.]*(?:[#;].*)?\Z")
 # Spaces a web page or an input method leaves in copied code: read as a space, with a warning.
 _ODD_SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 # More bad characters than this on one line: the rest of the line is not examined.
@@ -218,35 +221,82 @@ def _describe_token(tok: Token) -> str:
         if tok.type in ("NAME", "NUMBER", "DIRECTIVE") else f"'{text}'"
 
 
-def _bad_character(out: Collector, ch: str, span: Span) -> str:
-    """Report a character the grammar cannot read; the text to put in its place to read on (same width)."""
+def _bad_character(out: Optional[Collector], ch: str, span: Span) -> str:
+    """Report a character the grammar cannot read (unless `out` is None); what to read in its place (one
+    character: columns stay where they are)."""
     code = f"U+{ord(ch):04X}"
     name = unicodedata.name(ch, "unnamed character")
+    report = out.error if out is not None else (lambda *a, **kw: None)
     if ch in _MATHS:
-        out.error(f"'{ch}' ({code} {name}) is a mathematical symbol, not gdasm's '{_MATHS[ch]}'", span,
-                  hint=f"formulas copied from a document or a web page use it; type '{_MATHS[ch]}'",
-                  code="maths-symbol")
+        report(f"'{ch}' ({code} {name}) is a mathematical symbol, not gdasm's '{_MATHS[ch]}'", span,
+               hint=f"formulas copied from a document or a web page use it; type '{_MATHS[ch]}'", code="maths-symbol")
         return _MATHS[ch]
     if ch in _LOOKALIKES:
         instead = _LOOKALIKES[ch]
-        out.error(f"'{ch}' ({code} {name}) is not gdasm punctuation", span,
-                  hint=(f"type '{instead}' instead; a Chinese input method in full-width mode types these"
-                        if instead else "type nothing: delete this invisible character (often pasted from a web page)"),
-                  code="lookalike-character")
+        report(f"'{ch}' ({code} {name}) is not gdasm punctuation", span,
+               hint=(f"type '{instead}' instead; a Chinese input method in full-width mode types these"
+                     if instead else "type nothing: delete this invisible character (often pasted from a web page)"),
+               code="lookalike-character")
         return instead or " "
     if "\uff01" <= ch <= "\uff5e":
         ascii_ch = chr(ord(ch) - 0xFEE0)
-        out.error(f"'{ch}' ({code} {name}) is a full-width character", span,
-                  hint=f"type the ASCII '{ascii_ch}' instead (switch the input method to half-width)",
-                  code="full-width-character")
+        report(f"'{ch}' ({code} {name}) is a full-width character", span,
+               hint=f"type the ASCII '{ascii_ch}' instead (switch the input method to half-width)",
+               code="full-width-character")
         return ascii_ch
     if ord(ch) < 32 or ord(ch) == 127:
-        out.error(f"control character {code} in the program text", span, code="control-character")
+        report(f"control character {code} in the program text", span, code="control-character")
     else:
-        out.error(f"unexpected character '{ch}' ({code})", span,
-                  hint="names are letters (any script), digits and '_'; comments start with '#' or ';'",
-                  code="bad-character")
+        report(f"unexpected character '{ch}' ({code})", span,
+               hint="names are letters (any script), digits and '_'; comments start with '#' or ';'",
+               code="bad-character")
     return " "
+
+
+# Characters the lexer cannot read before a comment: ASCII punctuation outside the grammar, controls, and
+# the non-ASCII punctuation and symbols that names leave out (see NAME in grammar.lark); and comment starts.
+_SCAN = re.compile(r"[#;]|[\x00-\x08\x0b-\x1f\x7f!\"$%&'<>?@\[\\\]^`{|}~]"
+                   r"|(?!\w)[\u00a0-\u00bf\u00d7\u00f7\u2000-\u206f\u2190-\u23ff\u3000-\u303f\ufe30-\ufe4f"
+                   r"\ufeff\uff00-\uffef]")
+
+
+def _read_past_bad_characters(line: str, lineno: int, out: Collector) -> tuple[str, int]:
+    """The line with each character the grammar cannot read reported and replaced by what was meant (or a
+    space), in one pass; and how many there were. A string ('…') is one error. After MAX_BAD_PER_LINE
+    reports the rest are still read past, and counted in a note."""
+    chars, bad, skip, last = None, 0, 0, None
+    for m in _SCAN.finditer(line):
+        i, ch = m.start(), m.group()
+        if i < skip:
+            continue
+        if ch in "#;":
+            break
+        if chars is None:
+            chars = list(line)
+        bad += 1
+        shown = out if bad <= MAX_BAD_PER_LINE else None
+        if ch in "\"'":  # a string: one error for all of it
+            end = line.find(ch, i + 1)
+            end = len(line) - 1 if end < 0 else end
+            if shown is not None:
+                out.error("gdasm has no strings", Span(lineno, i + 1, end + 2), hint="comments start with '#' or ';'",
+                          code="no-strings")
+            chars[i:end + 1] = " " * (end + 1 - i)
+            skip = end + 1
+            continue
+        instead = _bad_character(shown, ch, Span(lineno, i + 1, i + 2))
+        if instead not in "#;" and _SCAN.match(instead):  # what was meant is no better: read a space
+            instead = " "
+        chars[i] = instead
+        if shown is not None:
+            last = len(out.diagnostics) - 1
+        if instead in "#;":  # what was meant starts a comment: the rest of the line is one
+            break
+    if bad > MAX_BAD_PER_LINE and last is not None:
+        d = out.diagnostics[last]
+        out.diagnostics[last] = dataclasses.replace(
+            d, notes=d.notes + (f"and {bad - MAX_BAD_PER_LINE:,} more characters on this line that gdasm cannot read",))
+    return ("".join(chars) if chars is not None else line), bad
 
 
 def _syntax_error(out: Collector, err: UnexpectedToken, lineno: int, line: str) -> None:
@@ -340,31 +390,24 @@ def _parse_line(parser: Lark, line: str, lineno: int, out: Collector):
     """(label, statement) of one line, or None. Every bad character is reported; reading on past each one
     (as the ASCII character meant, or a space) keeps a line's label or declaration, so later lines that
     use it get no errors of their own."""
-    text, bad, last = line, 0, 0
+    text, bad = _read_past_bad_characters(line, lineno, out) if not _PLAIN.match(line) else (line, 0)
+    last = 0
     while True:
         try:
             return parser.parse(text)
-        except UnexpectedCharacters as err:
+        except UnexpectedCharacters as err:  # what the scan lets through: a full-width digit, a letter-less name
             col = err.column
-            if col == last:  # what we put there does not read either: read a space
+            if col == last or bad >= 2 * MAX_BAD_PER_LINE:  # what we put there does not read either: a space
                 text = text[:col - 1] + " " + text[col:]
+                last = 0
                 continue
             bad += 1
-            if bad > MAX_BAD_PER_LINE:
-                return None
-            ch = line[col - 1]
-            if ch in "\"'":  # a string: one error for all of it
-                end = line.find(ch, col)
-                end = len(line) if end < 0 else end + 1
-                out.error("gdasm has no strings", Span(lineno, col, end + 1), hint="comments start with '#' or ';'",
-                          code="no-strings")
-                text, last = text[:col - 1] + " " * (end - col + 1) + text[end:], col
-                continue
-            instead = _bad_character(out, ch, Span(lineno, col, col + 1))
+            instead = _bad_character(out if bad <= MAX_BAD_PER_LINE else None, line[col - 1],
+                                     Span(lineno, col, col + 1))
             text, last = text[:col - 1] + instead + text[col:], col
         except UnexpectedToken as err:
-            if not bad:  # after a bad character, a token error is most likely its echo
-                _syntax_error(out, err, lineno, text)
+            if not bad or err.token.type == "LPAR":  # after a bad character, a token error is most likely its
+                _syntax_error(out, err, lineno, text)  # echo; but `f(` is a function call whatever came before
             return None
         except LarkError as err:  # pragma: no cover - Lark's other errors are internal
             out.error(f"cannot parse this line ({err.__class__.__name__})", Span(lineno, 1, len(line) + 1),
@@ -454,8 +497,9 @@ class _Resolver:
                            hint="pick another name, e.g. '" + n.name.lower() + "_'", code="reserved-name")
             return False
         if not n.name.isidentifier():
-            self.out.error(f"'{self._text(n.span)}' is not a valid {what} name (as Python reads it, it is "
-                           f"'{n.name}')", n.span,
+            written = self._text(n.span)
+            self.out.error(f"'{written}' is not a valid {what} name"
+                           + (f" (as Python reads it, it is '{n.name}')" if written != n.name else ""), n.span,
                            hint="a name is a letter or '_', then letters, digits and '_', as in Python",
                            code="invalid-name")
             return False
@@ -537,7 +581,7 @@ class _Resolver:
                 self.out.error(f"the length of an array must be a whole number from 1 to "
                                f"{isa.MAX_ARRAY_LENGTH:,}, not {render_number(n.value)}", n.span, code="bad-length")
                 return
-            self._declare_array(ops[0], [(0.0, Fraction(0))] * int(n.value))
+            self._declare_array(ops[0], [(0.0, Fraction(0))] * int(n.value), ".zeros")
 
     def _declared_twice(self, name) -> bool:
         first = self.reg_decl.get(name.name) or self.array_decl.get(name.name)
@@ -551,14 +595,15 @@ class _Resolver:
         if self._declared_twice(name):
             return
         self.reg_decl[name.name] = name.span
-        self.reg_inputs.append(Input(name.name, self._slot(name.name), (value.value,), (value.exact,), name.span))
+        self.reg_inputs.append(Input(name.name, self._slot(name.name), (value.value,), (value.exact,), name.span,
+                                     ".reg"))
 
-    def _declare_array(self, name, values: list):
+    def _declare_array(self, name, values: list, directive: str = ".data"):
         if self._declared_twice(name):
             return
         self.array_decl[name.name] = name.span
         self.array_inputs.append(Input(name.name, len(self.array_inputs), tuple(v for v, _ in values),
-                                       tuple(e for _, e in values), name.span))
+                                       tuple(e for _, e in values), name.span, directive))
 
     def build(self) -> list[Instruction]:
         code = []

@@ -8,9 +8,10 @@ from typing import Optional, TextIO
 
 from . import bundled, report
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_number
-from .inputs import ArgParser, add_run_options, make_machine, parse_sets, read_program, steps_option
+from .inputs import (ArgParser, add_run_options, first_write_before_read, make_machine, parse_sets, read_program,
+                     set_overwritten, steps_option)
 from .ir import Program
-from .machine import Machine
+from .machine import DEBUG_MAX_STEPS, Machine
 from .render import Formatter
 
 EXIT_OK, EXIT_FAULT, EXIT_INTERRUPTED = 0, 70, 130  # the other codes belong to the error types
@@ -19,10 +20,13 @@ EXIT_OK, EXIT_FAULT, EXIT_INTERRUPTED = 0, 70, 130  # the other codes belong to 
 # --- commands ------------------------------------------------------------------------------------------
 
 def _warnings(program: Program, args) -> list:
-    """The program's warnings, less 'never written' for registers the command line sets."""
-    given = set(parse_sets(getattr(args, "set", [])))
-    return [d for d in program.warnings
-            if not (d.code == "never-written" and d.subject in given)]
+    """The program's warnings, less 'never written' for registers the command line sets, and a warning for
+    each `--set` the program overwrites before reading it."""
+    given = parse_sets(getattr(args, "set", []))
+    kept = [d for d in program.warnings if not (d.code == "never-written" and d.subject in given)]
+    return sorted(kept + [set_overwritten(program, name, value) for name, value in given.items()
+                          if first_write_before_read(program, name) is not None],
+                  key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
 
 
 def _load(args, con: report.Console) -> Program:
@@ -33,6 +37,8 @@ def _load(args, con: report.Console) -> Program:
 
 
 def cmd_run(args, con: report.Console) -> int:
+    if args.quiet and args.json:
+        raise UsageError("--quiet prints only the OUT values and --json one JSON document: choose one")
     program = _load(args, con)
     hook = None if args.json else (lambda v: con.say(con.fmt.value(v)))
     m = args.machine = make_machine(program, args, on_output=hook)
@@ -55,7 +61,8 @@ def cmd_run(args, con: report.Console) -> int:
 
 
 def cmd_trace(args, con: report.Console) -> int:
-    from .trace_out import run_trace
+    from .trace_out import check_options, run_trace
+    check_options(args)
     return run_trace(_load(args, con), args, con)
 
 
@@ -176,7 +183,7 @@ def _parser() -> ArgParser:
     p.add_argument("--depth", type=steps_option, default=8, metavar="N", help="expand at most N levels (default 8)")
     p.set_defaults(func=cmd_explain)
     p = sub.add_parser("debug", help="a time-travel debugger: step forward and back, breakpoints, explain")
-    add_run_options(p, json=False)
+    add_run_options(p, json=False, max_steps=DEBUG_MAX_STEPS)
     p.set_defaults(func=cmd_debug)
     p = sub.add_parser("check", help="assemble only, and report every error")
     p.add_argument("programs", nargs="+", metavar="PROGRAM")
@@ -204,11 +211,33 @@ def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stde
     """Run the gdasm command line; returns the exit code. Output goes to the given streams (default: sys's)."""
     argv = sys.argv[1:] if argv is None else argv
     con = report.Console(stdout or sys.stdout, stderr or sys.stderr)
+    try:
+        return _main(argv, con)
+    except KeyboardInterrupt:  # in reporting something else: say no more
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        con.warn("gdasm: out of memory (a run this large needs a smaller --max-steps, or smaller arrays)")
+        return EXIT_FAULT
+    except Exception as exc:  # a bug in gdasm: say so plainly, without a traceback
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f" (at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno})" if tb else ""
+        con.warn(f"gdasm: internal error: {exc.__class__.__name__}: {exc}{where}\n"
+                 "This is a bug in gdasm, not in your program; please report it with the command and the "
+                 "program that caused it.")
+        return EXIT_FAULT
+
+
+def _main(argv: list[str], con: report.Console) -> int:
     args = None
     parser = _parser()
     try:
         args = parser.parse_args(argv)
         con.fmt = Formatter(getattr(args, "numbers", "dec"))
+        if getattr(args, "exact", False) and con.fmt.numbers != "dec":
+            raise UsageError(f"--numbers {con.fmt.numbers} shows binary64 doubles, but under --exact every value "
+                             "is an exact fraction (28/3): leave out one of them")
         return args.func(args, con)
     except GdasmError as err:
         con.out.flush()
@@ -230,15 +259,6 @@ def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stde
         except OSError:
             pass
         return EXIT_OK
-    except Exception as exc:  # a bug in gdasm: say so plainly, without a traceback
-        tb = exc.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        where = f" (at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno})" if tb else ""
-        con.warn(f"gdasm: internal error: {exc.__class__.__name__}: {exc}{where}\n"
-                 "This is a bug in gdasm, not in your program; please report it with the command and the "
-                 "program that caused it.")
-        return EXIT_FAULT
 
 
 def _wants_json(parser: ArgParser, argv: list[str]) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Optional
 
-from . import bundled
-from .errors import Collector, GdasmError, InputFileError, Span, UsageError
+from . import bundled, source
+from .errors import AssemblyError, Collector, GdasmError, InputFileError, Span, UsageError
 from .numbers import finite_text
 
 
@@ -57,6 +58,8 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
     name, sep, column = body.rpartition(":")
     if not sep or not column:
         name, column = body, None
+    if not name.strip():
+        raise UsageError(f"{option}: no file name after '@' (write @FILE.csv:COLUMN or @FILE)")
     path = Path(name)
     if base is not None and not path.is_absolute():
         path = base / path
@@ -65,7 +68,12 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
         if path is None:
             raise InputFileError(f"{option}: {name}: no such file (nor a bundled data file)")
     data = read_input(path, f"{option}: {name}", "a data file")
-    text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        text = source.normalize(source.decode(data, str(path)))
+    except AssemblyError as err:  # not UTF-8: most often GBK from a spreadsheet
+        d = err.diagnostics[0]
+        raise DataFileError([dataclasses.replace(d, hint="save it as UTF-8 (a spreadsheet's \"CSV UTF-8\"); "
+                                                         "GBK, which Chinese Excel often saves, is not read")]) from None
     lines = text.split("\n")
     out = Collector(str(path), lines)
     values: list[str] = []
@@ -95,7 +103,7 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
                 continue
             cells = _cells(line)
             if k >= len(cells):
-                out.error(f"this row has no '{column}' cell (it has {len(cells)} cells)",
+                out.error(f"this row has no '{column}' cell (it has {len(cells)} cell{'s' if len(cells) != 1 else ''})",
                           Span(n, len(line) + 1, len(line) + 2), code="data-missing-cell")
                 continue
             cell, col = cells[k]

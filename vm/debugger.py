@@ -24,16 +24,25 @@ from .history import History, explanation
 from .ir import UNSET
 from .machine import Machine, stop_on_ctrl_c
 from .numbers import NumberError, to_number
-from .render import NUMBER_FORMATS, Formatter
+from .render import NUMBER_FORMATS, Formatter, display_width, ljust
 
 ALIASES = MappingProxyType({"s": "step", "n": "step", "next": "step", "b": "back", "g": "goto", "c": "continue",
            "run": "continue", "r": "continue", "rc": "reverse_continue", "reverse-continue": "reverse_continue",
            "br": "break", "w": "watch", "d": "delete", "p": "print", "l": "list", "e": "explain", "q": "quit",
            "exit": "quit", "i": "info", "bt": "where"})
-_TARGET = re.compile(r"([^\W\d]\w*)(?:\[(\d+)\])?\Z")
+# What an empty line repeats: moves and looks, not commands that add or change something.
+_REPEATABLE = frozenset({"step", "back", "continue", "reverse_continue", "list", "print", "regs", "arrays", "where"})
+_TARGET = re.compile(r"([^\W\d]\w*)(?:\[([0-9]{1,15})\])?\Z")
+_WHOLE = re.compile(r"\s*([0-9]{1,15})\s*\Z")  # ASCII digits ("²" is a digit to str.isdigit, not to int)
 _CONDITION = re.compile(r"\s*(?P<target>\S+?)\s*(?P<op><=|>=|==|!=|<|>|=)\s*(?P<value>\S+)\s*\Z")
 _COMPARE = MappingProxyType({"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
                                  "==": operator.eq, "=": operator.eq, "!=": operator.ne})
+
+
+def _whole(text: str) -> Optional[int]:
+    """A whole number of at most 15 ASCII digits, or None."""
+    m = _WHOLE.match(text)
+    return int(m.group(1)) if m else None
 
 
 @dataclass(frozen=True)
@@ -106,8 +115,8 @@ class Debugger(cmd.Cmd):
         return line
 
     def emptyline(self):
-        """Enter repeats the last command, as in gdb and pdb."""
-        if self.lastcmd:
+        """Enter repeats the last move or look (step, back, continue, list, print, …), as in gdb."""
+        if self.lastcmd and self.lastcmd.split()[0] in _REPEATABLE:
             return self.onecmd(self.lastcmd)
         return False
 
@@ -183,10 +192,10 @@ class Debugger(cmd.Cmd):
         arg = arg.strip()
         if not arg:
             return 1
-        if not re.fullmatch(r"\d+", arg):
+        n = _whole(arg)
+        if n is None:
             self.say(f"{what} takes a whole number of steps, not '{arg}'")
-            return None
-        return int(arg)
+        return n
 
     def _forward(self):
         """One step: its record, or None when the machine cannot go on (the end, or a fault it keeps)."""
@@ -238,10 +247,11 @@ class Debugger(cmd.Cmd):
 
     def do_goto(self, arg):
         """goto N (g): go to just after step N, forward or backward."""
-        if not re.fullmatch(r"\s*\d+\s*", arg):
+        n = _whole(arg)
+        if n is None:
             self.say("goto takes a step number, e.g. goto 7")
             return
-        self._move(lambda: self.h.goto(int(arg)))
+        self._move(lambda: self.h.goto(n))
 
     def do_continue(self, arg):
         """continue (c, r, run): run on to the next breakpoint, a watched change, a fault or the end."""
@@ -322,8 +332,8 @@ class Debugger(cmd.Cmd):
                     self.say(f"'{value}' is neither a number nor a register of this program")
                     return
             condition = (place, m.group("op"), value)
-        if where.isdigit():
-            lines = [i.line for i in self.program.instructions if i.line >= int(where)]
+        if _whole(where) is not None:
+            lines = [i.line for i in self.program.instructions if i.line >= _whole(where)]
             if not lines:
                 self.say(f"no instruction on or after line {where}")
                 return
@@ -399,8 +409,8 @@ class Debugger(cmd.Cmd):
             n = len(self.stops)
             self.stops.clear()
             self.say(f"deleted {n} breakpoint{'s' if n != 1 else ''} and watches")
-        elif arg.isdigit() and int(arg) in self.stops:
-            del self.stops[int(arg)]
+        elif _whole(arg) in self.stops:
+            del self.stops[_whole(arg)]
             self.say(f"deleted {arg}")
         else:
             self.say(f"no breakpoint or watch {arg}")
@@ -438,9 +448,9 @@ class Debugger(cmd.Cmd):
         regs = self.h.m.registers
         if not regs:
             self.say("no register holds a value yet")
-        width = max((len(k) for k in regs), default=0)
+        width = max((display_width(k) for k in regs), default=0)
         for k, v in regs.items():
-            self.say(f"{k:<{width}} = {self.fmt.value(v)}")
+            self.say(f"{ljust(k, width)} = {self.fmt.value(v)}")
 
     def do_arrays(self, arg):
         """arrays: every array."""
@@ -453,8 +463,8 @@ class Debugger(cmd.Cmd):
     def do_list(self, arg):
         """list [LINE] (l): the source around the next instruction (or LINE); → next, ● breakpoint."""
         m = self.h.m
-        if arg.strip().isdigit():
-            line = int(arg)
+        if _whole(arg) is not None:
+            line = _whole(arg)
         elif self.h.fault is not None:
             line = self.h.fault.diagnostic.span.line
         elif m.pc < len(self.program.instructions):
@@ -479,7 +489,7 @@ class Debugger(cmd.Cmd):
         if not words:
             self.say("explain takes a register name, e.g. explain grad_avg")
             return
-        depth = int(words[1]) if len(words) > 1 and words[1].isdigit() else 8
+        depth = _whole(words[1]) if len(words) > 1 and _whole(words[1]) is not None else 8
         try:
             node = self.h.explain(words[0], depth=depth)
         except KeyError as e:
@@ -507,7 +517,8 @@ class Debugger(cmd.Cmd):
         for name in sorted(n[3:] for n in self.get_names() if n.startswith("do_") and n != "do_EOF"):
             doc = getattr(self, "do_" + name).__doc__ or ""
             self.say("  " + doc.split("\n")[0])
-        self.say("Enter repeats the last command. Aliases: "
+        self.say("Enter repeats the last step, back, continue, reverse-continue, list, print, regs, arrays or where. "
+                 "Aliases: "
                  + ", ".join(f"{a} = {c.replace('_', '-')}" for a, c in ALIASES.items() if a != c.replace("_", "-")))
 
 

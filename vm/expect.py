@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from . import bundled, datafile, render, report, source
+from . import datafile, render, report, source
 from .assembler import assemble
 from .errors import AssemblyError, GdasmError, InputFileError, RuntimeFault, UsageError
-from .inputs import ArgParser, add_run_options, make_machine
+from .inputs import ArgParser, add_run_options, find_program, make_machine
 from .numbers import NumberError, to_number
 
 _LINE = re.compile(r"^\s*[#;]\s*(expect(?:\s+(?P<kind>[a-z]+))?|run)\s*:\s*(?P<body>.*?)\s*$", re.IGNORECASE)
@@ -52,6 +52,7 @@ class Spec:
     expectations: list = field(default_factory=list)
     options: list = field(default_factory=list)  # words of `# run:` lines
     problems: list = field(default_factory=list)  # (line, text): malformed lines, reported in line order
+    run_line: int = 0  # the first `# run:` line
 
 
 def parse(text) -> Spec:
@@ -60,10 +61,14 @@ def parse(text) -> Spec:
     for n, line in enumerate(source.lines(text) if isinstance(text, str) else _lines(text), 1):
         m = _LINE.match(line)
         if not m:
+            problem = _near_miss(line)
+            if problem:
+                spec.problems.append((n, problem))
             continue
         head = m.group(1).lower()
         body = m.group("body")
         if head == "run":
+            spec.run_line = spec.run_line or n
             try:
                 spec.options += shlex.split(body)
             except ValueError as e:
@@ -76,6 +81,25 @@ def parse(text) -> Spec:
             continue
         spec.expectations.append(Expectation(kind, body, n))
     return spec
+
+
+_NEAR = re.compile(r"^\s*[#;]\s*(?P<word>expect\w*|run\w*)\b(?P<rest>.*)$", re.IGNORECASE)
+
+
+def _near_miss(line: str) -> str:
+    """Why a line that looks like an expectation is not read as one ("" when it is only a comment)."""
+    code, sep, comment = re.split(r"([#;])", line, maxsplit=1) if re.search("[#;]", line) else (line, "", "")
+    if code.strip() and _LINE.match(sep + comment):
+        return "an expectation must be a comment line of its own; this one follows code and is not checked"
+    m = _NEAR.match(line)
+    if not m:
+        return ""
+    word, rest = m.group("word").lower(), m.group("rest").lstrip()
+    if word not in ("expect", "run") and rest.startswith(":"):
+        return f"'{m.group('word')}:' is not read; did you mean '# {'run' if word.startswith('run') else 'expect'}:'?"
+    if word == "expect" and re.search(r"[=≈~]", rest):
+        return "an expectation needs a ':' after 'expect' (write '# expect: NAME = VALUE')"
+    return ""
 
 
 def _lines(data: bytes) -> list[str]:
@@ -129,6 +153,9 @@ def _check_one(e: Expectation, result, error, exact: bool) -> Optional[str]:
         want = RuntimeFault if e.kind == "fault" else AssemblyError
         m = _PLACE.match(e.body)
         text, line, col = (m.group("text"), m.group("line"), m.group("col")) if m else (e.body, None, None)
+        if not text.strip():
+            raise _Unreadable(f"an expected {e.kind} needs a code or part of its message, e.g. "
+                              + ("division-by-zero" if e.kind == "fault" else "unknown-mnemonic"))
         if not isinstance(error, want):
             return f"expected {'a fault' if e.kind == 'fault' else 'an assembly error'} '{text}', " \
                    f"but the program {'ran without one' if error is None else 'failed otherwise'}"
@@ -158,7 +185,7 @@ def _check_one(e: Expectation, result, error, exact: bool) -> Optional[str]:
         if got == want:
             return None
         shown = ", ".join(render.value(v) for v in got[:10]) + (", …" if len(got) > 10 else "")
-        return f"expected output {e.body}, got {shown or 'nothing'} ({len(got)} values)"
+        return f"expected output {e.body}, got {shown or 'nothing'} ({len(got)} value{'s' if len(got) != 1 else ''})"
     m = _CLOSE.match(e.body) or _EXACT.match(e.body)
     if not m:
         raise _Unreadable(f"'{e.body}' is not NAME = VALUE or NAME ≈ VALUE ± TOLERANCE")
@@ -177,6 +204,8 @@ def _check_one(e: Expectation, result, error, exact: bool) -> Optional[str]:
     want = _number(m.group("value"), exact, "the value")
     if m.groupdict().get("tol") is not None:
         tol = _number(m.group("tol"), False, "the tolerance")
+        if tol < 0:
+            raise _Unreadable(f"the tolerance '{m.group('tol')}' is negative")
         if abs(got - want) <= tol:
             return None
         return f"{label} = {render.value(got)}, not within {m.group('tol')} of {m.group('value')}"
@@ -203,7 +232,8 @@ def run_expectations(path: Path) -> list[str]:
     try:
         args = _options_parser().parse_args(spec.options)
     except UsageError as e:
-        return [f"bad '# run:' options: {e}"]
+        bad = (spec.run_line, f"line {spec.run_line}: bad '# run:' options: {e.diagnostics[0].message}")
+        return [text for _, text in sorted([(n, f"line {n}: {t}") for n, t in spec.problems] + [bad])]
     try:
         program = assemble(data, str(path))
         m = make_machine(program, args, base=path.parent)  # `# run:` paths are relative to the program
@@ -211,29 +241,31 @@ def run_expectations(path: Path) -> list[str]:
     except (AssemblyError, RuntimeFault) as err:
         return check(spec, None, err, exact=args.exact)
     except GdasmError as err:
-        return [f"bad '# run:' options: {err.diagnostics[0].message}"]
+        return [f"line {spec.run_line}: bad '# run:' options: {err.diagnostics[0].message}"]
     return check(spec, result, None, exact=args.exact)
 
 
-def gdasm_files(paths: list[str]) -> list[Path]:
-    """The .gdasm files named: files, folders (searched, sorted) or bundled programs by name."""
+def gdasm_files(paths: list[str], con: report.Console) -> list[Path]:
+    """The .gdasm files named: files, folders (searched, sorted) or programs by name — a local copy before
+    a bundled one, as `gdasm run` chooses."""
     files = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            files += sorted(f for f in path.rglob("*.gdasm"))
+            found = sorted(f for f in path.rglob("*.gdasm"))
+            if not found:
+                raise InputFileError(f"{p}: no .gdasm files in this folder")
+            files += found
         elif path.exists():
             files.append(path)
-        elif bundled.find(p):
-            files.append(bundled.find(p))
         else:
-            raise InputFileError(f"{p}: no such file or folder")
+            files.append(find_program(p, con))
     return files
 
 
 def run_tests(paths: list[str], con: report.Console, as_json: bool = False) -> int:
     """`gdasm test`: a PASS/FAIL line per file and a summary (or one JSON document); exit 1 if any failed."""
-    files = gdasm_files(paths)
+    files = gdasm_files(paths, con)
     results = []
     colour = con.colour
     for f in files:

@@ -8,6 +8,7 @@ a register's value from the records' data flow, down to immediates, inputs and a
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -116,6 +117,13 @@ class History:
             decl.exact[0] if self.m.exact else decl.values[0])
         return "input (--set)" if given else f"input (.reg, line {decl.span.line})"
 
+    def _array_origin(self, slot: int) -> str:
+        decl = self.m.program.array_inputs[slot]
+        declared = [self.m.num(v) for v in (decl.exact if self.m.exact else decl.values)]
+        if self.initial_arrays[slot] != declared:
+            return "input (--data)"
+        return f"input ({decl.directive}, line {decl.span.line})"
+
     def step_node(self, k: int, depth: int) -> "Node":
         """The operation that record k performed, with its operands' origins as children.
 
@@ -126,9 +134,7 @@ class History:
         ins = rec.instruction
         name, _, value = rec.writes[0]
         node = Node(name, value, ins.text, line=ins.line, step=rec.step, op=ins.op.mnemonic)
-        self._budget -= 1
-        if depth <= 0 or self._budget < 0:
-            node.cut = True
+        if self._cut(node, depth):
             return node
         arr, index = ins.array, ins.index
         if arr is not None and index is not None:  # an element read: d ← M[i]
@@ -156,17 +162,24 @@ class History:
         k = self._last_write(self._elem_writes, (slot, index), before)
         if k is None:
             v = self.initial_arrays[slot][index]
-            return Node(label, v, "input (.data or --data)", leaf="input")
+            return Node(label, v, self._array_origin(slot), leaf="input")
         rec = self.records[k]
         ins = rec.instruction
         node = Node(label, rec.array_writes[0][3], ins.text, line=ins.line, step=rec.step, op=ins.op.mnemonic,
                     notation=isa.PASS_THROUGH)
-        self._budget -= 1
-        if depth <= 0 or self._budget < 0:
-            node.cut = True
+        if self._cut(node, depth):
             return node
         node.children.append(self.operand_node(ins.sources[0], k, depth - 1))
         return node
+
+    def _cut(self, node: "Node", depth: int) -> bool:
+        """Stop expanding here: at the depth asked for, or once the tree holds MAX_NODES computed values."""
+        self._budget -= 1
+        if depth <= 0:
+            node.cut = "size" if self._depth_asked > self.MAX_DEPTH and self._depth == self.MAX_DEPTH else "depth"
+        elif self._budget < 0:
+            node.cut = "size"
+        return bool(node.cut)
 
     MAX_DEPTH = 200  # deeper trees are cut (and building stays well inside Python's recursion limit)
     MAX_NODES = 4000  # however deep, a tree stops growing at this many computed values
@@ -174,15 +187,18 @@ class History:
     def explain(self, target: str, depth: int = 8, at: Optional[int] = None) -> "Node":
         """The provenance tree of a register (or `name[i]`) as it stands after step `at` (default: now)."""
         before = self.step if at is None else max(0, min(at, self.step))
-        depth = max(0, min(depth, self.MAX_DEPTH))
+        self._depth_asked = depth
+        depth = self._depth = max(0, min(depth, self.MAX_DEPTH))
         self._budget = self.MAX_NODES
         p = self.m.program
-        if "[" in target and target.endswith("]"):
-            name, _, rest = target.partition("[")
+        element = re.fullmatch(r"([^\W\d]\w*)\[([0-9]{1,15})\]", target)
+        if "[" in target and not element:
+            raise KeyError(f"'{target}' is not a register or ARRAY[i] (i a whole number)")
+        if element:
+            name, index = element.group(1), int(element.group(2))
             slot = p.array_slot(name)
             if slot is None:
                 raise KeyError(f"no array named '{name}'")
-            index = int(rest[:-1])
             if not 0 <= index < len(self.m.arrays[slot]):
                 raise KeyError(f"{target} is out of range")
             return self.element_node(slot, name, index, before, depth)
@@ -205,7 +221,7 @@ class Node:
     leaf: str = ""  # "immediate", "input", "unset", "length" for leaves
     notation: Optional[isa.Notation] = None  # how the ISA writes the operation
     children: list = field(default_factory=list)
-    cut: bool = False  # not expanded: the depth limit
+    cut: str = ""  # not expanded: "depth" (the depth asked for) or "size" (the tree's own bounds)
 
 
 def _pretty(text: str) -> str:
@@ -274,7 +290,7 @@ def render_tree(node: Node, fmt: Formatter = DEC, max_lines: int = 200) -> list[
         else:
             desc = f"{n.label} = {value}   {n.text}   (line {n.line}, step {n.step:,})"
             if n.cut:
-                desc += "   … not expanded (depth limit)"
+                desc += "   … not expanded (depth limit)" if n.cut == "depth" else "   … not expanded (tree size limit)"
         lines.append(f"{lead}{branch}{desc}")
         child_lead = lead + ("" if not branch else ("   " if last else "│  "))
         for i, c in reversed(list(enumerate(n.children))):
@@ -294,12 +310,12 @@ def _plain_number(text: str, value) -> bool:
         return False
 
 
-def count_cut(node: Node) -> int:
-    """How many nodes stop at the depth limit."""
+def count_cut(node: Node, why: str) -> int:
+    """How many nodes were not expanded for this reason ("depth" or "size")."""
     total, stack = 0, [node]
     while stack:
         n = stack.pop()
-        total += n.cut
+        total += n.cut == why
         stack.extend(n.children)
     return total
 
@@ -312,8 +328,10 @@ def explanation(node: Node, fmt: Formatter = DEC, max_formula: int = 2000) -> li
         out.append(f"formula: {len(text):,} characters long — too long to show; the tree above is the story")
     else:
         out.append(f"formula: {text} = {fmt.value(node.value)}")
-    cut = count_cut(node)
-    if cut:
-        out.append(f"note: {cut:,} value{'s' if cut != 1 else ''} not expanded at the depth limit "
-                   "(a larger depth shows more); in the formula their names stand for them")
+    for why, what in (("depth", "at the depth limit (a larger depth shows more)"),
+                      ("size", f"because a tree stops at {History.MAX_NODES:,} values and {History.MAX_DEPTH} levels")):
+        cut = count_cut(node, why)
+        if cut:
+            out.append(f"note: {cut:,} value{'s' if cut != 1 else ''} not expanded {what}; in the formula their "
+                       "names stand for them")
     return out

@@ -10,51 +10,77 @@ from typing import Optional
 
 from . import bundled, datafile
 from .assembler import assemble
-from .errors import InputFileError, UsageError
+from .errors import Diagnostic, InputFileError, UsageError
 from .ir import Program
 from .machine import DEFAULT_MAX_STEPS, Machine
-from .numbers import finite_text
+from .numbers import finite_text, is_decimal
 from .render import NUMBER_FORMATS
 from .suggest import closest
 
 _NAME = re.compile(r"[^\W\d]\w*\Z")
 
 
-def read_program(arg: str, con) -> Program:
-    """Assemble PROGRAM: a path, `-` for standard input, or a bundled program's name.
+def find_program(arg: str, con) -> Path:
+    """The file PROGRAM names: a path, or a bundled program's name.
 
     A file in the current folder named like a bundled program (`gradient_step.gdasm`) wins over the
     bundled one — a learner edits a copy and expects their copy to run — and a note on stderr says so.
     """
+    path = Path(arg)
+    if path.exists():
+        return path
+    local = Path(arg + ".gdasm")
+    found = bundled.find(arg)
+    if local.is_file() and not arg.endswith(".gdasm"):
+        if found is not None:
+            con.warn(f"gdasm: note: running {local} from this folder, not the bundled program '{arg}' "
+                     f"(`gdasm show {arg}` prints the bundled one)")
+        return local
+    if found is None:
+        close = closest(arg.removesuffix(".gdasm"), bundled.names())
+        hint = f"; did you mean the bundled program '{close}'?" if close else \
+            "; `gdasm list` shows the bundled programs"
+        raise InputFileError(f"{arg}: no such file or bundled program{hint}")
+    return found
+
+
+def read_program(arg: str, con) -> Program:
+    """Assemble PROGRAM: a path, `-` for standard input, or a bundled program's name (see find_program)."""
     if arg == "-":
         return assemble(sys.stdin.buffer.read(), "<stdin>")
-    path = Path(arg)
-    if not path.exists():
-        local = Path(arg + ".gdasm")
-        found = bundled.find(arg)
-        if local.is_file() and not arg.endswith(".gdasm"):
-            if found is not None:
-                con.warn(f"gdasm: note: running {local} from this folder, not the bundled program '{arg}' "
-                         f"(`gdasm show {arg}` prints the bundled one)")
-            path, arg = local, str(local)
-        elif found is None:
-            close = closest(arg.removesuffix(".gdasm"), bundled.names())
-            hint = f"; did you mean the bundled program '{close}'?" if close else \
-                "; `gdasm list` shows the bundled programs"
-            raise InputFileError(f"{arg}: no such file or bundled program{hint}")
-        else:
-            path, arg = found, found.name
-    return assemble(datafile.read_input(path, arg, "a program"), arg)
+    path = find_program(arg, con)
+    shown = path.name if path.parent == bundled.programs_dir() else str(path)
+    return assemble(datafile.read_input(path, shown, "a program"), shown)
+
+
+def first_write_before_read(program: Program, name: str):
+    """The instruction that writes register `name` before anything can read it — on the straight path every
+    run starts with, before any jump — or None."""
+    for ins in program.instructions:
+        if any(r.name == name for r in ins.reads):
+            return None
+        if ins.dest is not None and ins.dest.name == name:
+            return ins
+        if ins.op.effects.transfer or ins.op.effects.stops:
+            return None
+    return None
+
+
+def set_overwritten(program: Program, name: str, value: str) -> Diagnostic:
+    """A warning: `--set NAME=VALUE` has no effect, because this instruction overwrites it first."""
+    ins = first_write_before_read(program, name)
+    return Diagnostic("warning", f"--set {name}={value} has no effect: this instruction writes '{name}' before "
+                      "anything reads it", program.filename, ins.span, program.lines[ins.line - 1],
+                      hint=f"to start from another {name}, edit this line (`gdasm show` prints a bundled program "
+                           "to copy)", code="set-overwritten", subject=name)
 
 
 def _number_text(text: str, option: str) -> str:
     number = finite_text(text)
     if number is None:
-        try:
-            float(text)
-        except ValueError:
-            raise UsageError(f"{option}: '{text}' is not a number") from None
-        raise UsageError(f"{option}: '{text}' is not a finite number")
+        if is_decimal(text):
+            raise UsageError(f"{option}: '{text}' is not a finite number (it does not fit a binary64 float)")
+        raise UsageError(f"{option}: '{text}' is not a number (write it as a program does: 2, -0.5, 1e-3)")
     return number
 
 
@@ -115,7 +141,8 @@ def steps_option(text: str) -> int:
     return n
 
 
-def add_run_options(p: argparse.ArgumentParser, program: bool = True, json: bool = True) -> None:
+def add_run_options(p: argparse.ArgumentParser, program: bool = True, json: bool = True,
+                    max_steps: int = DEFAULT_MAX_STEPS) -> None:
     """The options of every command that runs a program (and `# run:` lines)."""
     if program:
         p.add_argument("program", help="a .gdasm file, - for standard input, or a bundled program's name")
@@ -125,8 +152,8 @@ def add_run_options(p: argparse.ArgumentParser, program: bool = True, json: bool
                    help="replace an array before the run (its length may change); also "
                         "NAME=@FILE.csv:COLUMN (a CSV column by its header) or NAME=@FILE (one number a line); "
                         "a bundled data file by its name, e.g. @us_population.csv:year")
-    p.add_argument("--max-steps", type=steps_option, default=DEFAULT_MAX_STEPS, metavar="N",
-                   help=f"stop with a fault after N steps (default {DEFAULT_MAX_STEPS:,})")
+    p.add_argument("--max-steps", type=steps_option, default=max_steps, metavar="N",
+                   help=f"stop with a fault after N steps (default {max_steps:,})")
     p.add_argument("--exact", action="store_true", help="compute in exact fractions instead of binary64")
     if json:
         p.add_argument("--json", action="store_true", help="print JSON for tools instead of text")

@@ -130,6 +130,7 @@ class Input:
     values: tuple[float, ...]
     exact: tuple[Optional[Fraction], ...]
     span: Span
+    directive: str = ""  # ".reg", ".data" or ".zeros"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from .render import value as _dec
 from .suggest import did_you_mean
 
 DEFAULT_MAX_STEPS = 10_000_000
+# The debugger keeps a record of every step (about 280 bytes), so its runs are bounded lower by default.
+DEBUG_MAX_STEPS = 1_000_000
 # An exact fraction whose numerator or denominator passes 10,000 decimal digits faults.
 MAX_EXACT_DIGITS = 10_000
 _MAX_EXACT_BITS = math.ceil(MAX_EXACT_DIGITS * math.log2(10))
@@ -542,7 +544,8 @@ class Machine:
             hint = f"valid indexes are 0 to {n - 1}" if n else f"'{arr.name}' is empty"
             if k != int(k):
                 return make(ins.index.span, "index-not-whole", {"index": k}, hint=hint)
-            return make(ins.index.span, "index-out-of-range", {"index": int(k), "array": arr.name, "length": n},
+            shown = int(k) if abs(k) < 2 ** 53 else k  # a huge index prints as the number it is: 1e+300
+            return make(ins.index.span, "index-out-of-range", {"index": shown, "array": arr.name, "length": n},
                         hint=hint)
         if isinstance(exc, _NoExact):
             return make(ins.span, "no-exact-result", {"mnemonic": op.mnemonic},
@@ -573,7 +576,8 @@ class Machine:
     def _make_fault(self, ins: Instruction, address: int, reads: tuple, span: Span, code: str, args: dict,
                     hint: str = "", notes=()) -> RuntimeFault:
         template = isa.FAULTS[code]
-        values = tuple((k, v) for k, v in args.items() if not isinstance(v, (int, str)))
+        numbers = any(not isinstance(v, (int, str)) for v in args.values())
+        values = tuple(args.items()) if numbers else ()  # the formatter shows the numbers when printed
         message = template.format(**{k: v if isinstance(v, (int, str)) else _dec(v) for k, v in args.items()})
         step = self.steps + 1
         d = Diagnostic("runtime error", message, self.program.filename, span, self.program.lines[span.line - 1],

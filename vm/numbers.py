@@ -1,7 +1,9 @@
 """Reading numbers from text: the one place that decides what a number is, as a binary64 and exactly.
 
 The assembler, the machine, `--set`/`--data`, data files and `# expect` lines all read numbers here, so
-"1e-3", " 2 ", "1_000" and "28/3" mean the same thing everywhere they are allowed.
+"1e-3", " 2 " and "28/3" mean the same thing everywhere they are allowed. A number is written as a program
+writes one: ASCII digits, an optional sign, point and exponent — not "１" (full-width), "1_000" or "inf",
+although Python's float() would take them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Optional, Union
 # A literal whose decimal exponent is larger than this has no exact value here (10**huge would hang).
 MAX_EXACT_EXPONENT = 4000
 _EXPONENT = re.compile(r"[eE]([+-]?[0-9_]+)")
-_RATIO = re.compile(r"\s*[+-]?\d+\s*/\s*\d+\s*\Z")
+_RATIO = re.compile(r"\s*[+-]?[0-9]+\s*/\s*[0-9]+\s*\Z")
+_DECIMAL = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*\Z")
 
 Number = Union[float, Fraction]
 
@@ -23,12 +26,16 @@ class NumberError(ValueError):
     """A text or value that is not a number this machine can hold; the message says why."""
 
 
+def is_decimal(text: str) -> bool:
+    """True when text is written as a number is: ASCII digits, an optional sign, point and exponent."""
+    return isinstance(text, str) and bool(_DECIMAL.match(text))
+
+
 def finite_text(text: str) -> Optional[str]:
-    """The text, stripped, if it is a finite number in Python's float syntax; else None."""
-    try:
-        v = float(text)
-    except (TypeError, ValueError):
+    """The text, stripped, if it is a decimal number (ASCII digits) that fits a binary64; else None."""
+    if not isinstance(text, str) or not _DECIMAL.match(text):
         return None
+    v = float(text)
     return text.strip() if v - v == 0 else None
 
 
@@ -40,8 +47,8 @@ def exact_value(text: str) -> Optional[Fraction]:
         return None
     try:
         return Fraction(text.strip())
-    except ValueError:
-        return Fraction(float(text))  # Python float syntax Fraction does not read, e.g. "1_000"
+    except ValueError:  # e.g. more digits than Python converts to an int (4,300): no exact value, never a guess
+        return None
 
 
 def to_number(v, exact: bool = False) -> Number:
@@ -82,12 +89,25 @@ def to_number(v, exact: bool = False) -> Number:
 
 def fraction_text(f: Fraction) -> str:
     """An exact value as text: `28/3`, `28`; one too large to print whole (over 200 bits) as its approximate
-    value and size, `≈1e339 (a 8,532-digit / 8,193-digit fraction)`."""
+    value and size, `≈-3e+308 (a 309-digit / 1-digit fraction)`."""
     if max(f.numerator.bit_length(), f.denominator.bit_length()) <= 200:
         return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
-    digits = lambda n: max(1, math.floor(n.bit_length() * math.log10(2)) + 1)
     try:
         approx = repr(float(f))
+        if float(f) == 0:
+            raise OverflowError  # too small for a double: say its size instead of 0.0
     except OverflowError:
-        approx = f"1e{math.log10(abs(f.numerator)) - math.log10(f.denominator):.0f}"
-    return f"≈{approx} (a {digits(abs(f.numerator)):,}-digit / {digits(f.denominator):,}-digit fraction)"
+        exponent = math.log10(abs(f.numerator)) - math.log10(f.denominator)
+        whole = math.floor(exponent)
+        approx = f"{'-' if f < 0 else ''}{10 ** (exponent - whole):.6g}e{whole:+d}"
+    return f"≈{approx} (a {_digits(abs(f.numerator)):,}-digit / {_digits(f.denominator):,}-digit fraction)"
+
+
+def _digits(n: int) -> int:
+    """How many decimal digits n > 0 has (without str(n), which refuses over 4,300 digits)."""
+    d = int(math.log10(n)) + 1
+    if 10 ** (d - 1) > n:
+        d -= 1
+    elif 10 ** d <= n:
+        d += 1
+    return d

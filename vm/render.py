@@ -102,9 +102,19 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+def ljust(text: str, width: int) -> str:
+    """text padded on the right to `width` terminal columns (a wide character takes two)."""
+    return text + " " * max(width - display_width(text), 0)
+
+
+def rjust(text: str, width: int) -> str:
+    """text padded on the left to `width` terminal columns."""
+    return " " * max(width - display_width(text), 0) + text
+
+
 def diagnostic(d: Diagnostic, colour: bool = False, fmt: Formatter = DEC) -> str:
     """`FILE:LINE:COL: error: MESSAGE`, then the source line and a caret under the place, then notes."""
-    where = d.filename
+    where = d.filename or "gdasm"  # a message about no file (a command line, a missing path)
     if d.span:
         where = f"{d.filename}:{d.span.line}:{d.span.column}"
     head = f"{paint(where + ':', 'bold', colour)} {paint(d.severity + ':', d.severity, colour)} "

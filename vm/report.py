@@ -87,12 +87,12 @@ def dumps(doc) -> str:
 def print_state(m, con: Console) -> None:
     """The status line, then every register (in order of first write) and array."""
     regs = m.registers
-    width = max((len(k) for k in list(regs) + list(m.program.arrays)), default=1)
+    width = max((render.display_width(k) for k in list(regs) + list(m.program.arrays)), default=1)
     con.say(status_line(m.status, m.steps))
     for k, v in regs.items():
-        con.say(f"{k:<{width}} = {con.fmt.value(v)}")
+        con.say(f"{render.ljust(k, width)} = {con.fmt.value(v)}")
     for k, v in m.array_values.items():
-        con.say(f"{k:<{width}} = {con.fmt.array(v)}")
+        con.say(f"{render.ljust(k, width)} = {con.fmt.array(v)}")
 
 
 def print_diagnostics(diags, con: Console, stream: Optional[TextIO] = None) -> None:

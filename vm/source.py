@@ -19,7 +19,7 @@ def decode(data: bytes, filename: str) -> str:
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        out = Collector(filename, [])
+        out = Collector(filename, normalize(data.decode("utf-8", errors="replace")).split("\n"))
         out.error(f"the file is not valid UTF-8: byte 0x{data[e.start]:02X} at offset {e.start} (line {line})",
                   Span(line, col, col + 1), hint="save the file as UTF-8", code="invalid-utf8")
         raise AssemblyError(out.diagnostics) from None

@@ -7,8 +7,13 @@ from typing import Iterable
 
 
 def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str:
-    """The candidate nearest to `word`, or "": a difference of case alone first (`W` for `w`), then spelling."""
+    """The candidate nearest to `word`, or "": a difference of case alone first (`W` for `w`), then spelling.
+
+    Short names get a lower bar: one wrong character of two (`循坏` for `循环`, `lx` for `lr`) scores 0.5.
+    """
     names = [c for c in candidates if c != word]
+    if len(word) <= 3:
+        cutoff = min(cutoff, 0.5)
     folded = word.casefold()
     same = [c for c in names if c.casefold() == folded]
     if same:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from fractions import Fraction
 from typing import Optional
 
@@ -17,7 +18,7 @@ from .errors import RuntimeFault, UsageError, json_number
 from .inputs import make_machine
 from .ir import UNSET, Program
 from .machine import Machine, stop_on_ctrl_c
-from .render import paint
+from .render import display_width, ljust, paint, rjust
 
 _EXACT_W, _ERROR_W = 24, 12
 
@@ -40,7 +41,7 @@ class _TextTrace:
         self.compare = compare
 
     def _fix_widths(self, last_step: int):
-        texts = [len(i.text) for i in self.program.instructions] or [11]
+        texts = [display_width(i.text) for i in self.program.instructions] or [11]
         lines = [i.line for i in self.program.instructions] or [1]
         self.widths = (max(4, len(str(last_step))), max(4, len(str(max(lines)))), min(max(max(texts), 11), 48))
         sw, lw, tw = self.widths
@@ -59,7 +60,7 @@ class _TextTrace:
             exact, error, differs = cmp or ("", "", False)
             mark = paint("≠", "error", self.colour) if differs else " "
             extra = f"{_cut(exact, _EXACT_W):<{_EXACT_W}}  {error:>{_ERROR_W}} {mark}  "
-        self.con.say(f"{rec.step:>{sw}}  {rec.line:>{lw}}  {rec.text:<{tw}}  {extra}{changes}".rstrip())
+        self.con.say(f"{rec.step:>{sw}}  {rec.line:>{lw}}  {ljust(rec.text, tw)}  {extra}{changes}".rstrip())
 
     def _flush(self):
         if self.widths is None:
@@ -178,7 +179,13 @@ def ulp_error(got: float, exact) -> Fraction:
 
 
 def check_options(args) -> None:
-    """Trace options that do not go together are a usage error, never silently ignored."""
+    """Trace options that do not go together are a usage error, never silently ignored.
+
+    `--json` means `--format json` (and errors as JSON too, as `--format json` gives them)."""
+    if args.json and args.format not in ("text", "json"):
+        raise UsageError(f"--json means --format json; it cannot go with --format {args.format}")
+    if args.json or args.format == "json":
+        args.json, args.format = True, "json"
     if args.compare and args.exact:
         raise UsageError("--compare runs binary64 and exact arithmetic side by side: leave out --exact")
     if not args.table:
@@ -193,11 +200,10 @@ def check_options(args) -> None:
 
 def run_trace(program: Program, args, con: report.Console) -> int:
     """`gdasm trace`: every step as a row, in the chosen format; a fault ends the rows and is raised."""
-    check_options(args)
     if args.table:
         return TraceTable(program, args, con).run()
     m = args.machine = make_machine(program, args)
-    fmt = "json" if args.json else args.format
+    fmt = args.format
     sink = {"text": lambda: _TextTrace(program, con, m.max_steps, args.compare),
             "csv": lambda: _CsvTrace(program, con), "json": lambda: _JsonTrace(program, con)}[fmt]()
     comparer = _Comparer(program, args) if args.compare else None
@@ -234,7 +240,9 @@ class TraceTable:
             if address >= len(p.instructions):
                 raise UsageError(f"--every {where}: the label is at the end of the program, where nothing runs")
             return address
-        if where.isdigit():
+        if re.fullmatch(r"[0-9]{1,15}", where):
+            if int(where) == 0:
+                raise UsageError("--every 0: lines are numbered from 1")
             later = [k for k, ins in enumerate(p.instructions) if ins.line >= int(where)]
             if not later:
                 raise UsageError(f"--every {where}: no instruction on or after line {where}")
@@ -243,28 +251,32 @@ class TraceTable:
 
     def run(self) -> int:
         m = self.args.machine = make_machine(self.program, self.args)
-        rows, fault = [], None
-        initial = dict(m.registers)
+        columns = self._columns()
+        per_step = self.every is None
+        has_out = per_step and any(ins.op.effects.outputs for ins in self.program.instructions)
+        head = ["step", "line"] if per_step else ["iteration", "step"]
+        out = _TableWriter(self.con, self.args.format, head + [c[0] for c in columns] + (["out"] if has_out else []))
+        fault = None
         try:
             with stop_on_ctrl_c(m):
-                if self.every is None:
-                    rows.append((0, None, initial, None))
+                if per_step:  # step 0: what the program starts with
+                    out.row([0, None], {c[0]: self._value(m, c) for c in columns}, None, has_out)
                 iteration = 0
                 while True:
-                    if self.every is not None and m.status == "ready" and m.pc == self.every:
-                        rows.append((iteration, m.steps, m.registers, None))
+                    if not per_step and m.status == "ready" and m.pc == self.every:
+                        # the registers as the line is about to run: its step is the next one
+                        out.row([iteration, m.steps + 1], {c[0]: self._value(m, c) for c in columns}, None, False)
                         iteration += 1
                     rec = m.step()
                     if rec is None:
                         break
-                    if self.every is None:
-                        written = {c.target: c.new for c in describe.describe(rec, self.program).changes
-                                   if c.index is None}
-                        rows.append((rec.step, rec.line, written, rec.output))
+                    if per_step:
+                        written = {c.target: c.new for c in describe.describe(rec, self.program).changes}
+                        out.row([rec.step, rec.line], {c[0]: written[c[0]] for c in columns if c[0] in written},
+                                rec.output, has_out)
         except RuntimeFault as err:
             fault = err
-        names = self._columns(m)
-        self._write(names, rows, m, fault)
+        out.close(m, fault)
         if fault is not None:
             self.con.out.flush()
             if self.args.format == "json":
@@ -272,55 +284,98 @@ class TraceTable:
             raise fault
         return 0
 
-    def _columns(self, m: Machine) -> list[str]:
+    def _columns(self) -> list[tuple]:
+        """(heading, array slot or None, register slot or element index) for each column, known before the run:
+        `--regs` (registers or elements such as buf[1]), or every register in the order the source names them."""
+        p = self.program
         if not self.args.regs:
-            return list(m.registers)
-        wanted = [n.strip() for n in self.args.regs.split(",") if n.strip()]
-        unknown = [n for n in wanted if n not in self.program.registers]
-        if unknown:
-            raise UsageError(f"--regs: no register named {', '.join(repr(u) for u in unknown)} in this program")
-        return wanted
+            return [(name, None, slot) for slot, name in enumerate(p.registers)]
+        columns = []
+        for item in (n.strip() for n in self.args.regs.split(",")):
+            if not item:
+                continue
+            element = re.fullmatch(r"([^\W\d]\w*)\[([0-9]{1,15})\]", item)
+            if element and p.array_slot(element.group(1)) is not None:
+                columns.append((item, p.array_slot(element.group(1)), int(element.group(2))))
+            elif p.register_slot(item) is not None:
+                columns.append((item, None, p.register_slot(item)))
+            else:
+                raise UsageError(f"--regs: no register or array element named '{item}' in this program")
+        return columns
 
-    def _write(self, names: list[str], rows: list, m: Machine, fault) -> None:
-        per_step = self.every is None
-        has_out = per_step and any(r[3] is not None for r in rows)
-        head = ["step", "line"] if per_step else ["iteration", "step"]
-        header = head + names + (["out"] if has_out else [])
-        value = lambda v: "" if v is None or v is UNSET else self.con.fmt.value(v)
-        table = []
-        for first, second, values, out in rows:
-            cells = [str(first), "" if second is None else str(second)] + [value(values.get(n)) for n in names]
-            table.append(cells + ([value(out)] if has_out else []))
-        fmt = self.args.format
-        if fmt == "json":
-            self._json(head, names, rows, m, fault)
-        elif fmt == "csv":
-            w = csv.writer(self.con.out, lineterminator="\n")
-            w.writerow(header)
-            w.writerows(table)
-        else:
-            self._aligned(header, table, markdown=fmt == "markdown")
-            status = report.status_line(m.status, m.steps)
-            self.con.say(f"\n{status}" if fmt == "markdown" else paint(status, "dim", self.con.colour))
+    @staticmethod
+    def _value(m: Machine, column):
+        _, array, k = column
+        if array is None:
+            return m.regs[k]
+        values = m.arrays[array]
+        return values[k] if k < len(values) else UNSET
 
-    def _aligned(self, header: list[str], table: list[list[str]], markdown: bool) -> None:
-        widths = [max([len(h)] + [len(row[i]) for row in table]) for i, h in enumerate(header)]
-        if markdown:
-            self.con.say("| " + " | ".join(h.rjust(w) for h, w in zip(header, widths)) + " |")
-            self.con.say("|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|")
-            for row in table:
-                self.con.say("| " + " | ".join(c.rjust(w) for c, w in zip(row, widths)) + " |")
-            return
-        self.con.say(paint("  ".join(h.rjust(w) for h, w in zip(header, widths)), "dim", self.con.colour).rstrip())
-        for row in table:
-            self.con.say("  ".join(c.rjust(w) for c, w in zip(row, widths)).rstrip())
 
-    def _json(self, head, names, rows, m, fault) -> None:
-        for first, second, values, out in rows:
-            doc = {head[0]: first, head[1]: second,
-                   "registers": {n: json_number(values.get(n)) for n in names}}
-            if self.every is None:
+class _TableWriter:
+    """Writes a table as rows arrive: CSV and JSON at once; text and Markdown after the first BUFFER rows,
+    which fix the column widths (later, longer cells push their row wider), so memory stays bounded."""
+
+    BUFFER = 4096
+
+    def __init__(self, con: report.Console, fmt: str, header: list[str]):
+        self.con, self.fmt, self.header = con, fmt, header
+        self.pending: list = []
+        self.widths = None
+        if fmt == "csv":
+            self.csv = csv.writer(con.out, lineterminator="\n")
+            self.csv.writerow(header)
+
+    def _cell(self, v) -> str:
+        return "" if v is None or v is UNSET else self.con.fmt.value(v)
+
+    def row(self, first: list, values: dict, out, has_out: bool) -> None:
+        names = self.header[2:len(self.header) - has_out]
+        if self.fmt == "json":
+            doc = {self.header[0]: first[0], self.header[1]: first[1],
+                   "values": {n: json_number(v) for n, v in values.items() if n in names}}
+            if has_out:
                 doc["out"] = json_number(out)
             self.con.say(report.dumps(doc))
-        self.con.say(report.dumps(report.fault_json(fault, self.con.fmt) if fault is not None
-                                  else {"status": m.status, "steps": m.steps}))
+            return
+        cells = ["" if x is None else str(x) for x in first] + [self._cell(values.get(n)) for n in names]
+        cells += [self._cell(out)] if has_out else []
+        if self.fmt == "csv":
+            self.csv.writerow(cells)
+        elif self.widths is None:
+            self.pending.append(cells)
+            if len(self.pending) >= self.BUFFER:
+                self._fix_widths()
+        else:
+            self._line(cells)
+
+    def _fix_widths(self) -> None:
+        self.widths = [max([display_width(h)] + [display_width(r[i]) for r in self.pending])
+                       for i, h in enumerate(self.header)]
+        if self.fmt == "markdown":
+            self._line(self.header)
+            self.con.say("|" + "|".join("-" * (w + 1) + ":" for w in self.widths) + "|")
+        else:
+            self.con.say(paint("  ".join(rjust(h, w) for h, w in zip(self.header, self.widths)), "dim",
+                               self.con.colour).rstrip())
+        for cells in self.pending:
+            self._line(cells)
+        self.pending = []
+
+    def _line(self, cells: list[str]) -> None:
+        if self.fmt == "markdown":
+            self.con.say("| " + " | ".join(rjust(c, w) for c, w in zip(cells, self.widths)) + " |")
+        else:
+            self.con.say("  ".join(rjust(c, w) for c, w in zip(cells, self.widths)).rstrip())
+
+    def close(self, m: Machine, fault) -> None:
+        if self.fmt == "json":
+            self.con.say(report.dumps(report.fault_json(fault, self.con.fmt) if fault is not None
+                                      else {"status": m.status, "steps": m.steps}))
+            return
+        if self.fmt == "csv":
+            return
+        if self.widths is None:
+            self._fix_widths()
+        status = report.status_line(m.status, m.steps)
+        self.con.say(f"\n{status}" if self.fmt == "markdown" else paint(status, "dim", self.con.colour))
