@@ -28,10 +28,10 @@ from .inputs import ArgParser, add_run_options, find_program, make_machine
 from .numbers import NumberError, to_number
 
 _LINE = re.compile(r"^\s*[#;]\s*(expect(?:\s+(?P<kind>[a-z]+))?|run)\s*:\s*(?P<body>.*?)\s*$", re.IGNORECASE)
-_TARGET = r"(?P<name>[^\W\d]\w*)(?:\[(?P<index>\d+)\])?"
+_TARGET = r"(?P<name>[^\W\d]\w*)(?:\[(?P<index>[0-9]{1,15})\])?"
 _EXACT = re.compile(_TARGET + r"\s*=\s*(?P<value>\S+)$")
 _CLOSE = re.compile(_TARGET + r"\s*(?:≈|~)\s*(?P<value>\S+)\s*(?:±|\+-)\s*(?P<tol>\S+)$")
-_PLACE = re.compile(r"^(?P<text>.*?)\s*@\s*(?P<line>\d+)(?::(?P<col>\d+))?$")
+_PLACE = re.compile(r"^(?P<text>.*?)\s*@\s*(?P<line>[0-9]{1,15})(?::(?P<col>[0-9]{1,15}))?$")
 KINDS = ("", "output", "fault", "error", "steps", "status")
 STATUSES = ("halted", "finished", "fault")
 
@@ -175,7 +175,7 @@ def _check_one(e: Expectation, result, error, exact: bool) -> Optional[str]:
     if result is None:
         return f"no result to check '{e.body}' against (the run faulted)"
     if e.kind == "steps":
-        if not re.fullmatch(r"\s*[\d_,]+\s*", e.body):
+        if not re.fullmatch(r"\s*[0-9][0-9_,]{0,20}\s*", e.body):
             raise _Unreadable(f"the number of steps '{e.body}' is not a whole number")
         want = int(e.body.replace(",", "").replace("_", ""))
         return None if result.steps == want else f"expected {want} steps, got {result.steps}"

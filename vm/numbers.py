@@ -66,10 +66,13 @@ def to_number(v, exact: bool = False) -> Number:
             return Fraction(v)
         text = repr(v) if isinstance(v, float) else v
         if isinstance(text, str) and _RATIO.match(text):
-            num, den = text.split("/")
-            if int(den) == 0:
+            try:
+                num, den = (int(part) for part in text.split("/"))
+            except ValueError:  # more digits than Python converts
+                raise NumberError(f"{text.strip()[:40]}… has too many digits for exact arithmetic") from None
+            if den == 0:
                 raise NumberError(f"{v!r} divides by zero")
-            return Fraction(int(num), int(den))
+            return Fraction(num, den)
         if not isinstance(text, str) or finite_text(text) is None:
             raise NumberError(f"{v!r} is not a finite number")
         value = exact_value(text)
