@@ -102,7 +102,9 @@ class Result:
 class _Touch(NamedTuple):
     """What step() looks at around one instruction, from its roles in the ISA table."""
 
+    ins: Instruction
     dest: int  # the register slot written, or -1
+    dest_name: Optional[str]
     element: Optional[tuple]  # (array name, the array's list, index slot) for an element write
     condition: Optional[tuple]  # (fn, a slot, b slot) for a conditional jump
     transfers: bool  # always jumps
@@ -134,6 +136,7 @@ class Machine:
         self.code.append(self._end)
         self._touch: list[Optional[_Touch]] = [None] * len(program.instructions)
         self._counts = [0] * len(self.code)  # executions per address within the last HOT_SAMPLE steps
+        self._counted_from = max_steps - HOT_SAMPLE
         self._interrupted = False
         self._saved_code: Optional[list] = None
 
@@ -424,7 +427,9 @@ class Machine:
         eff = ins.op.effects
         element = (ins.array.name, self.arrays[ins.array.slot], self._slot(ins.index)) if eff.stores else None
         condition = (ins.op.fn, *(self._slot(o) for o in ins.sources)) if eff.transfer == "if" else None
-        t = _Touch(-1 if ins.dest is None else ins.dest.slot, element, condition, eff.transfer == "always")
+        dest = ins.dest
+        t = _Touch(ins, -1 if dest is None else dest.slot, dest and dest.name, element, condition,
+                   eff.transfer == "always")
         self._touch[pc] = t
         return t
 
@@ -442,15 +447,14 @@ class Machine:
             return None
         if self.steps >= self.max_steps:
             raise self._fault(pc, None)
-        t = self._touch[pc] or self._touch_of(pc)
+        ins, d, dname, element, condition, transfers = self._touch[pc] or self._touch_of(pc)
         regs = self.regs
-        d = t.dest
         old = regs[d] if d >= 0 else None
         before = j = None
-        if t.element is not None:
+        if element is not None:
             try:
-                j = self._index(regs[t.element[2]])
-                before = t.element[1][j]
+                j = self._index(regs[element[2]])
+                before = element[1][j]
             except _FAULTS:
                 pass  # the closure faults, and _fault() explains why
         nout = len(self.output)
@@ -462,15 +466,14 @@ class Machine:
         except _FAULTS as exc:
             raise self._fault(pc, exc) from None
         self.steps += 1
-        if self.steps > self.max_steps - HOT_SAMPLE:  # as run() counts: the steps that ran, near the limit
+        if self.steps > self._counted_from:  # as run() counts: the steps that ran, near the limit
             self._counts[pc] += 1
         if old is UNSET:
             self.write_order.append(d)
-        ins = self.program.instructions[pc]
-        writes = ((ins.dest.name, old, regs[d]),) if d >= 0 else ()
-        array_writes = ((t.element[0], j, before, t.element[1][j]),) if t.element is not None else ()
+        writes = ((dname, old, regs[d]),) if d >= 0 else ()
+        array_writes = ((element[0], j, before, element[1][j]),) if element is not None else ()
         jump = None
-        if t.transfers or (t.condition is not None and t.condition[0](regs[t.condition[1]], regs[t.condition[2]])):
+        if transfers or (condition is not None and condition[0](regs[condition[1]], regs[condition[2]])):
             jump = nxt
         output = self.output[nout] if len(self.output) > nout else None
         self.pc = nxt
@@ -499,7 +502,7 @@ class Machine:
             self.stack.pop()
         elif stack == "pop":
             self.stack.append(rec.next_pc)
-        if rec.step > self.max_steps - HOT_SAMPLE:
+        if rec.step > self._counted_from:
             self._counts[rec.address] -= 1
         self.pc = rec.address
         self.steps -= 1
