@@ -151,3 +151,14 @@ def test_debugger_doc_transcript_replays_exactly():
     proc = gdasm("debug", program, stdin="\n".join(commands) + "\n")
     assert proc.returncode == 0
     assert proc.stdout == transcript
+
+
+def test_programs_doc_counts_iterations_and_machine_steps_as_the_machine_does():
+    """docs/programs.md says iterations for loop rounds and steps for machine steps; both numbers are real."""
+    text = " ".join((ROOT / "docs" / "programs.md").read_text(encoding="utf-8").split())
+    claims = {"gradient_descent": r"(\d[\d,]*) iterations — \d+ steps downhill, ([\d,]+) machine steps",
+              "linear_regression": r"in (\d[\d,]*) iterations \(([\d,]+) machine steps\)"}
+    for name, pattern in claims.items():
+        iterations, steps = (int(g.replace(",", "")) for g in re.search(pattern, text).groups())
+        doc = json.loads(gdasm("run", name, "--json").stdout)
+        assert (doc["registers"]["iterations"], doc["steps"]) == (iterations, steps), name
