@@ -31,10 +31,6 @@ class Console:
     def colour(self) -> bool:
         return render.use_colour(self.out)
 
-    @property
-    def err_colour(self) -> bool:
-        return render.use_colour(self.err)
-
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
 
