@@ -8,13 +8,12 @@ a register's value from the records' data flow, down to immediates, inputs and a
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass, field
 from typing import Optional
 
 from . import isa
 from .errors import RuntimeFault
-from .ir import UNSET, Imm, Reg
+from .ir import UNSET, Imm, Reg, element
 from .machine import Machine, StepRecord
 from .render import DEC, Formatter
 
@@ -191,11 +190,11 @@ class History:
         depth = self._depth = max(0, min(depth, self.MAX_DEPTH))
         self._budget = self.MAX_NODES
         p = self.m.program
-        element = re.fullmatch(r"([^\W\d]\w*)\[([0-9]{1,15})\]", target)
-        if "[" in target and not element:
+        place = element(target)
+        if "[" in target and not place:
             raise KeyError(f"'{target}' is not a register or ARRAY[i] (i a whole number)")
-        if element:
-            name, index = element.group(1), int(element.group(2))
+        if place:
+            name, index = place
             slot = p.array_slot(name)
             if slot is None:
                 raise KeyError(f"no array named '{name}'")

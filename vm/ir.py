@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Optional, Union
 
 from .errors import Span
 from .isa import Op
+
+
+_ELEMENT = re.compile(r"([^\W\d]\w*)\[([0-9]{1,15})\]\Z")
+
+
+def element(text: str) -> Optional[tuple[str, int]]:
+    """`x[2]` as ("x", 2): an array element as people write it (ASCII digits, at most 15), or None."""
+    m = _ELEMENT.match(text.strip())
+    return (m.group(1), int(m.group(2))) if m else None
 
 
 class UnsetRead(Exception):

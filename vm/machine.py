@@ -602,13 +602,14 @@ def stop_on_ctrl_c(machine: Machine):
         yield
         return
     previous = signal.signal(signal.SIGINT, lambda signum, frame: machine.interrupt())
+    completed = False
     try:
         yield
-    except BaseException:
+        completed = True
+    finally:
         signal.signal(signal.SIGINT, previous)
-        machine._resume_after_interrupt()  # a fault or an interrupt already ended the block
-        raise
-    signal.signal(signal.SIGINT, previous)
+        if not completed:  # a fault or an interrupt already ended the block, and goes on up
+            machine._resume_after_interrupt()
     if machine._interrupted:  # it arrived after the last step of the block
         machine._resume_after_interrupt()
         raise KeyboardInterrupt

@@ -16,7 +16,7 @@ from typing import Optional
 from . import describe, report
 from .errors import RuntimeFault, UsageError, json_number
 from .inputs import make_machine
-from .ir import UNSET, Program
+from .ir import UNSET, Program, element
 from .machine import Machine, stop_on_ctrl_c
 from .render import display_width, ljust, paint, rjust
 
@@ -294,9 +294,9 @@ class TraceTable:
         for item in (n.strip() for n in self.args.regs.split(",")):
             if not item:
                 continue
-            element = re.fullmatch(r"([^\W\d]\w*)\[([0-9]{1,15})\]", item)
-            if element and p.array_slot(element.group(1)) is not None:
-                columns.append((item, p.array_slot(element.group(1)), int(element.group(2))))
+            place = element(item)
+            if place and p.array_slot(place[0]) is not None:
+                columns.append((item, p.array_slot(place[0]), place[1]))
             elif p.register_slot(item) is not None:
                 columns.append((item, None, p.register_slot(item)))
             else:
