@@ -16,6 +16,7 @@ from typing import Callable, Mapping, Optional
 # Limits the machine enforces and the docs state.
 MAX_CALL_DEPTH = 10_000
 MAX_ARRAY_LENGTH = 10_000_000
+MAX_ARRAYS_TOTAL = 10_000_000  # all arrays together, in elements: bounds memory before anything is allocated
 
 # Operand kinds, as the table's `operands` strings spell them, and the role each gives its operand.
 KINDS = MappingProxyType({
