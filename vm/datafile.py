@@ -17,14 +17,9 @@ class DataFileError(GdasmError):
     exit_code = 65
 
 
-def read_input(path: Path, shown: str, what: str) -> bytes:
-    """A file's bytes, or an InputFileError (exit 66) that names it: a directory, or unreadable."""
-    if path.is_dir():
-        raise InputFileError(f"{shown}: is a directory, not {what}")
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InputFileError(f"{shown}: cannot read: {e.strerror or e}") from None
+def read_input(path: Path, shown: str, what: str, limit: int = source.PROGRAM_LIMIT) -> bytes:
+    """A file's bytes, or an InputFileError (exit 66) that names it: a directory, unreadable, too large."""
+    return source.read_bounded(path, limit, what, shown)
 
 
 def _cells(line: str) -> list[tuple[str, int]]:
@@ -63,11 +58,11 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
     path = Path(name)
     if base is not None and not path.is_absolute():
         path = base / path
-    if not path.exists():
+    if not source.exists(path):
         path = bundled.data_file(name)  # a file that ships with gdasm, by name: us_population.csv
         if path is None:
-            raise InputFileError(f"{option}: {name}: no such file (nor a bundled data file)")
-    data = read_input(path, f"{option}: {name}", "a data file")
+            raise InputFileError(f"{option}: {source.shorten(name)}: no such file (nor a bundled data file)")
+    data = read_input(path, f"{source.shorten(option)}: {source.shorten(name)}", "a data file", source.DATA_LIMIT)
     try:
         text = source.normalize(source.decode(data, str(path)))
     except AssemblyError as err:  # not UTF-8: most often GBK from a spreadsheet

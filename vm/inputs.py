@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from . import bundled, datafile
+from . import bundled, datafile, source
 from .assembler import assemble
 from .errors import Diagnostic, InputFileError, UsageError
 from .ir import Program
@@ -27,27 +27,32 @@ def find_program(arg: str, con) -> Path:
     bundled one — a learner edits a copy and expects their copy to run — and a note on stderr says so.
     """
     path = Path(arg)
-    if path.exists():
+    if source.exists(path):
         return path
     local = Path(arg + ".gdasm")
-    found = bundled.find(arg)
-    if local.is_file() and not arg.endswith(".gdasm"):
+    try:
+        found = bundled.find(arg)
+        is_local = local.is_file() and not arg.endswith(".gdasm")
+    except OSError:  # a name too long to be a bundled program or a file: reading it says why
+        return path
+    if is_local:
         if found is not None:
             con.warn(f"gdasm: note: running {local} from this folder, not the bundled program '{arg}' "
                      f"(`gdasm show {arg}` prints the bundled one)")
         return local
     if found is None:
-        close = closest(arg.removesuffix(".gdasm"), bundled.names())
+        close = closest(arg.removesuffix(".gdasm"), bundled.names()) if len(arg) < 100 else None
         hint = f"; did you mean the bundled program '{close}'?" if close else \
             "; `gdasm list` shows the bundled programs"
-        raise InputFileError(f"{arg}: no such file or bundled program{hint}")
+        raise InputFileError(f"{source.shorten(arg)}: no such file or bundled program{hint}")
     return found
 
 
 def read_program(arg: str, con) -> Program:
     """Assemble PROGRAM: a path, `-` for standard input, or a bundled program's name (see find_program)."""
     if arg == "-":
-        return assemble(sys.stdin.buffer.read(), "<stdin>")
+        return assemble(source.read_bounded(sys.stdin and sys.stdin.buffer, source.PROGRAM_LIMIT, "a program"),
+                        "<stdin>")
     path = find_program(arg, con)
     shown = path.name if path.parent == bundled.programs_dir() else str(path)
     return assemble(datafile.read_input(path, shown, "a program"), shown)

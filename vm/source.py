@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from .errors import AssemblyError, Collector, Span
+import os
+import stat
+from typing import Optional
+
+from .errors import AssemblyError, Collector, InputFileError, Span
 
 
 def normalize(text: str) -> str:
@@ -30,3 +34,84 @@ def lines(text) -> list[str]:
     if isinstance(text, bytes):
         text = decode(text, "<input>")
     return normalize(text).split("\n")
+
+
+# Size limits of what gdasm reads, so a hostile or mistaken input (/dev/zero, a 2 GB file) is refused
+# with a message instead of filling memory. A program of 16 MiB is about 500,000 lines of 32 characters —
+# far beyond any program written by hand or generated for a class — and assembling it stays well under
+# 1 GB. A data file of 64 MiB holds 10,000,000 values of six characters a line, the most all arrays may
+# hold together (isa.MAX_ARRAYS_TOTAL), or a few million rows of a CSV file with several columns.
+PROGRAM_LIMIT = 16 * 1024 * 1024
+DATA_LIMIT = 64 * 1024 * 1024
+
+
+def shorten(name: str, head: int = 60, tail: int = 20) -> str:
+    """A name fit for a one-line message: a very long one as its first and last characters."""
+    name = str(name)
+    return name if len(name) <= head + tail + 1 else name[:head] + "…" + name[-tail:]
+
+
+def size_text(limit: int) -> str:
+    """16 MiB, 64 MiB, or a byte count: how a limit is named in messages."""
+    return f"{limit // 2**20} MiB" if limit % 2**20 == 0 else f"{limit:,} bytes"
+
+
+def exists(path) -> bool:
+    """Whether a path names something; True when it cannot tell (a name too long, a folder that cannot be
+    searched), so that reading it reports why it cannot be read rather than 'no such file'."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError):
+        return True
+    return True
+
+
+def read_bounded(where, limit: int, what: str, shown: Optional[str] = None) -> bytes:
+    """The bytes of a file (a path) or a binary stream, at most `limit` of them; an InputFileError (exit 66)
+    naming the limit past it, or saying why the file cannot be read.
+
+    The one reader of programs, data files and `# run:` files. It reads limit + 1 bytes at most, so memory
+    stays bounded whatever the input is. A path is opened without blocking, so a FIFO with no writer reads as
+    empty instead of waiting forever; a FIFO or a character device is read like standard input, bounded.
+    """
+    if not isinstance(where, (str, os.PathLike)):
+        if where is None:
+            raise InputFileError(f"{shown or 'standard input'}: cannot read {what}: it is closed")
+        return _read_stream(where, limit, what, shown or "standard input")
+    shown = shorten(shown if shown is not None else os.fspath(where))
+    try:
+        fd = os.open(where, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except ValueError:  # a NUL byte in the name
+        raise InputFileError(f"{shown}: cannot read: the name holds a NUL byte") from None
+    except OSError as e:
+        raise InputFileError(f"{shown}: cannot read: {e.strerror or e}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputFileError(f"{shown}: is a directory, not {what}")
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+            raise InputFileError(f"{shown}: cannot read: not a file")
+        os.set_blocking(fd, True)  # opened without waiting for a FIFO's writer; now read as usual
+        with os.fdopen(fd, "rb") as stream:
+            fd = -1
+            return _read_stream(stream, limit, what, shown)
+    except OSError as e:
+        raise InputFileError(f"{shown}: cannot read: {e.strerror or e}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _read_stream(stream, limit: int, what: str, shown: str) -> bytes:
+    try:
+        data = stream.read(limit + 1)
+    except OSError as e:
+        raise InputFileError(f"{shown}: cannot read: {e.strerror or e}") from None
+    if data is None:  # a non-blocking stream with nothing yet
+        data = b""
+    if len(data) > limit:
+        raise InputFileError(f"{shown}: too large: {what} may be at most {size_text(limit)} "
+                             f"({limit:,} bytes)")
+    return data

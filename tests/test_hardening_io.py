@@ -1,0 +1,151 @@
+"""Hostile inputs and environments (issue 9): bounded reads, unreadable files, closed or full streams, control
+characters shown escaped, CSV mistakes located — each through the real console script, under a memory cap."""
+
+import ctypes
+import os
+import resource
+import subprocess
+
+import pytest
+
+from conftest import ROOT, gdasm_script
+
+MEMORY_CAP = 1_500_000_000
+
+
+def _cap(extra=None):
+    def setup():
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+        if extra:
+            extra()
+    return setup
+
+
+def gd(*args, stdin=None, env=None, cwd=None, extra=None, timeout=60, **kw):
+    """Run `gdasm ARGS` under a memory cap and a timeout; stdout and stderr as text (undecodable bytes escaped)."""
+    if isinstance(stdin, str):
+        stdin = stdin.encode("utf-8")
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stderr", subprocess.PIPE)
+    if stdin is None or isinstance(stdin, bytes):
+        kw["input"] = stdin if stdin is not None else b""
+    else:
+        kw["stdin"] = stdin
+    proc = subprocess.run([gdasm_script(), *args], env={**os.environ, "NO_COLOR": "1", **(env or {})},
+                          cwd=cwd or ROOT, timeout=timeout, preexec_fn=_cap(extra), **kw)
+    proc.stdout = (proc.stdout or b"").decode("utf-8", "backslashreplace")
+    proc.stderr = (proc.stderr or b"").decode("utf-8", "backslashreplace")
+    for text in (proc.stdout, proc.stderr):
+        assert "Traceback" not in text and "internal error" not in text and "bug in gdasm" not in text, text
+    return proc
+
+
+# --- every read is bounded (rows 7 and 8) ---------------------------------------------------------------
+
+@pytest.mark.parametrize("args, limit", [
+    (["check", "/dev/zero"], "16 MiB"),
+    (["run", "mse_loss", "--data", "x=@/dev/zero"], "64 MiB"),
+    (["run", "mse_loss", "--data", "x=@/dev/zero:col"], "64 MiB"),
+])
+def test_endless_device_is_refused_at_the_limit(args, limit):
+    proc = gd(*args)
+    assert proc.returncode == 66, proc.stderr
+    assert "too large" in proc.stderr and limit in proc.stderr
+
+
+def test_endless_standard_input_is_refused_at_the_limit():
+    with open("/dev/zero", "rb") as zero:
+        proc = gd("run", "-", stdin=zero)
+    assert proc.returncode == 66 and "standard input: too large" in proc.stderr and "16 MiB" in proc.stderr
+
+
+def test_sparse_2gb_file_as_program_or_data(tmp_path):
+    big = tmp_path / "big.gdasm"
+    with open(big, "wb") as f:
+        f.truncate(2 * 1024 ** 3)
+    proc = gd("check", str(big))
+    assert proc.returncode == 66 and "too large" in proc.stderr and "16 MiB" in proc.stderr
+    proc = gd("run", "mse_loss", "--data", f"x=@{big}")
+    assert proc.returncode == 66 and "too large" in proc.stderr and "64 MiB" in proc.stderr
+
+
+def test_a_program_at_the_limit_is_read_and_one_byte_more_is_not(tmp_path):
+    limit = 16 * 1024 * 1024
+    p = tmp_path / "p.gdasm"
+    p.write_bytes(b"OUT 1\n" + b"#" * (limit - 7) + b"\n")
+    proc = gd("run", "--quiet", str(p))
+    assert proc.returncode == 0 and proc.stdout == "1.0\n", proc.stderr
+    p.write_bytes(b"OUT 1\n" + b"#" * (limit - 6) + b"\n")
+    proc = gd("run", "--quiet", str(p))
+    assert proc.returncode == 66 and "16 MiB (16,777,216 bytes)" in proc.stderr
+
+
+def test_closed_standard_input_as_the_program():
+    proc = gd("run", "-", stdin=subprocess.DEVNULL, extra=lambda: os.close(0))
+    assert proc.returncode == 66 and "standard input" in proc.stderr and "closed" in proc.stderr
+
+
+def test_fifo_without_a_writer_does_not_hang(tmp_path):
+    fifo = tmp_path / "f.gdasm"
+    os.mkfifo(fifo)
+    proc = gd("check", str(fifo), timeout=20)
+    assert proc.returncode == 0 and "no instructions" in proc.stderr
+
+
+LONG = "n" * 5000
+
+
+@pytest.mark.parametrize("args", [
+    ["run", LONG],
+    ["run", LONG + ".gdasm"],
+    ["check", "gradient_step", LONG],
+    ["run", "mse_loss", "--data", f"x=@{LONG}"],
+    ["run", "mse_loss", "--data", f"x=@{LONG}.csv:x"],
+])
+def test_a_5000_character_file_name_cannot_be_read(args):
+    proc = gd(*args)
+    assert proc.returncode == 66, proc.stderr
+    assert "cannot read" in proc.stderr or "no such file" in proc.stderr
+    assert "n" * 61 not in proc.stderr and "…" in proc.stderr  # the name is shortened
+    assert max(len(line) for line in proc.stderr.splitlines()) < 300
+
+
+def test_directory_and_symlink_loop(tmp_path):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    for args in (["check", str(tmp_path / "a")], ["run", "mse_loss", "--data", f"x=@{tmp_path / 'a'}"]):
+        proc = gd(*args)
+        assert proc.returncode == 66 and "cannot read" in proc.stderr and "symbolic links" in proc.stderr
+    proc = gd("run", "mse_loss", "--data", f"x=@{tmp_path}")
+    assert proc.returncode == 66 and "is a directory" in proc.stderr
+
+
+def _no_read_override():
+    """In the child: lose the right to read what file modes forbid (root keeps it unless it drops
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from its bounding set, which exec then applies)."""
+    if os.geteuid() == 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+        for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+            if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+def test_file_in_an_unreadable_folder(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "p.gdasm").write_text("OUT 1\n")
+    (locked / "d.csv").write_text("x\n1\n")
+    locked.chmod(0)
+    try:
+        probe = subprocess.run(["cat", str(locked / "p.gdasm")], preexec_fn=_no_read_override,
+                               capture_output=True, timeout=20)
+        if probe.returncode == 0:
+            pytest.skip("cannot take away the right to read here (root without CAP_SETPCAP)")
+        for args, where in ((["run", str(locked / "p.gdasm")], "p.gdasm"),
+                            (["run", str(locked / "p")], "locked/p"),
+                            (["run", "mse_loss", "--data", f"x=@{locked / 'd.csv'}:x"], "d.csv")):
+            proc = gd(*args, extra=_no_read_override)
+            assert proc.returncode == 66, proc.stderr
+            assert where in proc.stderr and "cannot read: Permission denied" in proc.stderr
+    finally:
+        locked.chmod(0o755)
