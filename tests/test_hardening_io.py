@@ -149,3 +149,36 @@ def test_file_in_an_unreadable_folder(tmp_path):
             assert where in proc.stderr and "cannot read: Permission denied" in proc.stderr
     finally:
         locked.chmod(0o755)
+
+
+# --- data files: mistakes located (exit 65) ----------------------------------------------------------------
+
+@pytest.mark.parametrize("text, column, where, message, code", [
+    ("a,b,a\n1,2,3\n", "a", ":1:5:", "column 'a' is named twice in the header row", "data-duplicate-column"),
+    ("x, y ,y\n1,2,3\n", "x", ":1:7:", "column 'y' is named twice", "data-duplicate-column"),
+    ('a,b\n1,"2\n3,4\n', "b", ":2:3:", "this quote is not closed on its line", "data-unterminated-quote"),
+    ('a,"b\n1,2\n', "a", ":1:3:", "this quote is not closed on its line", "data-unterminated-quote"),
+])
+def test_csv_mistakes_are_located_errors(tmp_path, text, column, where, message, code):
+    p = tmp_path / "d.csv"
+    p.write_text(text)
+    proc = gd("run", "mse_loss", "--data", f"x=@{p}:{column}")
+    assert proc.returncode == 65, proc.stderr
+    assert f"{p}{where} error: {message}" in proc.stderr
+    assert "\n 1 | " in proc.stderr or "\n 2 | " in proc.stderr
+    proc = gd("run", "mse_loss", "--json", "--data", f"x=@{p}:{column}")
+    assert proc.returncode == 65 and f'"code": "{code}"' in proc.stdout
+
+
+def test_csv_empty_trailing_header_cells_and_quoted_commas_still_read(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text('x,"a,b",,\n1,"2,3",,\n2,x,,\n3,,,\n')
+    proc = gd("run", "--json", "mse_loss", "--data", f"x=@{p}:x", "--data", f"y=@{p}:x")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_data_file_with_more_numbers_than_arrays_may_hold(tmp_path):
+    p = tmp_path / "d.txt"
+    p.write_bytes(b"1\n" * 10_000_001)
+    proc = gd("run", "mse_loss", "--data", f"x=@{p}", timeout=120)
+    assert proc.returncode == 65 and "more than 10,000,000 numbers" in proc.stderr

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Optional
 
-from . import bundled, source
+from . import bundled, isa, source
 from .errors import AssemblyError, Collector, GdasmError, InputFileError, Span, UsageError
 from .numbers import finite_text
 
@@ -22,9 +22,13 @@ def read_input(path: Path, shown: str, what: str, limit: int = source.PROGRAM_LI
     return source.read_bounded(path, limit, what, shown)
 
 
-def _cells(line: str) -> list[tuple[str, int]]:
-    """A CSV line's cells with the 1-based column where each starts (quotes allowed, as in Excel)."""
-    cells, start, i, quoted, text = [], 0, 0, False, []
+MAX_ERRORS = 100  # a file of bad rows is reported by its first ones, not a million messages held in memory
+
+
+def _split(line: str) -> tuple[list[tuple[str, int]], Optional[int]]:
+    """A CSV line's cells with the 1-based column where each starts (quotes allowed, as in Excel), and the
+    column of a quote left open at the end of the line (gdasm reads one row a line), or None."""
+    cells, start, i, quoted, text, opened = [], 0, 0, False, [], None
     while i < len(line):
         c = line[i]
         if quoted:
@@ -36,7 +40,7 @@ def _cells(line: str) -> list[tuple[str, int]]:
             else:
                 text.append(c)
         elif c == '"':
-            quoted = True
+            quoted, opened = True, i + 1
         elif c == ",":
             cells.append(("".join(text), start + 1))
             text, start = [], i + 1
@@ -44,7 +48,48 @@ def _cells(line: str) -> list[tuple[str, int]]:
             text.append(c)
         i += 1
     cells.append(("".join(text), start + 1))
-    return cells
+    return cells, (opened if quoted else None)
+
+
+def _cells(line: str) -> list[tuple[str, int]]:
+    """A CSV line's cells with the 1-based column where each starts."""
+    return _split(line)[0]
+
+
+class _Lines:
+    """The data file's lines one at a time, as the Collector looks them up for the line a message is about:
+    a list of ten million lines would cost more memory than the numbers read from them."""
+
+    def __init__(self, text: str):
+        self.text, self.number, self.line, self.count = text, 0, "", None
+
+    def __iter__(self):
+        start, text = 0, self.text
+        while start <= len(text):
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            self.number, self.line = self.number + 1, text[start:end]
+            yield self.number, self.line
+            start = end + 1
+
+    def __len__(self):
+        if self.count is None:
+            self.count = self.text.count("\n") + 1
+        return self.count
+
+    def __getitem__(self, i: int) -> str:
+        if i == self.number - 1:
+            return self.line
+        start = 0
+        for _ in range(i):  # another line (the header, near the start): find it
+            start = self.text.find("\n", start) + 1
+        end = self.text.find("\n", start)
+        return self.text[start:] if end < 0 else self.text[start:end]
+
+
+def _first(text: str) -> tuple[int, str]:
+    """The first line that is not blank, with its number; (0, "") when there is none."""
+    return next(((n, l) for n, l in _Lines(text) if l.strip()), (0, ""))
 
 
 def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
@@ -69,60 +114,99 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
         d = err.diagnostics[0]
         raise DataFileError([dataclasses.replace(d, hint="save it as UTF-8 (a spreadsheet's \"CSV UTF-8\"); "
                                                          "GBK, which Chinese Excel often saves, is not read")]) from None
-    lines = text.split("\n")
+    del data
+    lines = _Lines(text)
     out = Collector(str(path), lines)
     values: list[str] = []
     if column is None:
-        _not_a_csv(lines, spec, option, name)
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            v = finite_text(line)
-            if v is None:
-                col = len(line) - len(line.lstrip()) + 1
-                out.error(f"'{line.strip()}' is not a number", Span(n, col, col + len(line.strip())),
-                          hint="a data file given as @FILE holds one number a line", code="data-not-a-number")
-            else:
-                values.append(v)
+        _not_a_csv(_first(text)[1], spec, option, name)
+        rows = ((n, line, line, len(line) - len(line.lstrip()) + 1) for n, line in lines)
+        where = ""
     else:
-        header_at = next((i for i, l in enumerate(lines) if l.strip()), None)
-        if header_at is None:
-            raise DataFileError(out.diagnostics + [_plain(out, f"{option}: {name} is empty: it needs a header row")])
-        header = [c.strip() for c, _ in _cells(lines[header_at])]
-        if column not in header:
-            raise UsageError(f"{option}: {name} has no column '{column}'; its columns are: "
-                             + ", ".join(header))
-        k = header.index(column)
-        for n, line in enumerate(lines[header_at + 1:], header_at + 2):
-            if not line.strip():
-                continue
-            cells = _cells(line)
-            if k >= len(cells):
-                out.error(f"this row has no '{column}' cell (it has {len(cells)} cell{'s' if len(cells) != 1 else ''})",
-                          Span(n, len(line) + 1, len(line) + 2), code="data-missing-cell")
-                continue
-            cell, col = cells[k]
-            v = finite_text(cell)
-            if v is None:
-                lead = len(cell) - len(cell.lstrip())
-                out.error(f"'{cell.strip()}' in column '{column}' is not a number",
-                          Span(n, col + lead, col + lead + max(len(cell.strip()), 1)),
-                          hint="numbers are written as in Python: 2, -0.5, 1e-3", code="data-not-a-number")
-            else:
-                values.append(v)
+        header_at, first = _first(text)
+        if not header_at:
+            raise DataFileError(_plain(out, f"{option}: {name} is empty: it needs a header row"))
+        k = _header(out, header_at, first, column, option, name)
+        rows = _column(out, lines, header_at, k, column)
+        where = f" in column '{column}'"
+    for n, line, cell, col in rows:
+        if len(out.diagnostics) >= MAX_ERRORS:
+            out.error(f"gdasm stopped reading here, after {MAX_ERRORS} errors", Span(n, 1, 2), code="data-too-many-errors")
+            break
+        if column is None and not cell.strip():
+            continue
+        v = finite_text(cell)
+        if v is None:
+            lead = len(cell) - len(cell.lstrip())
+            hint = "a data file given as @FILE holds one number a line" if column is None else \
+                "numbers are written as in Python: 2, -0.5, 1e-3"
+            out.error(f"'{cell.strip()}'{where} is not a number",
+                      Span(n, col + (lead if column else 0), col + (lead if column else 0) + max(len(cell.strip()), 1)),
+                      hint=hint, code="data-not-a-number")
+        elif len(values) >= isa.MAX_ARRAYS_TOTAL:
+            raise DataFileError(_plain(out, f"{option}: {name} holds more than {isa.MAX_ARRAYS_TOTAL:,} numbers, "
+                                            "more than all arrays together may hold", "data-too-many"))
+        else:
+            values.append(v)
     if out.errors:
         raise DataFileError(out.diagnostics)
     return values
 
 
-def _plain(out: Collector, message: str):
-    out.error(message, None, code="data-empty")
-    return out.diagnostics.pop()
+def _header(out: Collector, n: int, line: str, column: str, option: str, name: str) -> int:
+    """The index of `column` in the header row; a located error for a repeated name or an open quote."""
+    cells, opened = _split(line)
+    if opened is not None:
+        _unclosed(out, n, opened)
+    header = [c.strip() for c, _ in cells]
+    seen: dict[str, int] = {}
+    for i, (h, (cell, col)) in enumerate(zip(header, cells)):
+        if h and h in seen:
+            lead = len(cell) - len(cell.lstrip())
+            first = cells[seen[h]][1]
+            out.error(f"column '{h}' is named twice in the header row", Span(n, col + lead, col + lead + len(h)),
+                      hint="rename one of them, so that a column is named by one header",
+                      related=[(Span(n, first, first + len(cells[seen[h]][0]) or 1), "first named here")],
+                      code="data-duplicate-column")
+        seen.setdefault(h, i)
+    if out.errors:
+        raise DataFileError(out.diagnostics)
+    if column not in header:
+        raise UsageError(f"{option}: {name} has no column '{column}'; its columns are: " + ", ".join(header))
+    return header.index(column)
 
 
-def _not_a_csv(lines: list[str], spec: str, option: str, name: str) -> None:
+def _column(out: Collector, lines: _Lines, header_at: int, k: int, column: str):
+    """(line number, line, the cell of column k, its column) for each row after the header."""
+    for n, line in lines:
+        if n <= header_at or not line.strip():
+            continue
+        cells, opened = _split(line)
+        if opened is not None:
+            _unclosed(out, n, opened)
+            continue
+        if k >= len(cells):
+            out.error(f"this row has no '{column}' cell (it has {len(cells)} cell{'s' if len(cells) != 1 else ''})",
+                      Span(n, len(line) + 1, len(line) + 2), code="data-missing-cell")
+            continue
+        cell, col = cells[k]
+        yield n, line, cell, col
+
+
+def _unclosed(out: Collector, n: int, col: int) -> None:
+    out.error("this quote is not closed on its line", Span(n, col, col + 1),
+              hint='close it with another \'"\' (gdasm reads one row a line; a quote inside a cell is written "")',
+              code="data-unterminated-quote")
+
+
+def _plain(out: Collector, message: str, code: str = "data-empty") -> list:
+    """Every diagnostic so far and then one about the whole file (no line)."""
+    out.error(message, None, code=code)
+    return list(out.diagnostics)
+
+
+def _not_a_csv(first: str, spec: str, option: str, name: str) -> None:
     """A CSV file named without `:COLUMN`: say so once, with its columns, rather than a message a row."""
-    first = next((l for l in lines if l.strip()), "")
     if "," in first:
         columns = [c.strip() for c, _ in _cells(first)]
         if any(finite_text(c) is None for c in columns):
