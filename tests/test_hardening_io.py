@@ -182,3 +182,15 @@ def test_a_data_file_with_more_numbers_than_arrays_may_hold(tmp_path):
     p.write_bytes(b"1\n" * 10_000_001)
     proc = gd("run", "mse_loss", "--data", f"x=@{p}", timeout=120)
     assert proc.returncode == 65 and "more than 10,000,000 numbers" in proc.stderr
+
+
+# --- trace --compare past binary64's range (row 13) ------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "json"])
+def test_compare_ends_with_a_note_when_the_exact_value_passes_binary64(write, fmt):
+    p = write("MOV a, 1.2e-323\nMUL b, a, 1e308\nMUL c, b, 1e308\nMUL d, c, 1.7e15\n")
+    proc = gd("trace", "--compare", "--format", fmt, str(p))
+    assert proc.returncode == 0, proc.stderr
+    assert ("beyond binary64's range" in proc.stdout) == (fmt != "csv")
+    assert "1.6798231958602383e+308" in proc.stdout  # the last row is kept
+    assert sum("MUL" in line for line in proc.stdout.splitlines()) == 3

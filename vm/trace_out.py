@@ -167,7 +167,13 @@ class _Comparer:
         if not pairs:
             return None
         got, exact = pairs[0]
-        ulps = ulp_error(got, exact)
+        try:
+            ulps = ulp_error(got, exact)
+        except OverflowError:  # the exact value is past the largest double: it has no ulp to count in
+            self.active = False
+            sink.note(f"the exact value written at step {rec.step:,} is beyond binary64's range (about 1.8e308), "
+                      "so errors cannot be counted in ulps; the comparison ends")
+            return None
         text = "0" if ulps == 0 else f"{float(ulps):+.2f} ulp"
         return fmt.value(exact), text, ulps != 0
 
