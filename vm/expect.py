@@ -15,8 +15,10 @@ lines are read as the assembler reads them (UTF-8, a byte-order mark dropped, LF
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -25,13 +27,15 @@ from . import datafile, render, report, source
 from .assembler import assemble
 from .errors import AssemblyError, GdasmError, InputFileError, RuntimeFault, UsageError
 from .inputs import ArgParser, add_run_options, find_program, make_machine
-from .numbers import NumberError, to_number
+from .machine import DEFAULT_MAX_STEPS
+from .numbers import NumberError, is_decimal, to_number
 
-_LINE = re.compile(r"^\s*[#;]\s*(expect(?:\s+(?P<kind>[a-z]+))?|run)\s*:\s*(?P<body>.*?)\s*$", re.IGNORECASE)
+# Every pattern here runs in time linear in the line: a lazy `.*?` before `\s*$` or `\s*@` took minutes
+# on a line of 100,000 spaces, and the files `gdasm test` reads may be written by anyone.
+_LINE = re.compile(r"\s*[#;]\s*(expect(?:\s+(?P<kind>[a-z]+))?|run)\s*:(?P<body>.*)\Z", re.IGNORECASE | re.DOTALL)
 _TARGET = r"(?P<name>[^\W\d]\w*)(?:\[(?P<index>[0-9]{1,15})\])?"
-_EXACT = re.compile(_TARGET + r"\s*=\s*(?P<value>\S+)$")
-_CLOSE = re.compile(_TARGET + r"\s*(?:≈|~)\s*(?P<value>\S+)\s*(?:±|\+-)\s*(?P<tol>\S+)$")
-_PLACE = re.compile(r"^(?P<text>.*?)\s*@\s*(?P<line>[0-9]{1,15})(?::(?P<col>[0-9]{1,15}))?$")
+_EXACT = re.compile(_TARGET + r"\s*=\s*(?P<value>\S+)\Z")
+_PLACE = re.compile(r"\s*(?P<line>[0-9]{1,15})(?::(?P<col>[0-9]{1,15}))?\s*\Z")
 KINDS = ("", "output", "fault", "error", "steps", "status")
 STATUSES = ("halted", "finished", "fault")
 
@@ -66,7 +70,7 @@ def parse(text) -> Spec:
                 spec.problems.append((n, problem))
             continue
         head = m.group(1).lower()
-        body = m.group("body")
+        body = m.group("body").strip()
         if head == "run":
             spec.run_line = spec.run_line or n
             try:
@@ -76,27 +80,39 @@ def parse(text) -> Spec:
             continue
         kind = (m.group("kind") or "").lower()
         if kind not in KINDS:
-            spec.problems.append((n, f"unknown expectation 'expect {kind}' (the kinds are: expect, "
+            spec.problems.append((n, f"unknown expectation 'expect {_short(kind)}' (the kinds are: expect, "
                                      + ", ".join(f"expect {k}" for k in KINDS if k) + ")"))
+            continue
+        if not body and kind in ("", "fault", "error"):  # `# expect output:` alone means: no output
+            spec.problems.append((n, f"'# expect{' ' + kind if kind else ''}:' with nothing after it checks "
+                                     "nothing: " + _FORMS[kind]))
             continue
         spec.expectations.append(Expectation(kind, body, n))
     return spec
 
 
-_NEAR = re.compile(r"^\s*[#;]\s*(?P<word>expect\w*|run\w*)\b(?P<rest>.*)$", re.IGNORECASE)
+_FORMS = {"": "write '# expect: NAME = VALUE' or '# expect: NAME ≈ VALUE ± TOLERANCE'",
+          "fault": "an expected fault needs a code or part of its message, e.g. division-by-zero",
+          "error": "an expected error needs a code or part of its message, e.g. unknown-mnemonic"}
+_NEAR = re.compile(r"\s*[#;]\s*(?P<word>expect\w*|run\w*)\b(?P<rest>.*)\Z", re.IGNORECASE | re.DOTALL)
 
 
 def _near_miss(line: str) -> str:
     """Why a line that looks like an expectation is not read as one ("" when it is only a comment)."""
     code, sep, comment = re.split(r"([#;])", line, maxsplit=1) if re.search("[#;]", line) else (line, "", "")
-    if code.strip() and _LINE.match(sep + comment):
-        return "an expectation must be a comment line of its own; this one follows code and is not checked"
+    if code.strip():
+        m = _LINE.match(sep + comment)
+        if m:
+            what = "a '# run:' line" if m.group(1).lower() == "run" else "an expectation"
+            return f"{what} must be a comment line of its own; this one follows code and is not " \
+                   f"{'read' if what.startswith('a ') else 'checked'} (put it on a line by itself)"
     m = _NEAR.match(line)
     if not m:
         return ""
     word, rest = m.group("word").lower(), m.group("rest").lstrip()
     if word not in ("expect", "run") and rest.startswith(":"):
-        return f"'{m.group('word')}:' is not read; did you mean '# {'run' if word.startswith('run') else 'expect'}:'?"
+        return f"'{_short(m.group('word'))}:' is not read; did you mean " \
+               f"'# {'run' if word.startswith('run') else 'expect'}:'?"
     if word == "expect" and re.search(r"[=≈~]", rest):
         return "an expectation needs a ':' after 'expect' (write '# expect: NAME = VALUE')"
     return ""
@@ -106,11 +122,22 @@ def _lines(data: bytes) -> list[str]:
     return source.normalize(data.decode("utf-8", errors="replace")).split("\n")
 
 
+def _short(text: str, limit: int = 60) -> str:
+    """User text quoted in a message: a long one cut (a 10,000-digit value is not echoed whole)."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 20] + "…" + text[-19:]
+
+
 def _number(text: str, exact: bool, what: str):
+    text = text.strip()
     try:
-        return to_number(text.strip(), exact)
-    except NumberError:
-        raise _Unreadable(f"{what} '{text.strip()}' is not a number") from None
+        return to_number(text, exact)
+    except NumberError as e:
+        if not is_decimal(text):
+            raise _Unreadable(f"{what} '{_short(text)}' is not a number") from None
+        why = "has too many digits for exact arithmetic" if "too many digits" in str(e) else \
+            "is not a finite number (it does not fit a binary64 float)"
+        raise _Unreadable(f"{what} '{_short(text)}' {why}") from None
 
 
 class _Unreadable(Exception):
@@ -148,35 +175,58 @@ def check(spec: Spec, result=None, error: Optional[GdasmError] = None, exact: bo
     return [text for _, text in sorted(failures, key=lambda f: f[0])]
 
 
+def _place(body: str) -> tuple[str, Optional[str], Optional[str]]:
+    """`TEXT @ LINE[:COL]` of a fault or error expectation: (text, line, column), the place None if absent."""
+    text, at, where = body.rpartition("@")
+    m = _PLACE.match(where) if at else None
+    return (text.strip(), m.group("line"), m.group("col")) if m else (body, None, None)
+
+
+def _close(body: str):
+    """`NAME ≈ VALUE ± TOLERANCE` as (name, index, value, tolerance), or None. By hand, not one regex: a
+    pattern that backtracks over `±` runs in time quadratic in a long hostile line."""
+    head = re.match(_TARGET + r"\s*(?:≈|~)\s*", body)
+    if not head:
+        return None
+    rest = body[head.end():]
+    cut = max(rest.rfind("±"), rest.rfind("+-"))
+    if cut < 0:
+        return None
+    value, tol = rest[:cut].strip(), rest[cut + (1 if rest[cut] == "±" else 2):].strip()
+    if not value or not tol or len(value.split()) > 1 or len(tol.split()) > 1:
+        return None
+    return head.group("name"), head.group("index"), value, tol
+
+
 def _check_one(e: Expectation, result, error, exact: bool) -> Optional[str]:
+    body = _short(e.body)
     if e.kind in ("fault", "error"):
         want = RuntimeFault if e.kind == "fault" else AssemblyError
-        m = _PLACE.match(e.body)
-        text, line, col = (m.group("text"), m.group("line"), m.group("col")) if m else (e.body, None, None)
+        text, line, col = _place(e.body)
         if not text.strip():
             raise _Unreadable(f"an expected {e.kind} needs a code or part of its message, e.g. "
                               + ("division-by-zero" if e.kind == "fault" else "unknown-mnemonic"))
         if not isinstance(error, want):
-            return f"expected {'a fault' if e.kind == 'fault' else 'an assembly error'} '{text}', " \
+            return f"expected {'a fault' if e.kind == 'fault' else 'an assembly error'} '{_short(text)}', " \
                    f"but the program {'ran without one' if error is None else 'failed otherwise'}"
         diags = [d for d in error.diagnostics if d.severity != "warning"]
         for d in diags:
             if (text == d.code or text.lower() in d.message.lower()) and _place_matches(d, line, col):
                 return None
-        got = "; ".join(f"{d.span.line}:{d.span.column}: {d.message}" if d.span else d.message for d in diags)
-        return f"expected {e.kind} '{e.body}', got: {got}"
+        got = "; ".join(f"{d.span.line}:{d.span.column}: {d.message}" if d.span else d.message for d in diags[:5])
+        return f"expected {e.kind} '{body}', got: {got}" + ("; …" if len(diags) > 5 else "")
     if e.kind == "status":
         if e.body.strip().lower() not in STATUSES:
-            raise _Unreadable(f"the status '{e.body}' is not one of {', '.join(STATUSES)}")
+            raise _Unreadable(f"the status '{body}' is not one of {', '.join(STATUSES)}")
         got = "fault" if isinstance(error, RuntimeFault) else (result.status if result else "error")
-        return None if got == e.body.strip().lower() else f"expected status {e.body}, got {got}"
+        return None if got == e.body.strip().lower() else f"expected status {body}, got {got}"
     if isinstance(error, AssemblyError):
         return "the program does not assemble"
     if result is None:
-        return f"no result to check '{e.body}' against (the run faulted)"
+        return f"no result to check '{body}' against (the run faulted)"
     if e.kind == "steps":
         if not re.fullmatch(r"\s*[0-9][0-9_,]{0,20}\s*", e.body):
-            raise _Unreadable(f"the number of steps '{e.body}' is not a whole number")
+            raise _Unreadable(f"the number of steps '{body}' is not a whole number")
         want = int(e.body.replace(",", "").replace("_", ""))
         return None if result.steps == want else f"expected {want} steps, got {result.steps}"
     if e.kind == "output":
@@ -185,11 +235,15 @@ def _check_one(e: Expectation, result, error, exact: bool) -> Optional[str]:
         if got == want:
             return None
         shown = ", ".join(render.value(v) for v in got[:10]) + (", …" if len(got) > 10 else "")
-        return f"expected output {e.body}, got {shown or 'nothing'} ({len(got)} value{'s' if len(got) != 1 else ''})"
-    m = _CLOSE.match(e.body) or _EXACT.match(e.body)
-    if not m:
-        raise _Unreadable(f"'{e.body}' is not NAME = VALUE or NAME ≈ VALUE ± TOLERANCE")
-    name, index = m.group("name"), m.group("index")
+        return f"expected output {body}, got {shown or 'nothing'} ({len(got)} value{'s' if len(got) != 1 else ''})"
+    close = _close(e.body)
+    m = None if close else _EXACT.match(e.body)
+    if close:
+        name, index, value, tol_text = close
+    elif m:
+        name, index, value, tol_text = m.group("name"), m.group("index"), m.group("value"), None
+    else:
+        raise _Unreadable(f"'{body}' is not NAME = VALUE or NAME ≈ VALUE ± TOLERANCE")
     if index is not None:
         if name not in result.arrays:
             return f"no array '{name}'"
@@ -201,25 +255,105 @@ def _check_one(e: Expectation, result, error, exact: bool) -> Optional[str]:
         if name not in result.registers:
             return f"register '{name}' was never written"
         got, label = result.registers[name], name
-    want = _number(m.group("value"), exact, "the value")
-    if m.groupdict().get("tol") is not None:
-        tol = _number(m.group("tol"), False, "the tolerance")
+    want = _number(value, exact, "the value")
+    if tol_text is not None:
+        tol = _number(tol_text, False, "the tolerance")  # a finite float: '± inf' or '± 1e999' checks nothing
         if tol < 0:
-            raise _Unreadable(f"the tolerance '{m.group('tol')}' is negative")
+            raise _Unreadable(f"the tolerance '{_short(tol_text)}' is negative")
         if abs(got - want) <= tol:
             return None
-        return f"{label} = {render.value(got)}, not within {m.group('tol')} of {m.group('value')}"
+        return f"{label} = {render.value(got)}, not within {_short(tol_text)} of {_short(value)}"
     if got == want:
         return None
-    return f"{label} = {render.value(got)}, expected {m.group('value')}"
+    return f"{label} = {render.value(got)}, expected {_short(value)}"
+
+
+# --- `# run:` options: a file nobody has read may ask only for a run --------------------------------------
+
+MAX_RUN_WORDS = 200  # words of all `# run:` lines together; argparse slows down on thousands
+RUN_OPTIONS = "--set, --data, --max-steps, --exact, --numbers"
+
+
+class _RunOptionsParser(ArgParser):
+    """argparse for `# run:` words: a bad one is a UsageError whose message reads after 'bad options:'."""
+
+    def error(self, message):
+        raise UsageError(message)
 
 
 def _options_parser() -> ArgParser:
     """`# run:` options: those of `gdasm run`, and nothing that would print help and exit."""
-    p = ArgParser(prog="# run:", add_help=False)
+    p = _RunOptionsParser(prog="# run:", add_help=False)
     add_run_options(p, program=False)
     p.add_argument("--quiet", action="store_true")
     return p
+
+
+def _asks_for_help(word: str) -> bool:
+    """`--help`, `-h`, `--version`, `--vers`, `-HELP`, `--help=x`: a word that would ask for help or the version
+    in any spelling argparse or a reader might take it in."""
+    stem = word.split("=", 1)[0].lower()
+    bare = stem.lstrip("-")
+    return stem.startswith("-") and (stem == "-?" or (bare != "" and ("help".startswith(bare)
+                                                                        or "version".startswith(bare))))
+
+
+def read_options(spec: Spec, folder: Path):
+    """The `# run:` options as argparse's namespace, or a UsageError that says why they cannot be used:
+    a word that asks for help, too many words, a step limit past the default, or a file outside `folder`."""
+    if len(spec.options) > MAX_RUN_WORDS:
+        raise UsageError(f"{len(spec.options):,} words; a file's '# run:' lines may hold at most {MAX_RUN_WORDS}")
+    for word in spec.options:
+        if _asks_for_help(word):
+            raise UsageError(f"{_short(word)} asks for help, which a test does not print; '# run:' takes the "
+                             f"options of a run: {RUN_OPTIONS}")
+    args = _options_parser().parse_args(spec.options)
+    if args.max_steps > DEFAULT_MAX_STEPS:
+        # A file nobody has read must not keep a grader busy for hours: the default limit is the ceiling.
+        raise UsageError(f"--max-steps {args.max_steps:,} is past {DEFAULT_MAX_STEPS:,}, the most a '# run:' "
+                         "line may ask for (`gdasm run --max-steps N` runs longer)")
+    for item in args.data:
+        refusal = _outside(item, folder)
+        if refusal:
+            raise UsageError(f"--data {_short(item)}: {refusal}; a test reads only files in its own folder")
+    return args
+
+
+def _outside(item: str, folder: Path) -> str:
+    """Why `--data NAME=@FILE[:COLUMN]` would read something other than a regular file inside `folder`
+    (the resolved folder, symlinks followed); "" when it reads inside it, or no file at all.
+
+    The file name is split off as `datafile.load` splits it. A name that is not in the folder may still be a
+    bundled data file (`@us_population.csv`), which load finds by its plain name: that file ships with gdasm.
+    """
+    value = item.partition("=")[2]
+    if not value.startswith("@"):
+        return ""
+    name, sep, column = value[1:].rpartition(":")
+    if not sep or not column:
+        name = value[1:]
+    if not name.strip():
+        return ""  # load says that a name is missing
+    shown = _short(name)
+    if name.strip() == "-":
+        return "'-' would read standard input"
+    path = Path(name)
+    if path.is_absolute() or name.startswith("~"):
+        return f"'{shown}' is an absolute path (write a path relative to the test file)"
+    try:
+        root = folder.resolve()
+        real = (folder / path).resolve()
+        lexical = Path(os.path.normpath(folder.absolute() / path))
+        if not real.is_relative_to(root):
+            if not lexical.is_relative_to(folder.absolute()):
+                return f"'{shown}' leads outside the folder ('..')"
+            return f"'{shown}' is or passes through a symlink that leads outside the folder"
+        mode = os.stat(real).st_mode if os.path.lexists(real) else None
+    except (OSError, RuntimeError, ValueError) as e:  # a loop of symlinks, a NUL byte, a name too long
+        return f"'{shown}' cannot be checked ({getattr(e, 'strerror', None) or e})"
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return f"'{shown}' is not a regular file (a pipe or a device)"
+    return ""
 
 
 def run_expectations(path: Path) -> list[str]:
@@ -230,13 +364,13 @@ def run_expectations(path: Path) -> list[str]:
         return [e.diagnostics[0].message]
     spec = parse(data)
     try:
-        args = _options_parser().parse_args(spec.options)
+        args = read_options(spec, path.parent)  # `# run:` paths are relative to the program, and inside its folder
     except UsageError as e:
         bad = (spec.run_line, f"line {spec.run_line}: bad '# run:' options: {e.diagnostics[0].message}")
         return [text for _, text in sorted([(n, f"line {n}: {t}") for n, t in spec.problems] + [bad])]
     try:
         program = assemble(data, str(path))
-        m = make_machine(program, args, base=path.parent)  # `# run:` paths are relative to the program
+        m = make_machine(program, args, base=path.parent)
         result = m.run()
     except (AssemblyError, RuntimeFault) as err:
         return check(spec, None, err, exact=args.exact)
@@ -245,22 +379,87 @@ def run_expectations(path: Path) -> list[str]:
     return check(spec, result, None, exact=args.exact)
 
 
-def gdasm_files(paths: list[str], con: report.Console) -> list[Path]:
+# --- which files: a folder nobody has read is searched without leaving it -----------------------------------
+
+def _search(folder: Path) -> list[tuple[Path, str]]:
+    """The `*.gdasm` entries under `folder`, sorted, each with why it is not read ("" when it is): a symlink
+    leading outside the folder, a pipe or device; and each subfolder that cannot be searched (which rglob
+    would skip without a word). Symlinked folders are not entered, as rglob does not enter them."""
+    root = folder.resolve()
+    found, todo = [], [folder]
+    while todo:  # a stack, not recursion: a folder may be nested deeper than Python's recursion limit
+        here = todo.pop()
+        try:
+            with os.scandir(here) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            found.append((here, f"{_shown(str(here))}: cannot search this folder: {e.strerror or e}"))
+            continue
+        for entry in entries:
+            path = here / entry.name
+            try:
+                real_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                real_folder = False
+            if entry.name.endswith(".gdasm"):
+                found.append((path, _refused(path, root)))
+            if real_folder:
+                todo.append(path)
+    return sorted(found, key=lambda f: f[0])
+
+
+def _refused(path: Path, root: Path) -> str:
+    """Why a file found in a folder is not read ("" when it is): it leads outside the folder, or is not a file."""
+    try:
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            return f"{_shown(str(path))}: a symlink that leads outside {_shown(str(root))}: not read"
+        mode = os.stat(path).st_mode
+    except (OSError, RuntimeError, ValueError):
+        return ""  # dangling, a loop, unreadable: reading it says why
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+        return f"{_shown(str(path))}: not a regular file (a pipe or a device): not read"
+    return ""
+
+
+def gdasm_files(paths: list[str], con: report.Console) -> list[tuple[Path, str]]:
     """The .gdasm files named: files, folders (searched, sorted) or programs by name — a local copy before
-    a bundled one, as `gdasm run` chooses."""
+    a bundled one, as `gdasm run` chooses — each with why it is not read ("" when it is)."""
     files = []
     for p in paths:
         path = Path(p)
-        if path.is_dir():
-            found = sorted(f for f in path.rglob("*.gdasm"))
+        try:
+            is_dir, exists = path.is_dir(), path.exists()
+        except (OSError, ValueError) as e:  # a name too long, a NUL byte
+            raise InputFileError(f"{_short(_shown(p))}: cannot read: {getattr(e, 'strerror', None) or e}") from None
+        if is_dir:
+            found = _search(path)
             if not found:
-                raise InputFileError(f"{p}: no .gdasm files in this folder")
+                raise InputFileError(f"{_shown(p)}: no .gdasm files in this folder")
             files += found
-        elif path.exists():
-            files.append(path)
+        elif exists:
+            files.append((path, ""))
         else:
-            files.append(find_program(p, con))
+            files.append((find_program(p, con), ""))
     return files
+
+
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _shown(text: str) -> str:
+    """Text fit for a terminal: control characters, bidirectional overrides and undecodable bytes of a file
+    name (surrogates) written as escapes (\\x1b, \\u202e, \\xff), so a file cannot move the cursor or recolour
+    the screen, nor make printing fail."""
+    out = []
+    for c in text:
+        n = ord(c)
+        if 0xDC80 <= n <= 0xDCFF:  # a byte of a name that is not UTF-8, as os.fsdecode keeps it
+            out.append(f"\\x{n - 0xDC00:02x}")
+        elif n < 0x20 or 0x7F <= n < 0xA0 or c in _BIDI or 0xD800 <= n <= 0xDFFF:
+            out.append(f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}")
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 def run_tests(paths: list[str], con: report.Console, as_json: bool = False) -> int:
@@ -268,13 +467,13 @@ def run_tests(paths: list[str], con: report.Console, as_json: bool = False) -> i
     files = gdasm_files(paths, con)
     results = []
     colour = con.colour
-    for f in files:
-        failures = run_expectations(f)
-        results.append({"file": str(f), "ok": not failures, "failures": failures})
+    for f, refusal in files:
+        failures = [_shown(line) for line in ([refusal] if refusal else run_expectations(f))]
+        results.append({"file": _shown(str(f)), "ok": not failures, "failures": failures})
         if as_json:
             continue
-        con.say(f"{render.paint('FAIL', 'error', colour)} {f}" if failures else
-                f"{render.paint('PASS', 'green', colour)} {f}")
+        con.say(f"{render.paint('FAIL', 'error', colour)} {_shown(str(f))}" if failures else
+                f"{render.paint('PASS', 'green', colour)} {_shown(str(f))}")
         for line in failures:
             con.say(f"     {line}")
     passed = sum(r["ok"] for r in results)
