@@ -11,7 +11,7 @@ from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_n
 from .inputs import (ArgParser, add_run_options, first_write_before_read, make_machine, parse_sets, read_program,
                      set_overwritten, steps_option)
 from .ir import Program
-from .machine import DEBUG_MAX_STEPS, Machine
+from .machine import Machine
 from .render import Formatter
 
 EXIT_OK, EXIT_FAULT, EXIT_INTERRUPTED = 0, 70, 130  # the other codes belong to the error types
@@ -83,6 +83,8 @@ def cmd_explain(args, con: report.Console) -> int:
         node = h.explain(args.register, depth=args.depth)
     except KeyError as e:
         raise UsageError(f"explain: {e.args[0]}") from None
+    if h.full:
+        note = f"note: recording stopped: {h.full}"
     if args.at is not None and h.step < args.at:
         note = note or f"note: the program stopped after {report.plural(h.step, 'step')}, before step {args.at:,}"
     lines = explanation(node, con.fmt)
@@ -183,7 +185,7 @@ def _parser() -> ArgParser:
     p.add_argument("--depth", type=steps_option, default=8, metavar="N", help="expand at most N levels (default 8)")
     p.set_defaults(func=cmd_explain)
     p = sub.add_parser("debug", help="a time-travel debugger: step forward and back, breakpoints, explain")
-    add_run_options(p, json=False, max_steps=DEBUG_MAX_STEPS)
+    add_run_options(p, json=False)
     p.set_defaults(func=cmd_debug)
     p = sub.add_parser("check", help="assemble only, and report every error")
     p.add_argument("programs", nargs="+", metavar="PROGRAM")

@@ -168,7 +168,8 @@ class Debugger(cmd.Cmd):
         """Do a move, then show its output, why it stopped early, where the machine stands and what changed."""
         h = self.h
         start = h.step
-        kept = list(h.records)  # the records a backward move takes away
+        kept = list(h.window)  # the records a short backward move takes away
+        before = h.m.snapshot()  # for a long move: the state it left
         out_before = len(h.m.output)
         try:
             with stop_on_ctrl_c(h.m):  # Ctrl-C stops a long move at a step boundary, not the session
@@ -180,10 +181,12 @@ class Debugger(cmd.Cmd):
         if reason:
             self.say(f"stopped: {reason}")
         self.show_position()
-        if h.step >= start:
-            changes = describe.net_changes(h.records[start:])
+        if h.step >= start and h.recent(start) is not None:
+            changes = describe.net_changes(h.recent(start))
+        elif h.step < start and start - h.step <= len(kept):
+            changes = describe.net_changes(kept[len(kept) - (start - h.step):], backward=True)
         else:
-            changes = describe.net_changes(kept[h.step:start], backward=True)
+            changes = describe.state_changes(before, h.m.snapshot(), self.program)
         if changes:
             self.say("changed: " + "; ".join(describe.change_text(c, self.fmt) for c in changes))
 
@@ -210,7 +213,7 @@ class Debugger(cmd.Cmd):
         while limit is None or n < limit:
             rec = self._forward()
             if rec is None:
-                return None
+                return self.h.full or None
             n += 1
             why = self._hit_forward(rec)
             if why and (limit is None or n < limit):
@@ -305,8 +308,8 @@ class Debugger(cmd.Cmd):
     def _hit_backward(self, undone) -> Optional[str]:
         """Going back: stop before a breakpoint's line, or just after a step that changed a watched place."""
         why = self._line_hit(undone.instruction.line)
-        if not why and self.h.records:
-            why = self._watch_hit(self.h.records[-1])
+        if not why and self.h.step:
+            why = self._watch_hit(self.h.last)
         return why
 
     def do_break(self, arg):

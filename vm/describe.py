@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from .ir import UNSET, Program
-from .machine import StepRecord
+from .machine import Snapshot, StepRecord
 from .render import DEC, Formatter, paint
 
 
@@ -117,4 +117,18 @@ def net_changes(records: Iterable[StepRecord], backward: bool = False) -> list[C
         if same(before, after):
             continue
         out.append(Change(key[0], key[1], before, after))
+    return out
+
+
+def state_changes(before: Snapshot, after: Snapshot, program: Program) -> list[Change]:
+    """What changed between two states of one machine: registers in order of first write, then elements."""
+    out = []
+    order = list(dict.fromkeys(before.write_order + after.write_order))
+    for slot in order:
+        old, new = before.regs[slot], after.regs[slot]
+        if not same(old, new):
+            out.append(Change(program.registers[slot], None, old, new))
+    for name, old_vals, new_vals in zip(program.arrays, before.arrays, after.arrays):
+        if old_vals != new_vals:  # compared at C speed first (misses only a 0.0 ↔ -0.0 flip; `print` shows it)
+            out.extend(Change(name, i, a, b) for i, (a, b) in enumerate(zip(old_vals, new_vals)) if not same(a, b))
     return out

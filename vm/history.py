@@ -1,15 +1,22 @@
-"""Time travel and provenance: every executed step kept, so a run can go back and say where values came from.
+"""Time travel and provenance for runs of any length, in bounded memory.
 
-History wraps a Machine: `forward()` steps and keeps the StepRecord (a small constant per step), `back()`
-undoes the last one exactly, `goto(n)` does either. `explain(name)` rebuilds the expression that produced
-a register's value from the records' data flow, down to immediates, inputs and array elements.
+History wraps a Machine. Going forward it keeps, per step, 16 bytes of columns (the address run, the value
+written, the element index a STORE wrote) and the last WINDOW steps' StepRecords whole; every `every`
+steps it keeps a checkpoint (a Snapshot of the machine). Going back undoes records from the window; past the
+window it restores the nearest checkpoint and replays (the machine is deterministic), as reverse debuggers
+such as rr do. `explain(name)` rebuilds the expression behind a value from the columns: the last write of
+each operand is found by binary search in an index (NumPy) built from them.
 """
 
 from __future__ import annotations
 
 import bisect
+from array import array
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Optional
+
+import numpy as np
 
 from . import isa
 from .errors import RuntimeFault
@@ -17,27 +24,61 @@ from .ir import UNSET, Imm, Reg, element
 from .machine import Machine, StepRecord
 from .render import DEC, Formatter
 
+WINDOW = 16_384  # the last steps kept whole (about 300 bytes each) for stepping back without replay
+BUDGET = 512 * 2**20  # bytes of columns, exact values and checkpoints a history may hold
+_ROW = 16  # bytes of columns per step: address (4), element index (4), value (8)
+
 
 class History:
-    """A Machine with every step kept: forward, back, goto, and the data flow behind every value."""
+    """A Machine whose every step can be gone back to, and whose values can say where they came from."""
 
-    def __init__(self, machine: Machine):
+    def __init__(self, machine: Machine, budget: int = BUDGET, window: int = WINDOW, every: int = 0):
+        if machine.steps:
+            raise ValueError("a History starts from a machine that has not run yet")
         self.m = machine
-        self.records: list[StepRecord] = []
+        self.budget = budget
         self.initial_regs = list(machine.regs)
         self.initial_arrays = [list(a) for a in machine.arrays]
-        self._reg_writes: dict[int, list[int]] = {}  # slot -> indexes into records, in order
-        self._elem_writes: dict[tuple[int, int], list[int]] = {}  # (array slot, index) -> indexes
+        self._addr = array("i")
+        self._where = array("i")  # the element index a STORE wrote, else -1
+        self._vals = [] if machine.exact else array("d")  # the value each step wrote (0.0/None: none)
+        self.window: deque = deque(maxlen=window)
+        first = machine.snapshot()
+        # A checkpoint costs ~8 bytes a value; spacing them at twice the state's size keeps that below
+        # ~4 bytes a step, however large the arrays.
+        self.every = every or max(window, 2 * first.size)
+        self._checkpoints = [first]
+        self._bytes = 8 * first.size
+        self._index: Optional[_Index] = None
         self.fault: Optional[RuntimeFault] = None
+        self.full = ""  # why recording stopped early (the memory budget), else ""
 
     @property
     def step(self) -> int:
         """How many steps have run (0: none)."""
-        return len(self.records)
+        return len(self._addr)
+
+    @property
+    def last(self) -> Optional[StepRecord]:
+        """The record of the last step run (None at step 0)."""
+        if not self.window and self.step:
+            self._refill(self.step)
+        return self.window[-1] if self.window else None
+
+    def recent(self, start: int) -> Optional[list]:
+        """The records of steps start+1 … now, if they are still kept whole (else None)."""
+        n = self.step - start
+        if n < 0 or n > len(self.window):
+            return None
+        return list(self.window)[len(self.window) - n:]
 
     def forward(self) -> Optional[StepRecord]:
-        """Run one step; None at the end. A fault is kept in self.fault (and raised)."""
-        if self.fault is not None:
+        """Run one step; None at the end or when the budget is spent. A fault is kept in self.fault (and raised)."""
+        if self.fault is not None or self.full:
+            return None
+        if self._bytes > self.budget:
+            self.full = (f"the history reached its memory limit ({self.budget / 2**20:,.0f} MB) after "
+                         f"{self.step:,} steps; a smaller --max-steps (or leaving out --exact) keeps a run whole")
             return None
         try:
             rec = self.m.step()
@@ -46,13 +87,23 @@ class History:
             raise
         if rec is None:
             return None
-        k = len(self.records)
-        self.records.append(rec)
-        ins = rec.instruction
+        self.window.append(rec)
+        self._addr.append(rec.address)
         if rec.writes:
-            self._reg_writes.setdefault(ins.dest.slot, []).append(k)
-        for _, index, _, _ in rec.array_writes:
-            self._elem_writes.setdefault((ins.array.slot, index), []).append(k)
+            where, value = -1, rec.writes[0][2]
+        elif rec.array_writes:
+            _, where, _, value = rec.array_writes[0]
+        else:
+            where, value = -1, (None if self.m.exact else 0.0)
+        self._where.append(where)
+        self._vals.append(value)
+        self._bytes += _ROW
+        if self.m.exact and value is not None:
+            self._bytes += 64 + (value.numerator.bit_length() + value.denominator.bit_length()) // 8
+        if rec.step % self.every == 0:
+            snap = self.m.snapshot()
+            self._checkpoints.append(snap)
+            self._bytes += 8 * snap.size
         return rec
 
     def back(self) -> Optional[StepRecord]:
@@ -60,25 +111,25 @@ class History:
         if self.fault is not None:
             self.fault = None
             self.m.clear_fault()
-            return None if not self.records else self._undo()
-        return self._undo() if self.records else None
-
-    def _undo(self) -> StepRecord:
-        rec = self.records.pop()
+        if not self.step:
+            return None
+        if not self.window:
+            self._refill(self.step)
+        rec = self.window.pop()
         self.m.undo(rec)
-        ins = rec.instruction
-        if rec.writes:
-            self._reg_writes[ins.dest.slot].pop()
-        for _, index, _, _ in rec.array_writes:
-            self._elem_writes[(ins.array.slot, index)].pop()
+        self._truncate(self.step - 1)
         return rec
 
     def goto(self, n: int) -> None:
-        """Go to just after step n, forward or back (stops early at the end or a fault)."""
+        """Go to just after step n, forward or back (stops early at the end, a fault or the budget)."""
         n = max(n, 0)
-        while self.step > n or (self.fault is not None and self.step >= n):
-            if self.back() is None and self.step == 0 and self.fault is None:
-                break
+        if self.fault is not None and n <= self.step:
+            self.fault = None
+            self.m.clear_fault()
+        if n < self.step - len(self.window):
+            self._refill(n)
+        while self.step > n:
+            self.back()
         while self.step < n:
             try:
                 if self.forward() is None:
@@ -86,23 +137,47 @@ class History:
             except RuntimeFault:
                 break
 
+    def _refill(self, n: int) -> None:
+        """Stand at step n (≤ now) with the records before it whole: restore a checkpoint, replay from it."""
+        fault = self.fault if n == self.step else None  # `last` refills in place: a fault still stands
+        snap = self._checkpoints[bisect.bisect_right([c.steps for c in self._checkpoints], max(n - 1, 0)) - 1]
+        self.m.restore(snap)
+        self.window.clear()
+        try:
+            while self.m.steps < n:
+                self.window.append(self.m.step())
+        finally:  # Ctrl-C may stop a replay early: the history then ends where the machine stands
+            self._truncate(self.m.steps)
+        if fault is not None:
+            self.m.status, self.m.fault = "fault", fault
+
+    def _truncate(self, n: int) -> None:
+        """Forget steps after n (the machine stands at step n)."""
+        if n >= self.step:
+            return
+        cut = self.step - n
+        del self._addr[n:], self._where[n:], self._vals[n:]
+        self._bytes -= cut * _ROW  # exact values' sizes are not given back: the budget errs on the safe side
+        while self._checkpoints[-1].steps > n:
+            self._bytes -= 8 * self._checkpoints.pop().size
+        self.full = ""
+        self._index = None
+
     # --- provenance ----------------------------------------------------------------------
-    def _last_write(self, writes: dict, key, before: int) -> Optional[int]:
-        steps = writes.get(key)
-        if not steps:
-            return None
-        i = bisect.bisect_left(steps, before)
-        return steps[i - 1] if i else None
+    def _lookup(self) -> "_Index":
+        if self._index is None or self._index.steps != self.step:
+            self._index = _Index(self)
+        return self._index
 
     def value_before(self, slot: int, before: int):
-        """A register's value just before record `before` ran."""
-        k = self._last_write(self._reg_writes, slot, before)
-        return self.records[k].writes[0][2] if k is not None else self.initial_regs[slot]
+        """A register's value just before step index `before` (0-based) ran."""
+        k = self._lookup().last_write(slot, before)
+        return self._vals[k] if k is not None else self.initial_regs[slot]
 
     def register_node(self, slot: int, before: int, depth: int) -> "Node":
-        """Where register `slot` got the value it held just before record `before`."""
+        """Where register `slot` got the value it held just before step index `before`."""
         name = self.m.program.registers[slot]
-        k = self._last_write(self._reg_writes, slot, before)
+        k = self._lookup().last_write(slot, before)
         if k is None:
             v = self.initial_regs[slot]
             if v is UNSET:
@@ -129,10 +204,8 @@ class History:
         What the operation is follows from the instruction's roles: a destination computed from sources
         (written as its notation), an array element read (passed through), or an array's length (a leaf).
         """
-        rec = self.records[k]
-        ins = rec.instruction
-        name, _, value = rec.writes[0]
-        node = Node(name, value, ins.text, line=ins.line, step=rec.step, op=ins.op.mnemonic)
+        ins = self.m.program.instructions[self._addr[k]]
+        node = Node(ins.dest.name, self._vals[k], ins.text, line=ins.line, step=k + 1, op=ins.op.mnemonic)
         if self._cut(node, depth):
             return node
         arr, index = ins.array, ins.index
@@ -158,13 +231,12 @@ class History:
     def element_node(self, slot: int, name: str, index: int, before: int, depth: int) -> "Node":
         """Where array element name[index] got the value it held just before record `before`."""
         label = f"{name}[{index}]"
-        k = self._last_write(self._elem_writes, (slot, index), before)
+        k = self._lookup().last_element_write(slot, index, before)
         if k is None:
             v = self.initial_arrays[slot][index]
             return Node(label, v, self._array_origin(slot), leaf="input")
-        rec = self.records[k]
-        ins = rec.instruction
-        node = Node(label, rec.array_writes[0][3], ins.text, line=ins.line, step=rec.step, op=ins.op.mnemonic,
+        ins = self.m.program.instructions[self._addr[k]]
+        node = Node(label, self._vals[k], ins.text, line=ins.line, step=k + 1, op=ins.op.mnemonic,
                     notation=isa.PASS_THROUGH)
         if self._cut(node, depth):
             return node
@@ -205,6 +277,48 @@ class History:
         if slot is None:
             raise KeyError(f"no register named '{target}'")
         return self.register_node(slot, before, depth)
+
+
+class _Index:
+    """For a history as it stands: each register's and element's writes, by step, for binary search.
+
+    Built lazily from the columns (a register's writes the first time it is asked for), so explaining one
+    value of a 10M-step run costs a few vectorised passes, not a sort of every step.
+    """
+
+    def __init__(self, h: History):
+        self.steps = n = h.step
+        self._h = h
+        code = h.m.program.instructions
+        self._dest = np.array([-1 if i.dest is None else i.dest.slot for i in code] + [-1], dtype=np.int32)
+        self._stores = np.array([-1 if (i.dest is not None or i.array is None) else i.array.slot for i in code]
+                                + [-1], dtype=np.int32)
+        self._addr = np.frombuffer(h._addr, dtype=np.int32, count=n).copy()  # a copy: h._addr may grow
+        self._regs: dict = {}
+        self._elems = None
+
+    def last_write(self, slot: int, before: int) -> Optional[int]:
+        """The last step index before `before` that wrote register `slot`, or None."""
+        steps = self._regs.get(slot)
+        if steps is None:
+            steps = self._regs[slot] = np.flatnonzero(self._dest[self._addr] == slot)
+        i = int(np.searchsorted(steps, before, "left"))
+        return int(steps[i - 1]) if i else None
+
+    def last_element_write(self, slot: int, index: int, before: int) -> Optional[int]:
+        """The last step index before `before` that wrote element `index` of array `slot`, or None."""
+        if self._elems is None:
+            a = self._stores[self._addr]
+            steps = np.flatnonzero(a >= 0)
+            where = np.frombuffer(self._h._where, dtype=np.int32, count=self.steps)[steps]
+            keys = a[steps].astype(np.int64) * (isa.MAX_ARRAY_LENGTH + 1) + where
+            order = np.argsort(keys, kind="stable")  # stable: within an element, steps stay in order
+            self._elems = steps[order], keys[order]
+        steps, keys = self._elems
+        key = slot * (isa.MAX_ARRAY_LENGTH + 1) + index
+        lo, hi = np.searchsorted(keys, key, "left"), np.searchsorted(keys, key, "right")
+        i = int(np.searchsorted(steps[lo:hi], before, "left"))
+        return int(steps[lo + i - 1]) if i else None
 
 
 @dataclass

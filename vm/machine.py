@@ -24,8 +24,6 @@ from .render import value as _dec
 from .suggest import did_you_mean
 
 DEFAULT_MAX_STEPS = 10_000_000
-# The debugger keeps a record of every step (about 280 bytes), so its runs are bounded lower by default.
-DEBUG_MAX_STEPS = 1_000_000
 # An exact fraction whose numerator or denominator passes 10,000 decimal digits faults.
 MAX_EXACT_DIGITS = 10_000
 _MAX_EXACT_BITS = math.ceil(MAX_EXACT_DIGITS * math.log2(10))
@@ -86,6 +84,25 @@ class StepRecord(NamedTuple):
     output: object  # the value OUT printed, or None
     next_pc: int
     instruction: Instruction
+
+
+class Snapshot(NamedTuple):
+    """A machine's whole state between two steps, to go back to (time travel's checkpoints)."""
+
+    steps: int
+    pc: int
+    status: str
+    regs: list
+    arrays: list
+    stack: list
+    outputs: int  # how many values had been output (output only grows)
+    write_order: list
+    counts: list
+
+    @property
+    def size(self) -> int:
+        """Roughly how many values it holds (each costs a reference: 8 bytes)."""
+        return len(self.regs) + sum(len(a) for a in self.arrays) + len(self.stack) + len(self.counts)
 
 
 @dataclass(frozen=True)
@@ -351,6 +368,23 @@ class Machine:
 
     def _end(self):
         raise _End()
+
+    # --- checkpoints ---------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """The state as it stands, copied (values are shared: numbers never change in place)."""
+        return Snapshot(self.steps, self.pc, self.status, list(self.regs), [list(a) for a in self.arrays],
+                        list(self.stack), len(self.output), list(self.write_order), list(self._counts))
+
+    def restore(self, snap: Snapshot) -> None:
+        """Go back to a snapshot of this machine; the lists are refilled in place, as the closures hold them."""
+        self.regs[:] = snap.regs
+        for a, saved in zip(self.arrays, snap.arrays):
+            a[:] = saved
+        self.stack[:] = snap.stack
+        del self.output[snap.outputs:]
+        self.write_order[:] = snap.write_order
+        self._counts[:] = snap.counts
+        self.steps, self.pc, self.status, self.fault = snap.steps, snap.pc, snap.status, None
 
     # --- Ctrl-C --------------------------------------------------------------------------
     def interrupt(self) -> None:
