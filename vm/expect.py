@@ -11,6 +11,10 @@
 
 `fault` and `error` accept a place after the text: `# expect fault: zero @ 12:5` (line:column). A file's
 lines are read as the assembler reads them (UTF-8, a byte-order mark dropped, LF, CRLF or CR line ends).
+
+`gdasm test` grades files nobody has read: `# run:` may read only files inside the test file's own folder
+(symlinks resolved), may not ask for help or a step limit past the default, and a folder search does not
+leave its folder. A line that looks like an expectation but would check nothing fails its file.
 """
 
 from __future__ import annotations
