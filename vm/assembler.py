@@ -13,9 +13,12 @@ from types import MappingProxyType
 import dataclasses
 import functools
 import gc
+import itertools
+import operator
 import re
 import unicodedata
 from fractions import Fraction
+from collections.abc import Sequence
 from typing import NamedTuple, Optional, Union
 
 from lark import Lark, Token, Transformer
@@ -24,10 +27,10 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedToken
 from . import isa
 from .errors import AssemblyError, Collector, Span
 from .ir import ArrayRef, Imm, Input, Instruction, LabelRef, Program, Reg
-from .numbers import exact_value
+from .numbers import exact_value, within_bounds
 from .render import value as render_number
 from .source import decode, normalize
-from .suggest import did_you_mean
+from .suggest import Suggester, did_you_mean
 
 _BLANK = re.compile(r"[ \t]*(?:[#;].*)?\Z")
 # A line of nothing but what the grammar reads (the common case): no scan for bad characters needed.
@@ -150,15 +153,12 @@ class _Builder(Transformer):
         if op.value == "/" and b == 0:
             return _Bad(cols, problems + (_Problem("error", "division by zero in a constant expression", right.cols,
                                                    "", "constant-division-by-zero"),))
-        value = {"+": a + b, "-": a - b, "*": a * b}[op.value] if op.value != "/" else a / b
+        fn = _FOLD[op.value]  # only the operator written is computed: an exact sum of huge fractions is slow
+        value = fn(a, b)
         if value - value != 0:
             return _Bad(cols, problems + (_Problem("error", "this constant expression overflows a binary64 float",
                                                    _cols(op), "", "constant-overflow"),))
-        exact = None
-        if left.exact is not None and right.exact is not None:
-            x, y = left.exact, right.exact
-            exact = {"+": x + y, "-": x - y, "*": x * y}[op.value] if op.value != "/" else x / y
-        return _Const(value, exact, cols, problems)
+        return _Const(value, _fold_exact(fn, left.exact, right.exact), cols, problems)
 
     def assign(self, c):
         name, expr = c
@@ -185,6 +185,21 @@ class _Builder(Transformer):
 
     def start(self, c):
         return c[0], c[1]
+
+
+_FOLD = MappingProxyType({"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv})
+
+
+def _fold_exact(fn, x: Optional[Fraction], y: Optional[Fraction]) -> Optional[Fraction]:
+    """fn(x, y) exactly, or None (no exact value: `--exact` then reports the immediate at its place) when an
+    operand has none, when the exact divisor is 0 though its double is not (1/(0.1+0.2-0.3)), or when the
+    result passes the exact-size limit. Operands within the limit bound the work of one operation."""
+    if x is None or y is None or (fn is operator.truediv and y == 0):
+        return None
+    if not (within_bounds(x) and within_bounds(y)):  # checked before computing, whoever made x and y
+        return None
+    r = fn(x, y)
+    return r if within_bounds(r) else None
 
 
 def _name_in_expression(n: _Name) -> _Bad:
@@ -422,7 +437,7 @@ def _at(cols: _Cols, lineno: int) -> Span:
 class _Placed:
     """A parse-time value given its line: names and spans as the resolver needs them."""
 
-    __slots__ = ("kind", "name", "value", "exact", "span", "expr", "word", "word_span", "operands")
+    __slots__ = ("kind", "name", "value", "exact", "span", "expr", "word", "word_span", "operands", "data")
 
 
 def _place(x, lineno: int, out: Collector):
@@ -450,6 +465,98 @@ def _place_statement(stmt: _Statement, lineno: int, out: Collector):
     return p
 
 
+# A `.data` line of many plain numbers is read without the parser (Lark takes ~14 µs a value: 10 million
+# values took minutes). Below this many commas the parser reads it, as every other line.
+_FAST_DATA_COMMAS = 100
+_DATA_HEAD = re.compile(r"[ \t]*(\.[dD][aA][tT][aA])[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*=")
+_DATA_BODY = re.compile(r"[0-9eE.,+\- \t]*\Z")  # what plain numbers and commas are made of
+_DATA_CHUNK = 1 << 20  # characters split at once: bounds the strings alive together
+_INF = float("inf")
+
+
+class _DataExact(Sequence):
+    """The exact values of a long `.data` line, read from its text only when an exact run asks for them: a
+    Fraction costs about 150 bytes and 2 µs, 10 million of them whether used or not."""
+
+    __slots__ = ("_body", "_count")
+
+    def __init__(self, body: str, count: int):
+        self._body, self._count = body, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self):
+        return (exact_value(m.group()) for m in re.finditer(r"[^,]+", self._body))
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(self)[i]
+        if not -self._count <= i < self._count:
+            raise IndexError(i)
+        return next(itertools.islice(iter(self), i % self._count, None))
+
+    def __eq__(self, other):
+        return isinstance(other, Sequence) and len(other) == self._count and all(a == b for a, b in zip(self, other))
+
+    def __hash__(self):
+        return hash(tuple(self))
+
+
+def _read_data(body: str) -> Optional[tuple]:
+    """The values of a .data line's text after '=' when every one is a plain number that fits a binary64
+    and does not underflow (else None: the parser reads the line and reports what is wrong, where)."""
+    if not _DATA_BODY.match(body):
+        return None
+    values: list[float] = []
+    start = 0
+    while start <= len(body):
+        end = body.find(",", start + _DATA_CHUNK)
+        end = len(body) if end < 0 else end
+        items = body[start:end].split(",")
+        try:
+            chunk = list(map(float, items))  # over these characters float() reads what the grammar reads
+        except ValueError:
+            return None
+        if 0.0 in chunk or _INF in chunk or -_INF in chunk:
+            for text, v in zip(items, chunk):
+                if v - v != 0 or (v == 0 and text.lower().partition("e")[0].strip("0.+- \t")):
+                    return None
+        values.extend(chunk)
+        start = end + 1
+    return tuple(values)
+
+
+def _fast_data(line: str, lineno: int):
+    """A placed `.data` statement read without the parser, or None when the parser should read the line.
+    With more values than all arrays may hold, the values are not read at all."""
+    code = _code_part(line)
+    commas = code.count(",")
+    if commas < _FAST_DATA_COMMAS:
+        return None
+    head = _DATA_HEAD.match(code)
+    if head is None:
+        return None
+    body = code[head.end():]
+    if commas >= isa.MAX_ARRAYS_TOTAL:
+        data = (None, commas + 1)
+    else:
+        values = _read_data(body)
+        if values is None:
+            return None
+        data = (values, _DataExact(body, len(values)))
+    name = _Placed()
+    name.kind, name.name, name.span = "name", head.group(2), Span(lineno, head.start(2) + 1, head.end(2) + 1)
+    assign = _Placed()
+    assign.kind, assign.name, assign.expr, assign.span = "assign", name, None, Span(lineno, name.span.column,
+                                                                                     len(code.rstrip()) + 1)
+    stmt = _Placed()
+    stmt.kind, stmt.word, stmt.operands, stmt.data = "directive", head.group(1), (assign,), data
+    stmt.word_span = Span(lineno, head.start(1) + 1, head.end(1) + 1)
+    stmt.span = Span(lineno, stmt.word_span.column, assign.span.end_column)
+    return stmt
+
+
 def _parse_lines(lines: list[str], out: Collector) -> list:
     parser = _parser()
     parsed = []
@@ -464,6 +571,10 @@ def _parse_lines(lines: list[str], out: Collector) -> list:
         if not line.isascii():
             line = _plain_spaces(line, lineno, out)
             _normalised_letters(line, lineno, out)
+        fast = _fast_data(line, lineno) if line.count(",") >= _FAST_DATA_COMMAS else None
+        if fast is not None:
+            parsed.append((lineno, None, fast))
+            continue
         result = _parse_line(parser, line, lineno, out)
         if result is None:
             continue
@@ -489,6 +600,10 @@ class _Resolver:
         self.reg_slot: dict[str, int] = {}
         self.reg_inputs: list[Input] = []
         self.array_inputs: list[Input] = []
+        self.array_index: dict[str, int] = {}
+        self.array_total = 0  # elements in all arrays declared so far
+        self.arrays_too_large = False
+        self.suggesters: dict[str, Suggester] = {}
 
     # names
     def _check_name(self, n, what: str) -> bool:
@@ -561,15 +676,24 @@ class _Resolver:
                                code="directive-shape")
                 return
             name = ops[0].name
+            data = getattr(stmt, "data", None)  # a long .data line read without the parser (_read_data)
+            if data is not None:
+                if data[0] is None:  # more values than all arrays may hold: not read
+                    self._fits(name, data[1], name.span)
+                elif self._check_name(name, "array"):
+                    self._declare_array(name, data[0], data[1], name.span)
+                return
             values = [self._const(ops[0].expr, "a value")] + [self._const(x, "a value") for x in ops[1:]]
             if not self._check_name(name, "register" if key == ".reg" else "array"):
                 return
             if any(v is None for v in values):
+                if key == ".data":  # declared all the same: its uses get no errors of their own
+                    self.array_decl.setdefault(name.name, name.span)
                 return
             if key == ".reg":
                 self._declare_reg(name, values[0])
             else:
-                self._declare_array(name, [(v.value, v.exact) for v in values])
+                self._declare_array(name, tuple(v.value for v in values), tuple(v.exact for v in values), name.span)
         else:  # .zeros
             if len(ops) != 2 or ops[0].kind != "name":
                 self.out.error(".zeros needs a name and a length", stmt.span, hint=usage, code="directive-shape")
@@ -581,7 +705,9 @@ class _Resolver:
                 self.out.error(f"the length of an array must be a whole number from 1 to "
                                f"{isa.MAX_ARRAY_LENGTH:,}, not {render_number(n.value)}", n.span, code="bad-length")
                 return
-            self._declare_array(ops[0], [(0.0, Fraction(0))] * int(n.value), ".zeros")
+            length = int(n.value)
+            if self._fits(ops[0], length, n.span):  # before the zeros are made
+                self._declare_array(ops[0], (0.0,) * length, (Fraction(0),) * length, n.span, ".zeros")
 
     def _declared_twice(self, name) -> bool:
         first = self.reg_decl.get(name.name) or self.array_decl.get(name.name)
@@ -598,12 +724,28 @@ class _Resolver:
         self.reg_inputs.append(Input(name.name, self._slot(name.name), (value.value,), (value.exact,), name.span,
                                      ".reg"))
 
-    def _declare_array(self, name, values: list, directive: str = ".data"):
-        if self._declared_twice(name):
+    def _fits(self, name, length: int, span: Span) -> bool:
+        """True when `length` more elements keep all arrays within isa.MAX_ARRAYS_TOTAL; else report it (and
+        declare the name, so that its uses get no errors of their own)."""
+        if self.array_total + length <= isa.MAX_ARRAYS_TOTAL:
+            return True
+        self.array_decl.setdefault(name.name, name.span)
+        if self.arrays_too_large:  # one error says it: the arrays after it do not fit either
+            return False
+        self.arrays_too_large = True
+        self.out.error(f"the arrays together would hold {self.array_total + length:,} elements; gdasm holds at "
+                       f"most {isa.MAX_ARRAYS_TOTAL:,}", span,
+                       hint=f"this array has {length:,}; the arrays declared before it {self.array_total:,}. "
+                            "Use less data, or fewer or shorter arrays", code="arrays-too-large")
+        return False
+
+    def _declare_array(self, name, values: tuple, exact, span: Span, directive: str = ".data"):
+        if self._declared_twice(name) or not self._fits(name, len(values), span):
             return
+        self.array_total += len(values)
         self.array_decl[name.name] = name.span
-        self.array_inputs.append(Input(name.name, len(self.array_inputs), tuple(v for v, _ in values),
-                                       tuple(e for _, e in values), name.span, directive))
+        self.array_index[name.name] = len(self.array_inputs)
+        self.array_inputs.append(Input(name.name, len(self.array_inputs), values, exact, name.span, directive))
 
     def build(self) -> list[Instruction]:
         code = []
@@ -618,12 +760,13 @@ class _Resolver:
         """A register read somewhere but written nowhere (and not set by .reg) is most likely a typo."""
         written = {ins.dest.name for ins in code if ins.dest is not None} | set(self.reg_decl)
         warned = set()
+        names = Suggester(sorted(written))  # indexed once: thousands of warnings stay linear
         for ins in code:
             for r in ins.reads:
                 if r.name in written or r.name in warned:
                     continue
                 warned.add(r.name)
-                close = did_you_mean(r.name, sorted(written))
+                close = names.did_you_mean(r.name)
                 self.out.warning(f"register '{r.name}' is read but never written", r.span,
                                  hint=(close + " " if close else "") +
                                  "if it is an input, give it a value with .reg or --set", code="never-written",
@@ -658,6 +801,12 @@ class _Resolver:
         text = self.out.lines[stmt.span.line - 1][stmt.span.column - 1:stmt.span.end_column - 1]
         return Instruction(op, tuple(built), stmt.span, text)
 
+    def _suggest(self, what: str, names) -> Suggester:
+        """The did-you-mean index of labels or arrays, built at the first misspelling (all are known by then)."""
+        if what not in self.suggesters:
+            self.suggesters[what] = Suggester(names)
+        return self.suggesters[what]
+
     def _text(self, span: Span) -> str:
         return self.out.lines[span.line - 1][span.column - 1:span.end_column - 1]
 
@@ -675,7 +824,8 @@ class _Resolver:
                 return None
             if x.name not in self.labels:
                 self.out.error(f"undefined label '{x.name}'", x.span,
-                               hint=did_you_mean(x.name, self.labels) or "define it with 'NAME:' before an instruction",
+                               hint=self._suggest("labels", self.labels).did_you_mean(x.name)
+                               or "define it with 'NAME:' before an instruction",
                                code="undefined-label")
                 return None
             return LabelRef(x.name, self.labels[x.name], x.span)
@@ -685,13 +835,13 @@ class _Resolver:
                                code="needs-array")
                 return None
             if x.name not in self.array_decl:
-                hint = did_you_mean(x.name, self.array_decl) or "declare it with .data or .zeros"
+                hint = self._suggest("arrays", self.array_decl).did_you_mean(x.name) or "declare it with .data or .zeros"
                 if x.name in self.reg_slot or x.name in self.reg_decl:
                     self.out.error(f"'{x.name}' is a register, not an array", x.span, hint=hint, code="not-an-array")
                 else:
                     self.out.error(f"undefined array '{x.name}'", x.span, hint=hint, code="undefined-array")
                 return None
-            return ArrayRef(x.name, [i.name for i in self.array_inputs].index(x.name), x.span)
+            return ArrayRef(x.name, self.array_index.get(x.name, -1), x.span)  # -1: not built (it did not fit)
         if x.kind == "name":
             if not self._check_name(x, "register"):
                 return None

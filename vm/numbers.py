@@ -13,10 +13,19 @@ import re
 from fractions import Fraction
 from typing import Optional, Union
 
-# A literal whose decimal exponent is larger than this has no exact value here (10**huge would hang).
+# Exact values (`--exact`, folding, expectations, `--set`) are bounded before they are computed, so that no
+# input can make gdasm hang or fill memory. A decimal has an exact value here when its exponent, written in
+# scientific notation (1.5e-4000, 0.001e-3997), is at most MAX_EXACT_EXPONENT in size (1e-99999 would need a
+# 99,999-digit denominator) and its numerator and denominator have at most MAX_EXACT_DIGITS decimal digits
+# (MAX_EXACT_BITS bits): a larger exact fraction is too large to compute with, so the machine faults and
+# folding gives the constant no exact value.
 MAX_EXACT_EXPONENT = 4000
-_EXPONENT = re.compile(r"[eE]([+-]?[0-9_]+)")
-_RATIO = re.compile(r"\s*[+-]?[0-9]+\s*/\s*[0-9]+\s*\Z")
+MAX_EXACT_DIGITS = 10_000
+MAX_EXACT_BITS = math.ceil(MAX_EXACT_DIGITS * math.log2(10))
+# Python's int() refuses more than 4,300 digits (a process-wide setting): digits are converted in chunks.
+_CHUNK = 4000
+_PARTS = re.compile(r"\s*([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?)([0-9]+))?\s*\Z")
+_RATIO = re.compile(r"\s*([+-]?)([0-9]+)\s*/\s*([0-9]+)\s*\Z")
 _DECIMAL = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*\Z")
 
 Number = Union[float, Fraction]
@@ -39,16 +48,48 @@ def finite_text(text: str) -> Optional[str]:
     return text.strip() if v - v == 0 else None
 
 
+def _whole(digits: str) -> Optional[int]:
+    """A string of ASCII digits as an int, at most MAX_EXACT_DIGITS significant ones (else None)."""
+    digits = digits.lstrip("0")
+    if len(digits) > MAX_EXACT_DIGITS:
+        return None
+    n = 0
+    for i in range(0, len(digits), _CHUNK):  # int() takes at most 4,300 digits at once
+        chunk = digits[i:i + _CHUNK]
+        n = n * 10 ** len(chunk) + int(chunk)
+    return n
+
+
 def exact_value(text: str) -> Optional[Fraction]:
-    """The exact value of a decimal number's text (0.01 is 1/100); None when its exponent is too large to
-    compute with (1e-99999 would need a 99,999-digit denominator)."""
-    m = _EXPONENT.search(text)
-    if m and abs(int(m.group(1).replace("_", ""))) > MAX_EXACT_EXPONENT:
+    """The exact value of a decimal number's text (0.01 is 1/100), read digit by digit so that no length
+    changes it; None when it is not a decimal or too large to compute with (see MAX_EXACT_EXPONENT)."""
+    m = _PARTS.match(text) if isinstance(text, str) and _DECIMAL.match(text) else None
+    if m is None:
         return None
-    try:
-        return Fraction(text.strip())
-    except ValueError:  # e.g. more digits than Python converts to an int (4,300): no exact value, never a guess
+    sign, whole, frac, exp_sign, exp = m.groups()
+    digits = (whole + (frac or "")).rstrip("0")
+    if not digits.strip("0"):
+        return Fraction(0)
+    exp = exp.lstrip("0") if exp else ""
+    if len(exp) > 12:  # no line can hold enough digits to bring such an exponent back into range
         return None
+    # n × 10**e with n = digits (trailing zeros dropped: 0.3000…0 is 3/10 however many zeros follow)
+    e = (-int(exp) if exp_sign == "-" else int(exp or "0")) + len(whole) - len(digits)
+    digits = digits.lstrip("0")
+    if abs(e + len(digits) - 1) > MAX_EXACT_EXPONENT:  # the exponent of d.ddd…e±E
+        return None
+    n = _whole(digits)
+    if n is None:
+        return None
+    value = Fraction(n * 10 ** e) if e >= 0 else Fraction(n, 10 ** -e)
+    if not within_bounds(value):
+        return None
+    return -value if sign == "-" else value
+
+
+def within_bounds(f: Fraction) -> bool:
+    """True when an exact value is small enough to compute with (MAX_EXACT_BITS per numerator/denominator)."""
+    return f.numerator.bit_length() <= MAX_EXACT_BITS and f.denominator.bit_length() <= MAX_EXACT_BITS
 
 
 def to_number(v, exact: bool = False) -> Number:
@@ -60,24 +101,27 @@ def to_number(v, exact: bool = False) -> Number:
     if isinstance(v, bool):
         raise NumberError(f"{v!r} is not a number")
     if exact:
-        if isinstance(v, Fraction):
-            return v
-        if isinstance(v, int):
-            return Fraction(v)
-        text = repr(v) if isinstance(v, float) else v
-        if isinstance(text, str) and _RATIO.match(text):
-            try:
-                num, den = (int(part) for part in text.split("/"))
-            except ValueError:  # more digits than Python converts
-                raise NumberError(f"{text.strip()[:40]}… has too many digits for exact arithmetic") from None
+        if isinstance(v, (int, Fraction)):
+            value = Fraction(v)
+        elif isinstance(v, str) and _RATIO.match(v):
+            sign, num, den = _RATIO.match(v).groups()
+            num, den = _whole(num), _whole(den)
+            if num is None or den is None:
+                raise NumberError(f"{_short(v)} has too many digits for exact arithmetic")
             if den == 0:
-                raise NumberError(f"{v!r} divides by zero")
-            return Fraction(num, den)
-        if not isinstance(text, str) or finite_text(text) is None:
-            raise NumberError(f"{v!r} is not a finite number")
-        value = exact_value(text)
-        if value is None:
-            raise NumberError(f"{v!r} has too many digits for exact arithmetic")
+                raise NumberError(f"{_short(v)} divides by zero")
+            value = Fraction(-num if sign == "-" else num, den)
+        else:
+            text = repr(float(v)) if isinstance(v, float) else v  # float(): a NumPy float's repr names its type
+            if not isinstance(text, str) or finite_text(text) is None:
+                raise NumberError(f"{_short(v)} is not a finite number")
+            value = exact_value(text)
+            if value is None:
+                raise NumberError(f"{_short(v)} has no exact value small enough to compute with (exact "
+                                  f"arithmetic takes exponents from -{MAX_EXACT_EXPONENT:,} to "
+                                  f"{MAX_EXACT_EXPONENT:,} and at most {MAX_EXACT_DIGITS:,} digits)")
+        if not within_bounds(value):
+            raise NumberError(f"{_short(v)} is too large for exact arithmetic (over {MAX_EXACT_DIGITS:,} digits)")
         return value
     if not isinstance(v, (int, float, Fraction)) and not (isinstance(v, str) and finite_text(v) is not None):
         raise NumberError(f"{v!r} is not a finite number")
@@ -88,6 +132,16 @@ def to_number(v, exact: bool = False) -> Number:
     if x - x != 0:
         raise NumberError(f"{v!r} is not a finite number")
     return x
+
+
+def _short(v) -> str:
+    """A value for a message: its repr, cut to 40 characters (a 5,000-digit number is not repeated whole)."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"an integer of {v.bit_length():,} bits" if v.bit_length() > 128 else repr(v)
+    if isinstance(v, Fraction):
+        return f"a fraction of {max(v.numerator.bit_length(), v.denominator.bit_length()):,} bits"
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def fraction_text(f: Fraction) -> str:
