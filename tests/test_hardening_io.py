@@ -2,6 +2,7 @@
 characters shown escaped, CSV mistakes located — each through the real console script, under a memory cap."""
 
 import ctypes
+import json
 import os
 import resource
 import subprocess
@@ -194,3 +195,62 @@ def test_compare_ends_with_a_note_when_the_exact_value_passes_binary64(write, fm
     assert ("beyond binary64's range" in proc.stdout) == (fmt != "csv")
     assert "1.6798231958602383e+308" in proc.stdout  # the last row is kept
     assert sum("MUL" in line for line in proc.stdout.splitlines()) == 3
+
+
+# --- the environment: closed and full streams, an ASCII-only encoding ------------------------------------
+
+def _close(fd):
+    return lambda: os.close(fd)
+
+
+@pytest.mark.parametrize("args", [["run", "gradient_step"], ["check", "gradient_step"], ["trace", "gradient_descent"],
+                                  ["run", "--json", "gradient_step"], ["show", "gradient_step"]])
+def test_closed_stdout_is_exit_74(args):
+    proc = gd(*args, stdout=subprocess.DEVNULL, extra=_close(1))
+    assert proc.returncode == 74, proc.stderr
+    assert proc.stderr == "gdasm: error: cannot write to standard output: it is closed\n"
+
+
+@pytest.mark.parametrize("args", [["run", "gradient_step"], ["trace", "gradient_descent"],
+                                  ["trace", "--table", "gradient_descent"], ["explain", "gradient_step", "w"],
+                                  ["test", "programs/gradient_step.gdasm"]])
+def test_full_disk_is_exit_74(args):
+    with open("/dev/full", "w") as full:
+        proc = gd(*args, stdout=full)
+    assert proc.returncode == 74, proc.stderr
+    assert proc.stderr == "gdasm: error: cannot write to standard output: No space left on device\n"
+
+
+def test_full_disk_and_closed_stderr_still_exit_74():
+    with open("/dev/full", "w") as full:
+        proc = gd("run", "gradient_step", stdout=full, stderr=full)
+        assert proc.returncode == 74
+        proc = gd("run", "gradient_step", stdout=full, extra=_close(2))
+        assert proc.returncode == 74
+
+
+def test_closed_stdin_for_the_debugger_is_exit_74():
+    proc = gd("debug", "gradient_step", stdin=subprocess.DEVNULL, extra=_close(0))
+    assert proc.returncode == 74 and "standard input is closed" in proc.stderr
+    proc = gd("run", "gradient_step", stdin=subprocess.DEVNULL, extra=_close(0))
+    assert proc.returncode == 0  # a command that does not read stdin does not mind
+
+
+def test_ascii_encoding_escapes_what_it_cannot_show(write):
+    p = write(".reg 权重 = 1\nOUT 权重\n")
+    proc = gd("run", str(p), env={"PYTHONIOENCODING": "ascii"})
+    assert proc.returncode == 0 and "\\u6743\\u91cd = 1.0" in proc.stdout, proc.stderr
+    proc = gd("run", "--json", str(p), env={"PYTHONIOENCODING": "ascii"})
+    assert proc.returncode == 0 and json.loads(proc.stdout)["registers"] == {"权重": 1.0}
+    proc = gd("trace", str(p), env={"LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": ""})
+    assert proc.returncode == 0 and "OUT 权重" in proc.stdout
+
+
+def test_reader_gone_is_quiet():
+    for _ in range(10):  # races a closing pipe: repeat
+        proc = subprocess.Popen([gdasm_script(), "trace", "gradient_descent"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, preexec_fn=_cap())
+        proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 0 and err == "", err

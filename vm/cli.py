@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import Optional, TextIO
@@ -14,7 +15,7 @@ from .ir import Program
 from .machine import Machine
 from .render import Formatter
 
-EXIT_OK, EXIT_FAULT, EXIT_INTERRUPTED = 0, 70, 130  # the other codes belong to the error types
+EXIT_OK, EXIT_FAULT, EXIT_IOERR, EXIT_INTERRUPTED = 0, 70, 74, 130  # the other codes belong to the error types
 
 
 # --- commands ------------------------------------------------------------------------------------------
@@ -102,6 +103,8 @@ def cmd_explain(args, con: report.Console) -> int:
 
 def cmd_debug(args, con: report.Console) -> int:
     from .debugger import debug
+    if sys.stdin is None:  # `<&-`: there is nowhere to read commands from
+        raise report.StreamError(errno.EBADF, "cannot read debugger commands: standard input is closed")
     m = args.machine = make_machine(_load(args, con), args)
     return debug(m, stdout=con.out, fmt=con.fmt)
 
@@ -212,11 +215,22 @@ def _version() -> str:
 def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
     """Run the gdasm command line; returns the exit code. Output goes to the given streams (default: sys's)."""
     argv = sys.argv[1:] if argv is None else argv
-    con = report.Console(stdout or sys.stdout, stderr or sys.stderr)
+    con = report.Console(*report.streams(stdout, stderr))
     try:
-        return _main(argv, con)
+        code = _main(argv, con)
+        con.out.flush()  # a full disk shows here, while gdasm can still say so
+        return code
     except KeyboardInterrupt:  # in reporting something else: say no more
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away before the last flush
+        report.discard_stdout()
+        return EXIT_OK
+    except OSError as exc:  # a closed stdout, a full disk, an input/output error: not a bug in gdasm
+        if stdout is None:
+            report.discard_stdout()
+        what = exc.strerror if isinstance(exc, report.StreamError) else f"input/output error: {exc.strerror or exc}"
+        con.warn(f"gdasm: error: {what}")
+        return EXIT_IOERR
     except MemoryError:
         con.warn("gdasm: out of memory (a run this large needs a smaller --max-steps, or smaller arrays)")
         return EXIT_FAULT
@@ -256,10 +270,7 @@ def _main(argv: list[str], con: report.Console) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`gdasm trace prog | head`): stop quietly.
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
+        report.discard_stdout()
         return EXIT_OK
 
 

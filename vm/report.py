@@ -7,7 +7,9 @@ commands can run at once in one process.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Optional, TextIO
@@ -35,7 +37,87 @@ class Console:
         self.out.write(text + "\n")
 
     def warn(self, text: str) -> None:
-        self.err.write(text + "\n")
+        try:
+            self.err.write(text + "\n")
+        except (OSError, ValueError):  # stderr is full or closed: nowhere is left to say it; the exit code says it
+            pass
+
+
+class StreamError(OSError):
+    """A standard stream cannot be written or read (a closed stdout or stdin, a full disk): exit 74, EX_IOERR."""
+
+
+class _Closed:
+    """A stream that was closed before gdasm started (`>&-`): writing to it is a StreamError."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def write(self, text: str) -> int:
+        raise StreamError(errno.EBADF, f"cannot write to {self.name}: it is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+class Guarded:
+    """A text stream whose write errors are OutputErrors, so the command line can tell them from a bug.
+
+    A reader that went away (BrokenPipeError) stays what it is: the command stops quietly."""
+
+    def __init__(self, stream, name: str = "standard output"):
+        self._stream, self._name = stream, name
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except (BrokenPipeError, StreamError):
+            raise
+        except OSError as e:
+            raise StreamError(e.errno, f"cannot write to {self._name}: {e.strerror or e}") from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except (BrokenPipeError, StreamError):
+            raise
+        except OSError as e:
+            raise StreamError(e.errno, f"cannot write to {self._name}: {e.strerror or e}") from None
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def streams(stdout: Optional[TextIO], stderr: Optional[TextIO]) -> tuple:
+    """The streams a command writes to: those given, or sys's — a closed one stands in as _Closed, and one
+    whose encoding cannot show every character (PYTHONIOENCODING=ascii) writes `\\u6743` for the rest
+    instead of failing: the text stays readable and JSON stays valid."""
+    if stdout is None:
+        stdout = sys.stdout
+        if stdout is None:
+            return Guarded(_Closed("standard output")), sys.stderr or _Closed("standard error")
+        if not (getattr(stdout, "encoding", None) or "utf-8").lower().replace("_", "-").startswith("utf"):
+            try:
+                stdout.reconfigure(errors="backslashreplace")
+            except (AttributeError, ValueError, OSError):
+                pass
+    if stderr is None:
+        stderr = sys.stderr or _Closed("standard error")
+    return Guarded(stdout), stderr
+
+
+def discard_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so that the interpreter's last flush of what could not be
+    written (a full disk, a reader gone) does not fail again with a message of its own."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def plural(n: int, word: str) -> str:
