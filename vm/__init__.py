@@ -19,6 +19,8 @@ def run(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS
     """Run a Program (or assemble gdasm text first); returns a Result or raises RuntimeFault."""
     if isinstance(program, (str, bytes)):
         program = assemble(program)
+    elif not isinstance(program, Program):
+        raise UsageError(f"program must be a Program or gdasm text, not {type(program).__name__}")
     return _machine.run(program, registers, arrays, max_steps, exact)
 
 

@@ -25,7 +25,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedToken
 
 from . import isa
-from .errors import AssemblyError, Collector, Span
+from .errors import AssemblyError, Collector, Span, UsageError
 from .ir import ArrayRef, Imm, Input, Instruction, LabelRef, Program, Reg
 from .numbers import exact_value, within_bounds
 from .render import value as render_number
@@ -867,6 +867,10 @@ class _Resolver:
 
 def assemble(text: Union[str, bytes], filename: str = "<input>") -> Program:
     """Assemble gdasm source into a Program, or raise AssemblyError carrying every diagnostic."""
+    if not isinstance(text, (str, bytes)):
+        raise UsageError(f"text must be str or bytes (UTF-8), not {type(text).__name__}")
+    if not isinstance(filename, str):
+        raise UsageError(f"filename must be a string, not {type(filename).__name__}")
     if isinstance(text, bytes):
         text = decode(text, filename)
     text = normalize(text)

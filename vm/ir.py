@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Optional, Union
+from types import MappingProxyType
+from typing import Mapping, Optional, Union
 
 from .errors import Span
 from .isa import Op
@@ -154,8 +155,16 @@ class Program:
     arrays: tuple[str, ...]  # slot -> name
     reg_inputs: tuple[Input, ...]  # `.reg`, in source order
     array_inputs: tuple[Input, ...]  # `.data` / `.zeros`, one per array slot, in slot order
-    labels: dict = field(default_factory=dict)  # name -> address
+    labels: Mapping[str, int] = field(default_factory=dict)  # name -> address (read-only once made)
     warnings: tuple = ()
+
+    def __post_init__(self):
+        # Frozen all the way down: a Program may be shared by threads and cached on, so its labels cannot change.
+        object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
+
+    def __hash__(self) -> int:
+        """Equal programs come from the same text under the same name, so those two decide the hash."""
+        return hash((self.filename, self.source))
 
     @property
     def lines(self) -> list[str]:

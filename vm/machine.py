@@ -9,6 +9,7 @@ table, and `undo()` is the inverse of that record. There is one copy of the sema
 from __future__ import annotations
 
 import math
+import numbers as _numbers
 import signal
 import threading
 from contextlib import contextmanager
@@ -17,15 +18,14 @@ from fractions import Fraction
 from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 
 from . import isa
-from .errors import Diagnostic, RuntimeFault, Span, UsageError
+from .errors import AssemblyError, Diagnostic, RuntimeFault, Span, UsageError
 from .ir import UNSET, Imm, Instruction, Program, Reg, UnsetRead
-from .numbers import NumberError, to_number
+from .numbers import MAX_EXACT_DIGITS, MAX_EXACT_EXPONENT, NumberError, to_number
 from .render import value as _dec
 from .suggest import did_you_mean
 
 DEFAULT_MAX_STEPS = 10_000_000
-# An exact fraction whose numerator or denominator passes 10,000 decimal digits faults.
-MAX_EXACT_DIGITS = 10_000
+# An exact fraction whose numerator or denominator passes MAX_EXACT_DIGITS (10,000) decimal digits faults.
 _MAX_EXACT_BITS = math.ceil(MAX_EXACT_DIGITS * math.log2(10))
 # The last steps before the step limit are counted per instruction, to name the hot spot when it is hit.
 HOT_SAMPLE = 10_000
@@ -116,6 +116,30 @@ class Result:
     status: str  # "halted" or "finished"
 
 
+def _mapping(given, what: str) -> Mapping:
+    """`registers=` or `arrays=`: None, or a mapping whose keys are names; else a UsageError naming it."""
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        raise UsageError(f"{what} must be a mapping of names to values (a dict), not {type(given).__name__}")
+    for key in given:
+        if not isinstance(key, str):
+            raise UsageError(f"{what}: a name must be a string, not {key!r} ({type(key).__name__})")
+    return given
+
+
+def _sequence(vals, name: str) -> Sequence:
+    """An array's given values: a list, tuple, range or one-dimensional NumPy array; else a UsageError."""
+    shape = getattr(vals, "shape", None)
+    if shape is not None and hasattr(vals, "tolist"):  # a NumPy array: one conversion, at C speed
+        if len(shape) != 1:
+            raise UsageError(f"array '{name}' must be one-dimensional, not of shape {tuple(shape)}")
+        return vals.tolist()
+    if isinstance(vals, (str, bytes, bytearray, Mapping)) or not isinstance(vals, Sequence):
+        raise UsageError(f"array '{name}' must be a sequence of numbers (a list), not {type(vals).__name__}")
+    return vals
+
+
 class _Touch(NamedTuple):
     """What step() looks at around one instruction, from its roles in the ISA table."""
 
@@ -133,8 +157,12 @@ class Machine:
     def __init__(self, program: Program, registers: Optional[Mapping[str, object]] = None,
                  arrays: Optional[Mapping[str, Sequence]] = None, max_steps: int = DEFAULT_MAX_STEPS,
                  exact: bool = False, on_output: Optional[Callable[[object], None]] = None):
+        if not isinstance(program, Program):
+            raise UsageError(f"program must be a Program (from vm.assemble), not {type(program).__name__}")
         if not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 0:
             raise UsageError(f"max_steps must be a whole number ≥ 0, not {max_steps!r}")
+        if not isinstance(exact, bool):
+            raise UsageError(f"exact must be True or False, not {exact!r}")
         self.program = program
         self.exact = exact
         self.max_steps = max_steps
@@ -160,25 +188,49 @@ class Machine:
     # --- state ---------------------------------------------------------------------------
     def _number(self, v, what: str):
         """A user-given value as this machine's number type; finite, or a UsageError."""
+        if isinstance(v, _numbers.Integral) and not isinstance(v, (int, bool)):
+            v = int(v)  # a NumPy integer
+        elif isinstance(v, _numbers.Real) and not isinstance(v, (float, Fraction, int)):
+            v = str(v) if self.exact else float(v)  # a NumPy float: exactly, its own shortest decimal
         try:
             return to_number(v, self.exact)
         except NumberError as e:
             raise UsageError(f"{what}: {e}") from None
 
+    def _no_exact(self, span: Span, what: str) -> AssemblyError:
+        """A number written in the program that --exact cannot take: a located error (exit 65)."""
+        p = self.program
+        return AssemblyError(Diagnostic(
+            "error", f"{what} has no exact value small enough to compute with", p.filename, span,
+            p.lines[span.line - 1] if 0 < span.line <= len(p.lines) else "", code="no-exact-value",
+            hint=f"exact arithmetic takes exponents from -{MAX_EXACT_EXPONENT:,} to {MAX_EXACT_EXPONENT:,} and "
+                 f"at most {MAX_EXACT_DIGITS:,} digits; run without --exact, or write a smaller number"))
+
     def _imm(self, imm: Imm):
         if not self.exact:
             return imm.value
         if imm.exact is None:
-            raise UsageError(f"{self.program.filename}:{imm.span.line}:{imm.span.column}: "
-                             f"{imm.text} has no exact value small enough to compute with")
+            raise self._no_exact(imm.span, imm.text)
         return imm.exact
+
+    def _declared(self, inp) -> list:
+        """A directive's values as this machine's numbers."""
+        if not self.exact:
+            return list(inp.values)
+        if None in inp.exact:
+            i = inp.exact.index(None)
+            raise self._no_exact(inp.span, f"the value of '{inp.name}'" if inp.directive == ".reg"
+                                 else f"element {i} of '{inp.name}'")
+        return list(inp.exact)
 
     def _init_state(self, registers, arrays):
         p = self.program
         names = p.registers
+        registers = _mapping(registers, "registers")
+        arrays = _mapping(arrays, "arrays")
         regs: list = [UNSET] * len(names)
         for inp in p.reg_inputs:
-            regs[inp.slot] = self._number(inp.exact[0] if self.exact else inp.values[0], inp.name)
+            regs[inp.slot] = self._declared(inp)[0]
             self.write_order.append(inp.slot)
         for name, v in registers.items():
             if name not in names:
@@ -189,16 +241,24 @@ class Machine:
             regs[slot] = self._number(v, name)
             if slot not in self.write_order:
                 self.write_order.append(slot)
-        self.arrays: list[list] = []
-        for inp in p.array_inputs:
-            vals = inp.exact if self.exact else inp.values
-            self.arrays.append([self._number(v, inp.name) for v in vals])
+        given = {}
         for name, vals in arrays.items():
             if name not in p.arrays:
                 hint = did_you_mean(name, p.arrays)
                 what = "a register" if name in names else "not declared by this program"
                 raise UsageError(f"cannot set array '{name}': it is {what}" + (f"; {hint}" if hint else ""))
-            self.arrays[p.arrays.index(name)][:] = [self._number(v, f"{name}[{i}]") for i, v in enumerate(vals)]
+            given[name] = _sequence(vals, name)
+        sizes = [len(given[inp.name]) if inp.name in given else len(inp.values) for inp in p.array_inputs]
+        if sum(sizes) > isa.MAX_ARRAYS_TOTAL:  # checked before a single element is converted
+            raise UsageError(f"the arrays together would hold {sum(sizes):,} elements; gdasm holds at most "
+                             f"{isa.MAX_ARRAYS_TOTAL:,}")
+        self.arrays: list[list] = []
+        for inp in p.array_inputs:
+            if inp.name in given:
+                vals = given[inp.name]
+                self.arrays.append([self._number(v, f"{inp.name}[{i}]") for i, v in enumerate(vals)])
+            else:
+                self.arrays.append(self._declared(inp))
         # Immediates live in constant slots after the registers, so every operand is a slot.
         self._const_slot: dict = {}
         for ins in p.instructions:
