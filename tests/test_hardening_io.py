@@ -254,3 +254,49 @@ def test_reader_gone_is_quiet():
         proc.stdout.close()
         err = proc.stderr.read().decode()
         assert proc.wait(timeout=60) == 0 and err == "", err
+
+
+# --- terminal safety: what a program or a file name holds is shown escaped ---------------------------------
+
+UNSAFE = ["\x1b", "\r", "\b", "\x7f", "\x9b", "\u202e", "\u2066", "\x07"]
+
+
+def test_render_safe_escapes_controls_and_keeps_tabs_and_text():
+    from vm import render
+    assert render.safe("a\x1b[31mb\u202ec\x9b\x7f\td 权重") == "a\\x1b[31mb\\u202ec\\x9b\\x7f\td 权重"
+    assert render.safe("\udcff") == "\\xff"
+
+
+@pytest.mark.parametrize("bad", UNSAFE)
+def test_diagnostics_show_control_characters_escaped_with_carets_aligned(write, bad):
+    raw = f"MOV a, 1 # {bad}[31m red\nMOV b, 1 # {bad}{bad} x\tMLU\n\tADD c, zz  # {bad}\nMLU d, 1\n"
+    p = write(raw.encode("utf-8"))
+    proc = gd("check", str(p))
+    assert proc.returncode == 65
+    for c in UNSAFE + ["\x1b", "\x9b"]:
+        assert c not in proc.stderr
+    lines = proc.stderr.splitlines()
+    at = next(i for i, l in enumerate(lines) if l.endswith(" | MLU d, 1"))  # "\r" ends a line: count on
+    assert lines[at - 1].startswith(f"{p}:") and lines[at + 1].endswith(" | ^^^")
+    proc = gd("run", str(p).replace("prog", "x"), "--data", f"x=@{bad}")
+    assert bad not in proc.stderr
+
+
+def test_a_warning_under_a_comment_with_escapes_points_at_the_right_place(write):
+    p = write("MOV a, 1  # \x1b[2J\x1b[H\u202e\nADD b, a, unknown_reg # \x1b[31m\n")
+    proc = gd("check", str(p))
+    assert "\x1b" not in proc.stderr and "\u202e" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    head = next(i for i, l in enumerate(lines) if l.startswith(f"{p}:2:11:"))
+    src, caret = lines[head + 1], lines[head + 2]
+    assert src == " 2 | ADD b, a, unknown_reg # \\x1b[31m"
+    assert caret.index("^") == src.index("unknown_reg") and caret.count("^") == len("unknown_reg")
+
+
+def test_file_names_with_escapes_are_shown_escaped(tmp_path):
+    name = tmp_path / "\x1b[31mred\u202e.gdasm"
+    name.write_text("MOV a, 1\nMLU b\n")
+    for args in (["check", str(name)], ["run", str(name) + "x"], ["trace", str(name)]):
+        proc = gd(*args)
+        assert proc.returncode in (65, 66) and "\x1b" not in proc.stderr and "\u202e" not in proc.stderr
+        assert "\\x1b[31mred\\u202e" in proc.stderr

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Optional, TextIO
 
-from . import bundled, report
+from . import bundled, render, report
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_number
 from .inputs import (ArgParser, add_run_options, first_write_before_read, make_machine, parse_sets, read_program,
                      set_overwritten, steps_option)
@@ -95,7 +95,7 @@ def cmd_explain(args, con: report.Console) -> int:
         return EXIT_OK
     con.say(f"{args.register} after step {h.step:,}:")
     for line in lines:
-        con.say(line)
+        con.say(render.safe(line))
     if note:
         con.say(note)
     return EXIT_OK
@@ -263,7 +263,7 @@ def _main(argv: list[str], con: report.Console) -> int:
             report.print_diagnostics(err.diagnostics, con)
         else:
             for d in err.diagnostics:
-                con.warn(d.message if d.message.startswith("gdasm") else f"gdasm: error: {d.message}")
+                con.warn(render.safe(d.message if d.message.startswith("gdasm") else f"gdasm: error: {d.message}"))
         return err.exit_code
     except KeyboardInterrupt:
         _interrupted(getattr(args, "machine", None), con)

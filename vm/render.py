@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 import os
+import re
 import struct
 import unicodedata
 from decimal import Decimal
@@ -112,13 +113,35 @@ def rjust(text: str, width: int) -> str:
     return " " * max(width - display_width(text), 0) + text
 
 
+# What a program or a file name must not send to a terminal: C0 controls but the tab (ESC starts a sequence
+# that moves the cursor or recolours the screen, CR and BS overwrite what was shown), DEL, C1 controls,
+# bidirectional overrides (which reorder what is shown), line separators, and lone surrogates (a file name's
+# bytes that are not UTF-8, which would make printing fail).
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                     "\u2028\u2029\ud800-\udfff]")
+
+
+def _escape(match) -> str:
+    n = ord(match.group())
+    if 0xDC80 <= n <= 0xDCFF:  # a byte of a name that is not UTF-8, as os.fsdecode keeps it
+        return f"\\x{n - 0xDC00:02x}"
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
+
+
+def safe(text: str) -> str:
+    """Text fit for a terminal: control characters, bidirectional overrides and undecodable bytes shown as
+    escapes (`\\x1b`, `\\u202e`), so a program or a file name cannot move the cursor or recolour the screen."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
 def diagnostic(d: Diagnostic, colour: bool = False, fmt: Formatter = DEC) -> str:
     """`FILE:LINE:COL: error: MESSAGE`, then the source line and a caret under the place, then notes."""
-    where = d.filename or "gdasm"  # a message about no file (a command line, a missing path)
+    filename = safe(d.filename)
+    where = filename or "gdasm"  # a message about no file (a command line, a missing path)
     if d.span:
-        where = f"{d.filename}:{d.span.line}:{d.span.column}"
+        where = f"{filename}:{d.span.line}:{d.span.column}"
     head = f"{paint(where + ':', 'bold', colour)} {paint(d.severity + ':', d.severity, colour)} "
-    out = [head + paint(d.text(fmt), "bold", colour)]
+    out = [head + paint(safe(d.text(fmt)), "bold", colour)]
     if d.span:
         out += _excerpt(d.span, d.source_line, d.severity, colour)
     notes = list(d.notes)
@@ -127,12 +150,12 @@ def diagnostic(d: Diagnostic, colour: bool = False, fmt: Formatter = DEC) -> str
         if d.reads:
             notes.append("read: " + ", ".join(f"{k} = {fmt.value(v)}" for k, v in d.reads))
     for note in notes:
-        out.append(f"  {paint('note:', 'note', colour)} {note}")
+        out.append(f"  {paint('note:', 'note', colour)} {safe(note)}")
     if d.hint:
-        out.append(f"  {paint('hint:', 'note', colour)} {d.hint}")
+        out.append(f"  {paint('hint:', 'note', colour)} {safe(d.hint)}")
     for span, source, message in d.related:
-        out.append(f"{paint(f'{d.filename}:{span.line}:{span.column}:', 'bold', colour)} "
-                   f"{paint('note:', 'note', colour)} {message}")
+        out.append(f"{paint(f'{filename}:{span.line}:{span.column}:', 'bold', colour)} "
+                   f"{paint('note:', 'note', colour)} {safe(message)}")
         out += _excerpt(span, source, "note", colour)
     return "\n".join(out)
 
@@ -148,6 +171,6 @@ def _excerpt(span, source: str, severity: str, colour: bool) -> list[str]:
     gutter = str(span.line)
     start = max(span.column - 1, 0)
     width = max(span.end_column - span.column, 1)
-    lead = " " * display_width(src[:start])
-    marks = "^" * max(display_width(src[start:start + width]), 1)
-    return [f" {gutter} | {src}", f" {' ' * len(gutter)} | {lead}{paint(marks, severity, colour)}"]
+    lead = " " * display_width(safe(src[:start]))  # escapes are wider than what they stand for
+    marks = "^" * max(display_width(safe(src[start:start + width])), 1)
+    return [f" {gutter} | {safe(src)}", f" {' ' * len(gutter)} | {lead}{paint(marks, severity, colour)}"]

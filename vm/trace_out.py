@@ -18,7 +18,7 @@ from .errors import RuntimeFault, UsageError, json_number
 from .inputs import make_machine
 from .ir import UNSET, Program, element
 from .machine import Machine, stop_on_ctrl_c
-from .render import display_width, ljust, paint, rjust
+from .render import display_width, ljust, paint, rjust, safe
 
 _EXACT_W, _ERROR_W = 24, 12
 
@@ -41,7 +41,7 @@ class _TextTrace:
         self.compare = compare
 
     def _fix_widths(self, last_step: int):
-        texts = [display_width(i.text) for i in self.program.instructions] or [11]
+        texts = [display_width(safe(i.text)) for i in self.program.instructions] or [11]
         lines = [i.line for i in self.program.instructions] or [1]
         self.widths = (max(4, len(str(last_step))), max(4, len(str(max(lines)))), min(max(max(texts), 11), 48))
         sw, lw, tw = self.widths
@@ -60,7 +60,7 @@ class _TextTrace:
             exact, error, differs = cmp or ("", "", False)
             mark = paint("≠", "error", self.colour) if differs else " "
             extra = f"{_cut(exact, _EXACT_W):<{_EXACT_W}}  {error:>{_ERROR_W}} {mark}  "
-        self.con.say(f"{rec.step:>{sw}}  {rec.line:>{lw}}  {ljust(rec.text, tw)}  {extra}{changes}".rstrip())
+        self.con.say(f"{rec.step:>{sw}}  {rec.line:>{lw}}  {ljust(safe(rec.text), tw)}  {extra}{changes}".rstrip())
 
     def _flush(self):
         if self.widths is None:
