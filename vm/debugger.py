@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from . import describe
-from .errors import RuntimeFault
+from .errors import InputFileError, RuntimeFault
 from .history import History, explanation
 from .ir import UNSET
 from .machine import Machine, stop_on_ctrl_c
 from .numbers import NumberError, to_number
-from .render import NUMBER_FORMATS, Formatter, display_width, ljust
+from .render import NUMBER_FORMATS, Formatter, display_width, ljust, safe
 
 ALIASES = MappingProxyType({"s": "step", "n": "step", "next": "step", "b": "back", "g": "goto", "c": "continue",
            "run": "continue", "r": "continue", "rc": "reverse_continue", "reverse-continue": "reverse_continue",
@@ -35,8 +35,28 @@ _REPEATABLE = frozenset({"step", "back", "continue", "reverse_continue", "list",
 _TARGET = re.compile(r"([^\W\d]\w*)(?:\[([0-9]{1,15})\])?\Z")
 _WHOLE = re.compile(r"\s*([0-9]{1,15})\s*\Z")  # ASCII digits ("²" is a digit to str.isdigit, not to int)
 _CONDITION = re.compile(r"\s*(?P<target>\S+?)\s*(?P<op><=|>=|==|!=|<|>|=)\s*(?P<value>\S+)\s*\Z")
+MAX_COMMAND = 65_536  # characters in one command line: far past what anyone types; /dev/zero never ends one
 _COMPARE = MappingProxyType({"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
                                  "==": operator.eq, "=": operator.eq, "!=": operator.ne})
+
+
+def _short(text: str) -> str:
+    """What the user typed, for a reply: cut to 40 characters (a 5,000-digit number is not echoed whole)."""
+    return text if len(text) <= 40 else text[:30] + f"… ({len(text):,} characters)"
+
+
+class _Lines:
+    """Commands from a file or a pipe, a line at a time, each at most MAX_COMMAND characters."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def readline(self) -> str:
+        line = self.stream.readline(MAX_COMMAND + 1)
+        if len(line) > MAX_COMMAND:
+            raise InputFileError(f"a debugger command line is longer than {MAX_COMMAND:,} characters: "
+                                 "is standard input a binary file?")
+        return line
 
 
 def _whole(text: str) -> Optional[int]:
@@ -83,6 +103,8 @@ class Debugger(cmd.Cmd):
         super().__init__(stdin=stdin or sys.stdin, stdout=stdout or sys.stdout)
         self.use_rawinput = self.stdin is sys.stdin and sys.stdin.isatty()
         self.echo = (not self.stdin.isatty()) if echo is None else echo
+        if not self.use_rawinput:
+            self.stdin = _Lines(self.stdin)
         self.h = History(machine)
         self.fmt = fmt
         self.program = machine.program
@@ -93,7 +115,8 @@ class Debugger(cmd.Cmd):
 
     # --- the loop ----------------------------------------------------------------------
     def say(self, text: str = "") -> None:
-        self.stdout.write(text + "\n")
+        """Write a reply; what a program or the user wrote cannot send control characters to the terminal."""
+        self.stdout.write("\n".join(map(safe, text.split("\n"))) + "\n")
 
     def preloop(self):
         if self._started:
@@ -106,7 +129,7 @@ class Debugger(cmd.Cmd):
 
     def precmd(self, line):
         if self.echo and line != "EOF":
-            self.stdout.write(line.rstrip("\n") + "\n")
+            self.say(line.rstrip("\n"))
         words = line.strip().split(maxsplit=1)
         if words and words[0] in ALIASES:
             return " ".join([ALIASES[words[0]]] + words[1:])
@@ -122,7 +145,7 @@ class Debugger(cmd.Cmd):
 
     def default(self, line):
         word = line.split()[0] if line.split() else line
-        self.say(f"unknown command '{word}'; 'help' lists the commands")
+        self.say(f"unknown command '{_short(word)}'; 'help' lists the commands")
 
     def do_EOF(self, arg):
         """End of input: leave the debugger."""
@@ -197,7 +220,7 @@ class Debugger(cmd.Cmd):
             return 1
         n = _whole(arg)
         if n is None:
-            self.say(f"{what} takes a whole number of steps, not '{arg}'")
+            self.say(f"{what} takes a whole number of steps, not '{_short(arg)}'")
         return n
 
     def _forward(self):
@@ -332,7 +355,7 @@ class Debugger(cmd.Cmd):
                 try:
                     to_number(value, self.h.m.exact)
                 except NumberError:
-                    self.say(f"'{value}' is neither a number nor a register of this program")
+                    self.say(f"'{_short(value)}' is neither a number nor a register of this program")
                     return
             condition = (place, m.group("op"), value)
         if _whole(where) is not None:
@@ -348,7 +371,7 @@ class Debugger(cmd.Cmd):
                 return
             line = self.program.instructions[address].line
         else:
-            self.say(f"no label '{where}' (break takes a line number or a label)")
+            self.say(f"no label '{_short(where)}' (break takes a line number or a label)")
             return
         stop = _Stop("break", line=line, condition=condition)
         k = self._add(stop)
@@ -360,7 +383,7 @@ class Debugger(cmd.Cmd):
         m = _TARGET.match(text.strip())
         if not m:
             if not quiet:
-                self.say(f"'{text}' is not a register or ARRAY[i]")
+                self.say(f"'{_short(text)}' is not a register or ARRAY[i]")
             return None
         name, index = m.group(1), m.group(2)
         if index is None:
@@ -466,8 +489,11 @@ class Debugger(cmd.Cmd):
     def do_list(self, arg):
         """list [LINE] (l): the source around the next instruction (or LINE); → next, ● breakpoint."""
         m = self.h.m
-        if _whole(arg) is not None:
+        if arg.strip():
             line = _whole(arg)
+            if line is None or not 1 <= line <= len(self.lines):
+                self.say(f"list takes a line number from 1 to {len(self.lines)}, not '{_short(arg.strip())}'")
+                return
         elif self.h.fault is not None:
             line = self.h.fault.diagnostic.span.line
         elif m.pc < len(self.program.instructions):
@@ -492,7 +518,12 @@ class Debugger(cmd.Cmd):
         if not words:
             self.say("explain takes a register name, e.g. explain grad_avg")
             return
-        depth = _whole(words[1]) if len(words) > 1 and _whole(words[1]) is not None else 8
+        depth = 8
+        if len(words) > 1:
+            depth = _whole(words[1])
+            if depth is None or len(words) > 2:
+                self.say(f"explain takes a register and a depth (a whole number), not '{_short(arg.strip())}'")
+                return
         try:
             node = self.h.explain(words[0], depth=depth)
         except KeyError as e:

@@ -263,8 +263,9 @@ class History:
         self._budget = self.MAX_NODES
         p = self.m.program
         place = element(target)
+        shown = target if len(target) <= 40 else f"{target[:30]}… ({len(target):,} characters)"
         if "[" in target and not place:
-            raise KeyError(f"'{target}' is not a register or ARRAY[i] (i a whole number)")
+            raise KeyError(f"'{shown}' is not a register or ARRAY[i] (i a whole number)")
         if place:
             name, index = place
             slot = p.array_slot(name)
@@ -275,7 +276,7 @@ class History:
             return self.element_node(slot, name, index, before, depth)
         slot = p.register_slot(target)
         if slot is None:
-            raise KeyError(f"no register named '{target}'")
+            raise KeyError(f"no register named '{shown}'")
         return self.register_node(slot, before, depth)
 
 
