@@ -100,6 +100,8 @@ def paint(text: str, style: str, colour: bool) -> str:
 
 def display_width(text: str) -> int:
     """Terminal columns of text: wide (CJK) characters take two."""
+    if text.isascii():  # most cells of a trace table: one column a character, without a lookup each
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
