@@ -89,15 +89,15 @@ def parse(text) -> Spec:
             continue
         if not body and kind in ("", "fault", "error"):  # `# expect output:` alone means: no output
             spec.problems.append((n, f"'# expect{' ' + kind if kind else ''}:' with nothing after it checks "
-                                     "nothing: " + _FORMS[kind]))
+                                     "nothing: " + dict(_FORMS)[kind]))
             continue
         spec.expectations.append(Expectation(kind, body, n))
     return spec
 
 
-_FORMS = {"": "write '# expect: NAME = VALUE' or '# expect: NAME ≈ VALUE ± TOLERANCE'",
-          "fault": "an expected fault needs a code or part of its message, e.g. division-by-zero",
-          "error": "an expected error needs a code or part of its message, e.g. unknown-mnemonic"}
+_FORMS = (("", "write '# expect: NAME = VALUE' or '# expect: NAME ≈ VALUE ± TOLERANCE'"),
+          ("fault", "an expected fault needs a code or part of its message, e.g. division-by-zero"),
+          ("error", "an expected error needs a code or part of its message, e.g. unknown-mnemonic"))
 _NEAR = re.compile(r"\s*[#;]\s*(?P<word>expect\w*|run\w*)\b(?P<rest>.*)\Z", re.IGNORECASE | re.DOTALL)
 
 
@@ -447,7 +447,7 @@ def gdasm_files(paths: list[str], con: report.Console) -> list[tuple[Path, str]]
     return files
 
 
-_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _shown(text: str) -> str:
