@@ -407,9 +407,10 @@ def test_enter_does_not_repeat_break_or_watch(write):
     assert out.count("breakpoint  line 2") == 1 and out.count("watch       v") == 1
 
 
-def test_the_debugger_runs_a_shorter_default_step_limit():
-    out = gdasm("debug", "--help").stdout
-    assert "default 1,000,000" in " ".join(out.split())
+def test_the_debugger_runs_as_long_as_a_run_by_default():
+    """Time travel is checkpointed (bounded memory), so the debugger no longer needs a shorter step limit."""
+    for command in ("debug", "explain", "run"):
+        assert "default 10,000,000" in " ".join(gdasm(command, "--help").stdout.split()), command
 
 
 def test_huge_and_fractional_indexes_print_as_numbers():
