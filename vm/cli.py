@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Optional, TextIO
 
-from . import bundled, render, report
+from . import bundled, render, report, source
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_number
 from .inputs import (ArgParser, add_run_options, first_write_before_read, make_machine, parse_sets, read_program,
                      set_overwritten, steps_option)
@@ -154,7 +154,7 @@ def cmd_show(args, con: report.Console) -> int:
     if args.path:
         con.say(str(path))
     else:
-        con.out.write(path.read_text(encoding="utf-8"))
+        con.out.write(source.read_bounded(path, source.PROGRAM_LIMIT, "a program").decode("utf-8"))
     return EXIT_OK
 
 
