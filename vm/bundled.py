@@ -26,7 +26,7 @@ def find(name: str) -> Optional[Path]:
     if not _plain(stem):
         return None
     path = programs_dir() / f"{stem}.gdasm"
-    return path if path.is_file() else None
+    return path if _is_file(path) else None
 
 
 def data_file(name: str) -> Optional[Path]:
@@ -34,7 +34,15 @@ def data_file(name: str) -> Optional[Path]:
     if not _plain(name):
         return None
     path = programs_dir() / "data" / name
-    return path if path.is_file() else None
+    return path if _is_file(path) else None
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file(), False for a name the system refuses (too long, a NUL byte) rather than an OSError."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def description(path: Path) -> str:

@@ -397,7 +397,7 @@ def _search(folder: Path) -> list[tuple[Path, str]]:
             with os.scandir(here) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as e:
-            found.append((here, f"{_shown(str(here))}: cannot search this folder: {e.strerror or e}"))
+            found.append((here, f"{render.safe(str(here))}: cannot search this folder: {e.strerror or e}"))
             continue
         for entry in entries:
             path = here / entry.name
@@ -416,12 +416,12 @@ def _refused(path: Path, root: Path) -> str:
     """Why a file found in a folder is not read ("" when it is): it leads outside the folder, or is not a file."""
     try:
         if path.is_symlink() and not path.resolve().is_relative_to(root):
-            return f"{_shown(str(path))}: a symlink that leads outside {_shown(str(root))}: not read"
+            return f"{render.safe(str(path))}: a symlink that leads outside {render.safe(str(root))}: not read"
         mode = os.stat(path).st_mode
     except (OSError, RuntimeError, ValueError):
         return ""  # dangling, a loop, unreadable: reading it says why
     if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
-        return f"{_shown(str(path))}: not a regular file (a pipe or a device): not read"
+        return f"{render.safe(str(path))}: not a regular file (a pipe or a device): not read"
     return ""
 
 
@@ -434,11 +434,11 @@ def gdasm_files(paths: list[str], con: report.Console) -> list[tuple[Path, str]]
         try:
             is_dir, exists = path.is_dir(), path.exists()
         except (OSError, ValueError) as e:  # a name too long, a NUL byte
-            raise InputFileError(f"{_short(_shown(p))}: cannot read: {getattr(e, 'strerror', None) or e}") from None
+            raise InputFileError(f"{_short(render.safe(p))}: cannot read: {getattr(e, 'strerror', None) or e}") from None
         if is_dir:
             found = _search(path)
             if not found:
-                raise InputFileError(f"{_shown(p)}: no .gdasm files in this folder")
+                raise InputFileError(f"{render.safe(p)}: no .gdasm files in this folder")
             files += found
         elif exists:
             files.append((path, ""))
@@ -447,37 +447,18 @@ def gdasm_files(paths: list[str], con: report.Console) -> list[tuple[Path, str]]
     return files
 
 
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _shown(text: str) -> str:
-    """Text fit for a terminal: control characters, bidirectional overrides and undecodable bytes of a file
-    name (surrogates) written as escapes (\\x1b, \\u202e, \\xff), so a file cannot move the cursor or recolour
-    the screen, nor make printing fail."""
-    out = []
-    for c in text:
-        n = ord(c)
-        if 0xDC80 <= n <= 0xDCFF:  # a byte of a name that is not UTF-8, as os.fsdecode keeps it
-            out.append(f"\\x{n - 0xDC00:02x}")
-        elif n < 0x20 or 0x7F <= n < 0xA0 or c in _BIDI or 0xD800 <= n <= 0xDFFF:
-            out.append(f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}")
-        else:
-            out.append(c)
-    return "".join(out)
-
-
 def run_tests(paths: list[str], con: report.Console, as_json: bool = False) -> int:
     """`gdasm test`: a PASS/FAIL line per file and a summary (or one JSON document); exit 1 if any failed."""
     files = gdasm_files(paths, con)
     results = []
     colour = con.colour
     for f, refusal in files:
-        failures = [_shown(line) for line in ([refusal] if refusal else run_expectations(f))]
-        results.append({"file": _shown(str(f)), "ok": not failures, "failures": failures})
+        failures = [render.safe(line) for line in ([refusal] if refusal else run_expectations(f))]
+        results.append({"file": render.safe(str(f)), "ok": not failures, "failures": failures})
         if as_json:
             continue
-        con.say(f"{render.paint('FAIL', 'error', colour)} {_shown(str(f))}" if failures else
-                f"{render.paint('PASS', 'green', colour)} {_shown(str(f))}")
+        con.say(f"{render.paint('FAIL', 'error', colour)} {render.safe(str(f))}" if failures else
+                f"{render.paint('PASS', 'green', colour)} {render.safe(str(f))}")
         for line in failures:
             con.say(f"     {line}")
     passed = sum(r["ok"] for r in results)

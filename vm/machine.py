@@ -8,7 +8,6 @@ table, and `undo()` is the inverse of that record. There is one copy of the sema
 
 from __future__ import annotations
 
-import math
 import numbers as _numbers
 import signal
 import threading
@@ -20,13 +19,11 @@ from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 from . import isa
 from .errors import AssemblyError, Diagnostic, RuntimeFault, Span, UsageError
 from .ir import UNSET, Imm, Instruction, Program, Reg, UnsetRead
-from .numbers import MAX_EXACT_DIGITS, MAX_EXACT_EXPONENT, NumberError, to_number
+from .numbers import MAX_EXACT_BITS, MAX_EXACT_DIGITS, MAX_EXACT_EXPONENT, NumberError, to_number
 from .render import value as _dec
 from .suggest import did_you_mean
 
 DEFAULT_MAX_STEPS = 10_000_000
-# An exact fraction whose numerator or denominator passes MAX_EXACT_DIGITS (10,000) decimal digits faults.
-_MAX_EXACT_BITS = math.ceil(MAX_EXACT_DIGITS * math.log2(10))
 # The last steps before the step limit are counted per instruction, to name the hot spot when it is hit.
 HOT_SAMPLE = 10_000
 
@@ -210,7 +207,7 @@ class Machine:
         if not self.exact:
             return imm.value
         if imm.exact is None:
-            raise self._no_exact(imm.span, imm.text)
+            raise self._no_exact(imm.span, imm.text if len(imm.text) <= 40 else imm.text[:37] + "…")
         return imm.exact
 
     def _declared(self, inp) -> list:
@@ -293,7 +290,7 @@ class Machine:
             def no_exact(*args):
                 raise _NoExact()
             return no_exact
-        limit = _MAX_EXACT_BITS
+        limit = MAX_EXACT_BITS  # an exact fraction past MAX_EXACT_DIGITS (10,000) digits faults
 
         def exact_fn(*args):
             r = fn(*args)
