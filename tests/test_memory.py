@@ -66,7 +66,13 @@ def test_a_history_stops_recording_at_its_budget_and_says_so(exact):
     while h.forward() is not None:
         pass
     assert "memory limit (2 MB)" in h.full
-    assert h.step < 2_000_000 // 16 and h._bytes <= 2_000_000 + 200
+    assert h.step < 2_000_000 // 16 and h.bytes <= 2_000_000 + 200
+    first = h.step
+    for _ in range(3):  # going back gives the memory back: a budget spent once is not spent again
+        h.goto(h.step // 3)
+        while h.forward() is not None:
+            pass
+        assert h.full and h.step == first
     n = h.step
     assert h.m.steps == n and h.m.regs[0] == n // 2  # step 1 is MOV; every even step after it adds 1
     h.goto(n // 2)

@@ -48,7 +48,8 @@ class History:
         # ~4 bytes a step, however large the arrays.
         self.every = every or max(window, 2 * first.size)
         self._checkpoints = [first]
-        self._bytes = 8 * first.size
+        self._saved = 8 * first.size  # bytes of checkpoints
+        self._exact_bytes = array("q")  # --exact: the bytes of exact values kept, cumulative per step
         self._index: Optional[_Index] = None
         self.fault: Optional[RuntimeFault] = None
         self.full = ""  # why recording stopped early (the memory budget), else ""
@@ -57,6 +58,11 @@ class History:
     def step(self) -> int:
         """How many steps have run (0: none)."""
         return len(self._addr)
+
+    @property
+    def bytes(self) -> int:
+        """About how much memory the kept run takes: columns, exact values and checkpoints (not the window)."""
+        return self.step * _ROW + (self._exact_bytes[-1] if self._exact_bytes else 0) + self._saved
 
     @property
     def last(self) -> Optional[StepRecord]:
@@ -76,7 +82,7 @@ class History:
         """Run one step; None at the end or when the budget is spent. A fault is kept in self.fault (and raised)."""
         if self.fault is not None or self.full:
             return None
-        if self._bytes > self.budget:
+        if self.bytes > self.budget:
             self.full = (f"the history reached its memory limit ({self.budget / 2**20:,.0f} MB) after "
                          f"{self.step:,} steps; a smaller --max-steps (or leaving out --exact) keeps a run whole")
             return None
@@ -97,13 +103,13 @@ class History:
             where, value = -1, (None if self.m.exact else 0.0)
         self._where.append(where)
         self._vals.append(value)
-        self._bytes += _ROW
-        if self.m.exact and value is not None:
-            self._bytes += 64 + (value.numerator.bit_length() + value.denominator.bit_length()) // 8
+        if self.m.exact:
+            size = 0 if value is None else 64 + (value.numerator.bit_length() + value.denominator.bit_length()) // 8
+            self._exact_bytes.append(size + (self._exact_bytes[-1] if self._exact_bytes else 0))
         if rec.step % self.every == 0:
             snap = self.m.snapshot()
             self._checkpoints.append(snap)
-            self._bytes += 8 * snap.size
+            self._saved += 8 * snap.size
         return rec
 
     def back(self) -> Optional[StepRecord]:
@@ -155,11 +161,9 @@ class History:
         """Forget steps after n (the machine stands at step n)."""
         if n >= self.step:
             return
-        cut = self.step - n
-        del self._addr[n:], self._where[n:], self._vals[n:]
-        self._bytes -= cut * _ROW  # exact values' sizes are not given back: the budget errs on the safe side
+        del self._addr[n:], self._where[n:], self._vals[n:], self._exact_bytes[n:]
         while self._checkpoints[-1].steps > n:
-            self._bytes -= 8 * self._checkpoints.pop().size
+            self._saved -= 8 * self._checkpoints.pop().size
         self.full = ""
         self._index = None
 
