@@ -37,13 +37,12 @@ class History:
             raise ValueError("a History starts from a machine that has not run yet")
         self.m = machine
         self.budget = budget
-        self.initial_regs = list(machine.regs)
-        self.initial_arrays = [list(a) for a in machine.arrays]
         self._addr = array("i")
         self._where = array("i")  # the element index a STORE wrote, else -1
         self._vals = [] if machine.exact else array("d")  # the value each step wrote (0.0/None: none)
         self.window: deque = deque(maxlen=window)
         first = machine.snapshot()
+        self.initial_regs, self.initial_arrays = first.regs, first.arrays  # shared with the first checkpoint
         # A checkpoint costs ~8 bytes a value; spacing them at twice the state's size keeps that below
         # ~4 bytes a step, however large the arrays.
         self.every = every or max(window, 2 * first.size)
