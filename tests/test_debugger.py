@@ -62,10 +62,11 @@ def fresh_explanations(name, n):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.sampled_from(sorted(PROGRAMS)), moves, st.integers(1, 8), st.integers(1, 20))
-def test_every_position_equals_a_fresh_run_stopped_there(name, plan, window, every):
-    """Tiny windows and checkpoint spacings make every move go through restore-and-replay somewhere."""
-    h = History(machine(name), window=window, every=every)
+@given(st.sampled_from(sorted(PROGRAMS)), moves, st.integers(1, 8), st.integers(0, 20), st.integers(1, 3))
+def test_every_position_equals_a_fresh_run_stopped_there(name, plan, window, every, chunk):
+    """Tiny windows, checkpoint spacings (0: adaptive) and array chunks make every move go through
+    restore-and-replay, and checkpoints share unwritten chunks, somewhere."""
+    h = History(machine(name), window=window, every=every, chunk=chunk)
     for action, n in plan:
         if action == "step":
             for _ in range(n):

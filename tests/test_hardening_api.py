@@ -35,6 +35,8 @@ PROGRAM = vm.assemble(".data x = 1, 2, 3\n.reg w = 0\nLOAD a, x, 0\nMUL b, w, a\
     (lambda: vm.run(42), "program"),
     (lambda: vm.Machine("MOV a, 1"), "program"),
     (lambda: vm.run(PROGRAM, arrays={"x": [0.0] * 10_000_001}), "10,000,000"),
+    (lambda: vm.Machine(PROGRAM).undo(None), "StepRecord"),
+    (lambda: vm.Formatter("oct"), "number format"),
 ])
 def test_bad_api_arguments_raise_a_usage_error_naming_them(call, names):
     with pytest.raises(vm.UsageError) as e:
@@ -51,6 +53,20 @@ def test_bad_api_arguments_raise_a_usage_error_naming_them(call, names):
 def test_numpy_scalars_are_ordinary_input_exactly(value, expected):
     r = vm.run(PROGRAM, registers={"w": value}, exact=True)
     assert r.registers["w"] == expected and r.registers["b"] == expected  # b = w · x[0] = w · 1
+
+
+def test_undo_of_a_step_already_undone_is_a_usage_error():
+    m = vm.Machine(PROGRAM)
+    rec = m.step()
+    m.undo(rec)
+    with pytest.raises(vm.UsageError, match="last step"):
+        m.undo(rec)
+
+
+def test_numpy_integers_are_step_limits_and_float32_arrays_read_as_their_decimals():
+    assert vm.run(PROGRAM, max_steps=np.int64(100)).steps == 2
+    for given in (np.array([0.1], dtype=np.float32), [np.float32(0.1)]):  # the container does not matter
+        assert vm.run(PROGRAM, arrays={"x": given}, exact=True).arrays["x"] == [Fraction(1, 10)]
 
 
 def test_numpy_arrays_are_ordinary_input_exactly_and_not():
@@ -116,7 +132,7 @@ def test_exact_inputs_past_the_bounds_are_located_errors(tmp_path):
         p.write_text(text)
         proc = gdasm("run", str(p), "--exact")
         assert proc.returncode == 65, proc.stderr
-        assert f"p.gdasm:1:" in proc.stderr and f"error: {what} has no exact value" in proc.stderr
+        assert "p.gdasm:1:" in proc.stderr and f"error: {what} has no exact value" in proc.stderr
         assert "^" in proc.stderr and "None" not in proc.stderr
         assert gdasm("run", str(p)).returncode in (0, 70)  # without --exact it runs (the value is 0.0)
 

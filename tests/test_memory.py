@@ -77,3 +77,18 @@ def test_a_history_stops_recording_at_its_budget_and_says_so(exact):
     assert h.m.steps == n and h.m.regs[0] == n // 2  # step 1 is MOV; every even step after it adds 1
     h.goto(n // 2)
     assert not h.full and h.m.steps == n // 2
+
+
+def test_checkpoints_of_a_large_array_share_unwritten_chunks():
+    """A loop walking a 2M-element array: checkpoints stay a window apart (bounded replay) and cost a few
+    chunks each, not a copy of the array — so going back is linear in the steps, whatever the array's size."""
+    import vm
+    from vm.history import WINDOW, History
+    p = vm.assemble(".zeros buf, 2000000\nLEN n, buf\nMOV i, 0\nl: STORE buf, i, 1\nADD i, 1\nJLT i, n, l\n")
+    h = History(vm.Machine(p))
+    h.goto(300_000)
+    assert h.every == WINDOW and len(h._checkpoints) == 300_000 // WINDOW + 1
+    first_cost = h._costs[0]
+    assert first_cost > 8 * 2_000_000 and max(h._costs[1:]) < 8 * 3 * 4096 + 8 * 600  # ≤ 2 chunks written + refs
+    h.goto(150_000)  # restore a checkpoint, replay at most a window
+    assert h.m.arrays[0][49_999] == 1.0 and h.m.arrays[0][50_000] == 0.0  # i counts every third step

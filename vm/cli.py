@@ -249,7 +249,12 @@ def _main(argv: list[str], con: report.Console) -> int:
     args = None
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --help or --version printed (to sys.stdout): it must reach it, or say why
+            if sys.stdout is not None:
+                sys.stdout.flush()
+            return done.code if isinstance(done.code, int) else EXIT_OK
         con.fmt = Formatter(getattr(args, "numbers", "dec"))
         if getattr(args, "exact", False) and con.fmt.numbers != "dec":
             raise UsageError(f"--numbers {con.fmt.numbers} shows binary64 doubles, but under --exact every value "

@@ -8,7 +8,7 @@ from typing import Optional
 
 from . import bundled, isa, source
 from .errors import AssemblyError, Collector, GdasmError, InputFileError, Span, UsageError
-from .numbers import finite_text
+from .numbers import exact_value, finite_text
 
 
 class DataFileError(GdasmError):
@@ -92,8 +92,13 @@ def _first(text: str) -> tuple[int, str]:
     return next(((n, l) for n, l in _Lines(text) if l.strip()), (0, ""))
 
 
-def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
-    """The numbers (as text, for exact arithmetic) that `@FILE.csv:COLUMN` or `@FILE` names."""
+def load(spec: str, option: str, base: Optional[Path] = None, room: int = isa.MAX_ARRAYS_TOTAL,
+         exact: bool = False) -> list:
+    """The numbers that `@FILE.csv:COLUMN` or `@FILE` names: floats, or their text under --exact.
+
+    At most `room` of them (what the arrays may still hold): reading stops there, so several large files
+    cannot fill memory before the total is checked. Under --exact a number with no exact value is located.
+    """
     body = spec[1:]
     name, sep, column = body.rpartition(":")
     if not sep or not column:
@@ -140,14 +145,23 @@ def load(spec: str, option: str, base: Optional[Path] = None) -> list[str]:
             lead = len(cell) - len(cell.lstrip())
             hint = "a data file given as @FILE holds one number a line" if column is None else \
                 "numbers are written as in Python: 2, -0.5, 1e-3"
-            out.error(f"'{cell.strip()}'{where} is not a number",
+            out.error(f"'{source.shorten(cell.strip())}'{where} is not a number",
                       Span(n, col + (lead if column else 0), col + (lead if column else 0) + max(len(cell.strip()), 1)),
                       hint=hint, code="data-not-a-number")
-        elif len(values) >= isa.MAX_ARRAYS_TOTAL:
-            raise DataFileError(_plain(out, f"{option}: {name} holds more than {isa.MAX_ARRAYS_TOTAL:,} numbers, "
-                                            "more than all arrays together may hold", "data-too-many"))
+        elif len(values) >= room:
+            given = isa.MAX_ARRAYS_TOTAL - room
+            raise DataFileError(_plain(out, f"{option}: {source.shorten(name)} holds more than {room:,} numbers, "
+                                            f"more than all arrays together may hold ({isa.MAX_ARRAYS_TOTAL:,}"
+                                            + (f", {given:,} of them given before it" if given else "") + ")",
+                                       "data-too-many"))
+        elif exact and exact_value(v) is None:
+            lead = len(cell) - len(cell.lstrip())
+            out.error(f"'{source.shorten(cell.strip())}'{where} has no exact value small enough to compute with",
+                      Span(n, col + lead, col + lead + max(len(cell.strip()), 1)), code="no-exact-value",
+                      hint="exact arithmetic takes exponents from -4,000 to 4,000 and at most 10,000 digits; "
+                           "run without --exact, or write a smaller number")
         else:
-            values.append(v)
+            values.append(v if exact else float(v))  # a float holds half what its text does
     if out.errors:
         raise DataFileError(out.diagnostics)
     return values

@@ -35,6 +35,7 @@ _REPEATABLE = frozenset({"step", "back", "continue", "reverse_continue", "list",
 _TARGET = re.compile(r"([^\W\d]\w*)(?:\[([0-9]{1,15})\])?\Z")
 _WHOLE = re.compile(r"\s*([0-9]{1,15})\s*\Z")  # ASCII digits ("²" is a digit to str.isdigit, not to int)
 _CONDITION = re.compile(r"\s*(?P<target>\S+?)\s*(?P<op><=|>=|==|!=|<|>|=)\s*(?P<value>\S+)\s*\Z")
+MAX_CHANGES = 20  # places a move's `changed:` line names; a long move may change millions
 MAX_COMMAND = 65_536  # characters in one command line: far past what anyone types; /dev/zero never ends one
 _COMPARE = MappingProxyType({"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
                                  "==": operator.eq, "=": operator.eq, "!=": operator.ne})
@@ -211,7 +212,9 @@ class Debugger(cmd.Cmd):
         else:
             changes = describe.state_changes(before, h.m.snapshot(), self.program)
         if changes:
-            self.say("changed: " + "; ".join(describe.change_text(c, self.fmt) for c in changes))
+            shown = "; ".join(describe.change_text(c, self.fmt) for c in changes[:MAX_CHANGES])
+            more = len(changes) - MAX_CHANGES
+            self.say("changed: " + shown + (f"; … and {more:,} more (print shows any of them)" if more > 0 else ""))
 
     # --- moving forward and back -------------------------------------------------------
     def _count(self, arg: str, what: str) -> Optional[int]:

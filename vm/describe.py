@@ -120,8 +120,14 @@ def net_changes(records: Iterable[StepRecord], backward: bool = False) -> list[C
     return out
 
 
-def state_changes(before: Snapshot, after: Snapshot, program: Program) -> list[Change]:
-    """What changed between two states of one machine: registers in order of first write, then elements."""
+_MORE = Change("", None, None, None)  # stands for each change past the limit: counted, not made
+
+
+def state_changes(before: Snapshot, after: Snapshot, program: Program, limit: int = 1000) -> list[Change]:
+    """What changed between two states of one machine: registers in order of first write, then elements.
+
+    Past `limit` changes, the rest are one shared placeholder each (a long move may change millions).
+    """
     out = []
     order = list(dict.fromkeys(before.write_order + after.write_order))
     for slot in order:
@@ -130,5 +136,6 @@ def state_changes(before: Snapshot, after: Snapshot, program: Program) -> list[C
             out.append(Change(program.registers[slot], None, old, new))
     for name, old_vals, new_vals in zip(program.arrays, before.arrays, after.arrays):
         if old_vals != new_vals:  # compared at C speed first (misses only a 0.0 ↔ -0.0 flip; `print` shows it)
-            out.extend(Change(name, i, a, b) for i, (a, b) in enumerate(zip(old_vals, new_vals)) if not same(a, b))
+            out.extend(Change(name, i, a, b) if len(out) < limit else _MORE
+                       for i, (a, b) in enumerate(zip(old_vals, new_vals)) if not same(a, b))
     return out

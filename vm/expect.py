@@ -302,6 +302,9 @@ def _asks_for_help(word: str) -> bool:
                                                                         or "version".startswith(bare))))
 
 
+EXACT_MAX_STEPS = 100_000  # the step limit of a test's `# run: --exact` run (the default, and the most it may ask)
+
+
 def read_options(spec: Spec, folder: Path):
     """The `# run:` options as argparse's namespace, or a UsageError that says why they cannot be used:
     a word that asks for help, too many words, a step limit past the default, or a file outside `folder`."""
@@ -309,13 +312,19 @@ def read_options(spec: Spec, folder: Path):
         raise UsageError(f"{len(spec.options):,} words; a file's '# run:' lines may hold at most {MAX_RUN_WORDS}")
     for word in spec.options:
         if _asks_for_help(word):
-            raise UsageError(f"{_short(word)} asks for help, which a test does not print; '# run:' takes the "
-                             f"options of a run: {RUN_OPTIONS}")
+            raise UsageError(f"{_short(word)} asks for help or the version, which a test does not print; "
+                             f"'# run:' takes the options of a run: {RUN_OPTIONS}")
     args = _options_parser().parse_args(spec.options)
     if args.max_steps > DEFAULT_MAX_STEPS:
         # A file nobody has read must not keep a grader busy for hours: the default limit is the ceiling.
         raise UsageError(f"--max-steps {args.max_steps:,} is past {DEFAULT_MAX_STEPS:,}, the most a '# run:' "
                          "line may ask for (`gdasm run --max-steps N` runs longer)")
+    if args.exact and args.max_steps > EXACT_MAX_STEPS:
+        # Exact fractions may grow to 10,000 digits, ~150 µs a step: the default limit would be ~25 minutes.
+        if any(w.startswith("--m") for w in spec.options):
+            raise UsageError(f"--max-steps {args.max_steps:,} with --exact is past {EXACT_MAX_STEPS:,}, the most a "
+                             "'# run:' line may ask for with exact arithmetic")
+        args.max_steps = EXACT_MAX_STEPS
     for item in args.data:
         refusal = _outside(item, folder)
         if refusal:
@@ -380,6 +389,8 @@ def run_expectations(path: Path) -> list[str]:
         return check(spec, None, err, exact=args.exact)
     except GdasmError as err:
         return [f"line {spec.run_line}: bad '# run:' options: {err.diagnostics[0].message}"]
+    except MemoryError:  # this file's run, not the grading of the others
+        return ["the run needs more memory than there is (smaller data, arrays or --max-steps)"]
     return check(spec, result, None, exact=args.exact)
 
 

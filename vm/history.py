@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 from array import array
 from collections import deque
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -24,6 +25,7 @@ from .ir import UNSET, Imm, Reg, element
 from .machine import Machine, StepRecord
 from .render import DEC, Formatter
 
+CHUNK = 4096  # values in one chunk of a checkpoint's array
 WINDOW = 16_384  # the last steps kept whole (about 300 bytes each) for stepping back without replay
 BUDGET = 512 * 2**20  # bytes of columns, exact values and checkpoints a history may hold
 _ROW = 16  # bytes of columns per step: address (4), element index (4), value (8)
@@ -32,7 +34,8 @@ _ROW = 16  # bytes of columns per step: address (4), element index (4), value (8
 class History:
     """A Machine whose every step can be gone back to, and whose values can say where they came from."""
 
-    def __init__(self, machine: Machine, budget: int = BUDGET, window: int = WINDOW, every: int = 0):
+    def __init__(self, machine: Machine, budget: int = BUDGET, window: int = WINDOW, every: int = 0,
+                 chunk: int = CHUNK):
         if machine.steps:
             raise ValueError("a History starts from a machine that has not run yet")
         self.m = machine
@@ -42,12 +45,20 @@ class History:
         self._vals = [] if machine.exact else array("d")  # the value each step wrote (0.0/None: none)
         self.window: deque = deque(maxlen=window)
         first = machine.snapshot()
-        self.initial_regs, self.initial_arrays = first.regs, first.arrays  # shared with the first checkpoint
-        # A checkpoint costs ~8 bytes a value; spacing them at twice the state's size keeps that below
-        # ~4 bytes a step, however large the arrays.
-        self.every = every or max(window, 2 * first.size)
+        cost = 8 * first.size
+        self.initial_regs = first.regs
+        self._initial_arrays: Optional[list] = None
+        # Checkpoints hold arrays as chunks of CHUNK values, and share the chunks no step wrote since the one
+        # before, so a checkpoint of a large array that a loop walks through costs a few chunks, not a copy.
+        self.chunk = chunk
+        first = first._replace(arrays=[tuple(tuple(a[i:i + chunk]) for i in range(0, len(a), chunk))
+                                       for a in first.arrays])
+        self._fixed = every
+        self.every = every or window
+        self._window_size = window
         self._checkpoints = [first]
-        self._saved = 8 * first.size  # bytes of checkpoints
+        self._costs = [cost]  # bytes each checkpoint holds (8 a value)
+        self._saved = self._costs[0]
         self._exact_bytes = array("q")  # --exact: the bytes of exact values kept, cumulative per step
         self._index: Optional[_Index] = None
         self.fault: Optional[RuntimeFault] = None
@@ -57,6 +68,13 @@ class History:
     def step(self) -> int:
         """How many steps have run (0: none)."""
         return len(self._addr)
+
+    @property
+    def initial_arrays(self) -> list:
+        """The arrays as the run began (made from the first checkpoint's chunks when first asked for)."""
+        if self._initial_arrays is None:
+            self._initial_arrays = [list(chain.from_iterable(c)) for c in self._checkpoints[0].arrays]
+        return self._initial_arrays
 
     @property
     def bytes(self) -> int:
@@ -105,10 +123,8 @@ class History:
         if self.m.exact:
             size = 0 if value is None else 64 + (value.numerator.bit_length() + value.denominator.bit_length()) // 8
             self._exact_bytes.append(size + (self._exact_bytes[-1] if self._exact_bytes else 0))
-        if rec.step % self.every == 0:
-            snap = self.m.snapshot()
-            self._checkpoints.append(snap)
-            self._saved += 8 * snap.size
+        if rec.step - self._checkpoints[-1].steps >= self.every:
+            self._checkpoint()
         return rec
 
     def back(self) -> Optional[StepRecord]:
@@ -146,7 +162,12 @@ class History:
         """Stand at step n (≤ now) with the records before it whole: restore a checkpoint, replay from it."""
         fault = self.fault if n == self.step else None  # `last` refills in place: a fault still stands
         snap = self._checkpoints[bisect.bisect_right([c.steps for c in self._checkpoints], max(n - 1, 0)) - 1]
-        self.m.restore(snap)
+        # Only the chunks written since the checkpoint differ from it: put those back, not whole arrays.
+        for slot, dirty in self._written_chunks(snap.steps, self.m.steps).items():
+            a, chunks, size = self.m.arrays[slot], snap.arrays[slot], self.chunk
+            for c in dirty:
+                a[c * size:(c + 1) * size] = chunks[c]
+        self.m.restore(snap._replace(arrays=None))
         self.window.clear()
         try:
             while self.m.steps < n:
@@ -156,13 +177,55 @@ class History:
         if fault is not None:
             self.m.status, self.m.fault = "fault", fault
 
+    def _checkpoint(self) -> None:
+        """Keep the machine's state now: arrays by chunk, a new copy only of the chunks written since the last."""
+        m, last = self.m, self._checkpoints[-1]
+        written = self._written_chunks(last.steps)
+        arrays, cost = [], len(m.regs) + len(m.stack) + len(m._counts)
+        for slot, (a, chunks) in enumerate(zip(m.arrays, last.arrays)):
+            dirty = written.get(slot)
+            if dirty:
+                chunks = list(chunks)
+                for c in dirty:
+                    chunks[c] = tuple(a[c * self.chunk:(c + 1) * self.chunk])
+                cost += len(dirty) * self.chunk + len(chunks)
+                chunks = tuple(chunks)
+            arrays.append(chunks)
+        self._checkpoints.append(m.snapshot()._replace(arrays=arrays))
+        self._costs.append(8 * cost)
+        self._saved += 8 * cost
+        if not self._fixed:  # space them so that checkpoints cost about a value (8 bytes) a step
+            self.every = max(self._window_size, min(cost, 2 * (len(m.regs) + sum(map(len, m.arrays)))))
+
+    def _written_chunks(self, since: int, until: Optional[int] = None) -> dict:
+        """{array slot: chunk numbers} that the steps after `since` (up to `until`) wrote, from the columns."""
+        n = self.step if until is None else until
+        if n <= since:
+            return {}
+        code = self.m.program.instructions
+        stores = np.array([-1 if (i.dest is not None or i.array is None) else i.array.slot for i in code] + [-1],
+                          dtype=np.int32)
+        addr = np.frombuffer(self._addr, dtype=np.int32, count=n)[since:]
+        slots = stores[addr]
+        hit = np.flatnonzero(slots >= 0)
+        if not len(hit):
+            return {}
+        where = np.frombuffer(self._where, dtype=np.int32, count=n)[since:][hit] // self.chunk
+        pairs = np.unique(slots[hit].astype(np.int64) * (isa.MAX_ARRAY_LENGTH + 1) + where)
+        del addr, where  # the views on the columns go, so that the columns may grow again
+        out: dict = {}
+        for key in pairs.tolist():
+            out.setdefault(key // (isa.MAX_ARRAY_LENGTH + 1), []).append(key % (isa.MAX_ARRAY_LENGTH + 1))
+        return out
+
     def _truncate(self, n: int) -> None:
         """Forget steps after n (the machine stands at step n)."""
         if n >= self.step:
             return
         del self._addr[n:], self._where[n:], self._vals[n:], self._exact_bytes[n:]
         while self._checkpoints[-1].steps > n:
-            self._saved -= 8 * self._checkpoints.pop().size
+            self._checkpoints.pop()
+            self._saved -= self._costs.pop()
         self.full = ""
         self._index = None
 

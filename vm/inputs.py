@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import re
 import sys
 from pathlib import Path
 from typing import Optional
 
-from . import bundled, datafile, source
+from . import bundled, datafile, isa, report, source
 from .assembler import assemble
 from .errors import Diagnostic, InputFileError, UsageError
 from .ir import Program
@@ -107,13 +108,18 @@ def parse_sets(items: list[str]) -> dict:
     return out
 
 
-def parse_data(items: list[str], base: Optional[Path] = None) -> dict:
-    """`--data NAME=V1,V2,...`, `NAME=@FILE.csv:COLUMN` or `NAME=@FILE` options to {name: [text, ...]}."""
-    out = {}
+def parse_data(items: list[str], base: Optional[Path] = None, exact: bool = False) -> dict:
+    """`--data NAME=V1,V2,...`, `NAME=@FILE.csv:COLUMN` or `NAME=@FILE` options to {name: [value, ...]}.
+
+    Files are read with the room the arrays have left, so the total is checked while reading, not after.
+    """
+    out: dict = {}
     for item in items:
         name, val = _assignment(item, "--data", "NAME=V1,V2,... or NAME=@FILE.csv:COLUMN")
+        out.pop(name, None)  # a later --data for the same array replaces the earlier one
+        room = isa.MAX_ARRAYS_TOTAL - sum(map(len, out.values()))
         if val.startswith("@"):
-            out[name] = datafile.load(val, f"--data {item}", base)
+            out[name] = datafile.load(val, f"--data {item}", base, room=room, exact=exact)
             continue
         parts = val.split(",") if val.strip() else []
         out[name] = [_number_text(p, f"--data {item}") for p in parts]
@@ -124,7 +130,7 @@ def make_machine(program: Program, args, base: Optional[Path] = None, exact: Opt
                  on_output=None) -> Machine:
     """A Machine for PROGRAM with the command line's --set, --data, --max-steps and --exact."""
     exact = getattr(args, "exact", False) if exact is None else exact
-    return Machine(program, parse_sets(args.set), parse_data(args.data, base), args.max_steps, exact=exact,
+    return Machine(program, parse_sets(args.set), parse_data(args.data, base, exact), args.max_steps, exact=exact,
                    on_output=on_output)
 
 
@@ -134,15 +140,29 @@ class ArgParser(argparse.ArgumentParser):
     def error(self, message):
         raise UsageError(f"{self.prog}: error: {message}")
 
+    def _print_message(self, message, file=None):
+        # argparse swallows a failed write of --help (a full disk, a closed stdout); gdasm says so (exit 74).
+        if message:
+            if file is None:  # sys.stdout is None: gdasm started with it closed (`>&-`)
+                raise report.StreamError(errno.EBADF, "cannot write to standard output: it is closed")
+            try:
+                file.write(message)
+                file.flush()
+            except BrokenPipeError:  # `gdasm --help | head`: quiet, as everywhere
+                raise
+            except OSError as e:
+                raise report.StreamError(e.errno, f"cannot write to standard output: {e.strerror}") from None
+
 
 def steps_option(text: str) -> int:
     """A whole number ≥ 0 of steps; `1_000_000` and `1,000,000` read as a million."""
+    shown = source.shorten(text)
     try:
         n = int(text.replace("_", "").replace(",", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"'{shown}' is not a whole number") from None
     if n < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is negative")
+        raise argparse.ArgumentTypeError(f"'{shown}' is negative")
     return n
 
 

@@ -125,12 +125,14 @@ def _mapping(given, what: str) -> Mapping:
     return given
 
 
-def _sequence(vals, name: str) -> Sequence:
+def _sequence(vals, name: str, exact: bool) -> Sequence:
     """An array's given values: a list, tuple, range or one-dimensional NumPy array; else a UsageError."""
     shape = getattr(vals, "shape", None)
     if shape is not None and hasattr(vals, "tolist"):  # a NumPy array: one conversion, at C speed
         if len(shape) != 1:
             raise UsageError(f"array '{name}' must be one-dimensional, not of shape {tuple(shape)}")
+        if exact and getattr(vals.dtype, "kind", "") == "f" and vals.dtype.itemsize != 8:
+            return list(vals)  # float32 etc.: each its own shortest decimal, as a NumPy scalar is taken
         return vals.tolist()
     if isinstance(vals, (str, bytes, bytearray, Mapping)) or not isinstance(vals, Sequence):
         raise UsageError(f"array '{name}' must be a sequence of numbers (a list), not {type(vals).__name__}")
@@ -156,6 +158,8 @@ class Machine:
                  exact: bool = False, on_output: Optional[Callable[[object], None]] = None):
         if not isinstance(program, Program):
             raise UsageError(f"program must be a Program (from vm.assemble), not {type(program).__name__}")
+        if isinstance(max_steps, _numbers.Integral) and not isinstance(max_steps, bool):
+            max_steps = int(max_steps)  # a NumPy integer too
         if not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 0:
             raise UsageError(f"max_steps must be a whole number ≥ 0, not {max_steps!r}")
         if not isinstance(exact, bool):
@@ -244,7 +248,7 @@ class Machine:
                 hint = did_you_mean(name, p.arrays)
                 what = "a register" if name in names else "not declared by this program"
                 raise UsageError(f"cannot set array '{name}': it is {what}" + (f"; {hint}" if hint else ""))
-            given[name] = _sequence(vals, name)
+            given[name] = _sequence(vals, name, self.exact)
         sizes = [len(given[inp.name]) if inp.name in given else len(inp.values) for inp in p.array_inputs]
         if sum(sizes) > isa.MAX_ARRAYS_TOTAL:  # checked before a single element is converted
             raise UsageError(f"the arrays together would hold {sum(sizes):,} elements; gdasm holds at most "
@@ -435,7 +439,7 @@ class Machine:
     def restore(self, snap: Snapshot) -> None:
         """Go back to a snapshot of this machine; the lists are refilled in place, as the closures hold them."""
         self.regs[:] = snap.regs
-        for a, saved in zip(self.arrays, snap.arrays):
+        for a, saved in zip(self.arrays, snap.arrays or ()):  # None: the caller restores the arrays itself
             a[:] = saved
         self.stack[:] = snap.stack
         del self.output[snap.outputs:]
@@ -576,9 +580,12 @@ class Machine:
 
     def undo(self, rec: StepRecord) -> None:
         """Take back the last step: the exact inverse of step() for the record it returned."""
+        code = self.program.instructions
+        if not isinstance(rec, StepRecord) or not 0 <= rec.address < len(code) or rec.instruction is not code[rec.address]:
+            raise UsageError("undo takes a StepRecord that this machine's step() returned")
         ins = rec.instruction
         if rec.step != self.steps:
-            raise ValueError(f"undo takes back the last step ({self.steps}), not step {rec.step}")
+            raise UsageError(f"undo takes back the last step ({self.steps}), not step {rec.step}")
         for name, old, new in rec.writes:
             slot = ins.dest.slot
             self.regs[slot] = old

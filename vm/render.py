@@ -12,7 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from dataclasses import dataclass
 
-from .errors import Diagnostic
+from .errors import Diagnostic, UsageError
 from .ir import UNSET
 from .numbers import fraction_text as fraction
 
@@ -28,7 +28,7 @@ class Formatter:
 
     def __post_init__(self):
         if self.numbers not in NUMBER_FORMATS:
-            raise ValueError(f"unknown number format {self.numbers!r}; the formats are {', '.join(NUMBER_FORMATS)}")
+            raise UsageError(f"unknown number format {self.numbers!r}; the formats are {', '.join(NUMBER_FORMATS)}")
 
     def value(self, v) -> str:
         return value(v, self.numbers)
