@@ -44,7 +44,7 @@ def gd(*args, stdin=None, env=None, cwd=None, extra=None, timeout=60, **kw):
 # --- every read is bounded (rows 7 and 8) ---------------------------------------------------------------
 
 @pytest.mark.parametrize("args, limit", [
-    (["check", "/dev/zero"], "16 MiB"),
+    (["check", "/dev/zero"], "4 MiB"),
     (["run", "mse_loss", "--data", "x=@/dev/zero"], "64 MiB"),
     (["run", "mse_loss", "--data", "x=@/dev/zero:col"], "64 MiB"),
 ])
@@ -57,7 +57,7 @@ def test_endless_device_is_refused_at_the_limit(args, limit):
 def test_endless_standard_input_is_refused_at_the_limit():
     with open("/dev/zero", "rb") as zero:
         proc = gd("run", "-", stdin=zero)
-    assert proc.returncode == 66 and "standard input: too large" in proc.stderr and "16 MiB" in proc.stderr
+    assert proc.returncode == 66 and "standard input: too large" in proc.stderr and "4 MiB" in proc.stderr
 
 
 def test_sparse_2gb_file_as_program_or_data(tmp_path):
@@ -65,20 +65,20 @@ def test_sparse_2gb_file_as_program_or_data(tmp_path):
     with open(big, "wb") as f:
         f.truncate(2 * 1024 ** 3)
     proc = gd("check", str(big))
-    assert proc.returncode == 66 and "too large" in proc.stderr and "16 MiB" in proc.stderr
+    assert proc.returncode == 66 and "too large" in proc.stderr and "4 MiB" in proc.stderr
     proc = gd("run", "mse_loss", "--data", f"x=@{big}")
     assert proc.returncode == 66 and "too large" in proc.stderr and "64 MiB" in proc.stderr
 
 
 def test_a_program_at_the_limit_is_read_and_one_byte_more_is_not(tmp_path):
-    limit = 16 * 1024 * 1024
+    limit = 4 * 1024 * 1024
     p = tmp_path / "p.gdasm"
     p.write_bytes(b"OUT 1\n" + b"#" * (limit - 7) + b"\n")
     proc = gd("run", "--quiet", str(p))
     assert proc.returncode == 0 and proc.stdout == "1.0\n", proc.stderr
     p.write_bytes(b"OUT 1\n" + b"#" * (limit - 6) + b"\n")
     proc = gd("run", "--quiet", str(p))
-    assert proc.returncode == 66 and "16 MiB (16,777,216 bytes)" in proc.stderr
+    assert proc.returncode == 66 and "4 MiB (4,194,304 bytes)" in proc.stderr
 
 
 def test_closed_standard_input_as_the_program():

@@ -72,3 +72,13 @@ def test_going_back_through_a_large_array_program_is_linear_not_quadratic(tmp_pa
     changed = [line for line in out.splitlines() if line.startswith("changed:")]
     assert all(len(line) < 2000 for line in changed) and any("more (print shows any of them)" in line
                                                              for line in changed)
+
+
+def test_a_program_of_more_than_two_hundred_thousand_lines_is_refused_before_parsing(tmp_path):
+    """A 4 MiB file of `NEG a` lines would be ~700,000 instructions (~1.8 GB); the line cap comes first."""
+    (tmp_path / "long.gdasm").write_text("NEG a\n" * 200_001)
+    code, _, err = run_capped("check", "long.gdasm", timeout=60, cwd=tmp_path)
+    assert code == 65 and "long.gdasm:200001:1: error: a program may have at most 200,000 lines" in err, err
+    (tmp_path / "ok.gdasm").write_text("MOV a, 1\n" * 200_000)
+    code, out, _ = run_capped("check", "ok.gdasm", timeout=120, cwd=tmp_path)
+    assert code == 0 and "200,000 instructions" in out

@@ -876,6 +876,11 @@ def assemble(text: Union[str, bytes], filename: str = "<input>") -> Program:
     text = normalize(text)
     lines = text.split("\n")
     out = Collector(filename, lines)
+    if len(lines) > isa.MAX_PROGRAM_LINES + (lines[-1] == ""):  # checked before parsing anything
+        out.error(f"a program may have at most {isa.MAX_PROGRAM_LINES:,} lines; this one has "
+                  f"{len(lines) - (lines[-1] == ''):,}", Span(isa.MAX_PROGRAM_LINES + 1, 1, 2),
+                  hint="split it, or generate less: no program a class reads is this long", code="too-many-lines")
+        raise AssemblyError(out.diagnostics)
     collecting = gc.isenabled()
     gc.disable()  # parsing allocates many small objects and no cycles: the collector only slows it (~15%)
     try:

@@ -37,11 +37,11 @@ def lines(text) -> list[str]:
 
 
 # Size limits of what gdasm reads, so a hostile or mistaken input (/dev/zero, a 2 GB file) is refused
-# with a message instead of filling memory. A program of 16 MiB is about 500,000 lines of 32 characters —
-# far beyond any program written by hand or generated for a class — and assembling it stays well under
-# 1 GB. A data file of 64 MiB holds 10,000,000 values of six characters a line, the most all arrays may
+# with a message instead of filling memory. A program of 4 MiB is far beyond any program written by hand
+# or generated for a class; with at most isa.MAX_PROGRAM_LINES (200,000) lines, running or tracing it
+# stays near 600 MB (each instruction costs ~2.6 KB assembled and built). A data file of 64 MiB holds 10,000,000 values of six characters a line, the most all arrays may
 # hold together (isa.MAX_ARRAYS_TOTAL), or a few million rows of a CSV file with several columns.
-PROGRAM_LIMIT = 16 * 1024 * 1024
+PROGRAM_LIMIT = 4 * 1024 * 1024
 DATA_LIMIT = 64 * 1024 * 1024
 
 
