@@ -82,3 +82,15 @@ def test_a_program_of_more_than_two_hundred_thousand_lines_is_refused_before_par
     (tmp_path / "ok.gdasm").write_text("MOV a, 1\n" * 200_000)
     code, out, _ = run_capped("check", "ok.gdasm", timeout=120, cwd=tmp_path)
     assert code == 0 and "200,000 instructions" in out
+
+
+def test_exact_runs_hold_at_most_a_million_array_values(tmp_path):
+    """10M exact fractions would take over 1 GB: under --exact the arrays' cap is 1,000,000, checked first."""
+    import vm
+    with pytest.raises(vm.UsageError, match="1,000,000 under --exact"):
+        vm.run(".zeros z, 1000001\nLEN n, z\n", exact=True)
+    assert vm.run(".zeros z, 1000001\nLEN n, z\n").registers["n"] == 1_000_001.0
+    (tmp_path / "many.txt").write_text("0.5\n" * 1_000_001)
+    (tmp_path / "p.gdasm").write_text(".data x = 1\nLEN n, x\n")
+    code, _, err = run_capped("run", "p.gdasm", "--data", "x=@many.txt", "--exact", cwd=tmp_path)
+    assert code == 65 and "(1,000,000 under --exact)" in err, err

@@ -149,9 +149,11 @@ def load(spec: str, option: str, base: Optional[Path] = None, room: int = isa.MA
                       Span(n, col + (lead if column else 0), col + (lead if column else 0) + max(len(cell.strip()), 1)),
                       hint=hint, code="data-not-a-number")
         elif len(values) >= room:
-            given = isa.MAX_ARRAYS_TOTAL - room
+            cap = isa.MAX_EXACT_ARRAYS_TOTAL if exact else isa.MAX_ARRAYS_TOTAL
+            given = cap - room
             raise DataFileError(_plain(out, f"{option}: {source.shorten(name)} holds more than {room:,} numbers, "
-                                            f"more than all arrays together may hold ({isa.MAX_ARRAYS_TOTAL:,}"
+                                            f"more than all arrays together may hold ({cap:,}"
+                                            + (" under --exact" if exact else "")
                                             + (f", {given:,} of them given before it" if given else "") + ")",
                                        "data-too-many"))
         elif exact and exact_value(v) is None:

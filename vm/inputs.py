@@ -117,7 +117,7 @@ def parse_data(items: list[str], base: Optional[Path] = None, exact: bool = Fals
     for item in items:
         name, val = _assignment(item, "--data", "NAME=V1,V2,... or NAME=@FILE.csv:COLUMN")
         out.pop(name, None)  # a later --data for the same array replaces the earlier one
-        room = isa.MAX_ARRAYS_TOTAL - sum(map(len, out.values()))
+        room = (isa.MAX_EXACT_ARRAYS_TOTAL if exact else isa.MAX_ARRAYS_TOTAL) - sum(map(len, out.values()))
         if val.startswith("@"):
             out[name] = datafile.load(val, f"--data {item}", base, room=room, exact=exact)
             continue

@@ -17,6 +17,7 @@ from typing import Callable, Mapping, Optional
 MAX_CALL_DEPTH = 10_000
 MAX_ARRAY_LENGTH = 10_000_000
 MAX_ARRAYS_TOTAL = 10_000_000  # all arrays together, in elements: bounds memory before anything is allocated
+MAX_EXACT_ARRAYS_TOTAL = 1_000_000  # ... under --exact, where each value is a Fraction of ~100 bytes or more
 MAX_PROGRAM_LINES = 200_000  # lines of one program: each instruction costs ~2.6 KB once assembled and built
 
 # Operand kinds, as the table's `operands` strings spell them, and the role each gives its operand.

@@ -250,9 +250,10 @@ class Machine:
                 raise UsageError(f"cannot set array '{name}': it is {what}" + (f"; {hint}" if hint else ""))
             given[name] = _sequence(vals, name, self.exact)
         sizes = [len(given[inp.name]) if inp.name in given else len(inp.values) for inp in p.array_inputs]
-        if sum(sizes) > isa.MAX_ARRAYS_TOTAL:  # checked before a single element is converted
-            raise UsageError(f"the arrays together would hold {sum(sizes):,} elements; gdasm holds at most "
-                             f"{isa.MAX_ARRAYS_TOTAL:,}")
+        cap = isa.MAX_EXACT_ARRAYS_TOTAL if self.exact else isa.MAX_ARRAYS_TOTAL
+        if sum(sizes) > cap:  # checked before a single element is converted
+            raise UsageError(f"the arrays together would hold {sum(sizes):,} elements; gdasm holds at most {cap:,}"
+                             + (" under --exact (an exact fraction takes ~100 bytes or more)" if self.exact else ""))
         self.arrays: list[list] = []
         for inp in p.array_inputs:
             if inp.name in given:
