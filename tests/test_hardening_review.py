@@ -94,3 +94,23 @@ def test_exact_runs_hold_at_most_a_million_array_values(tmp_path):
     (tmp_path / "p.gdasm").write_text(".data x = 1\nLEN n, x\n")
     code, _, err = run_capped("run", "p.gdasm", "--data", "x=@many.txt", "--exact", cwd=tmp_path)
     assert code == 65 and "(1,000,000 under --exact)" in err, err
+
+
+@pytest.mark.parametrize("k", [310, 400, 600, 601, 999, 4000])
+def test_huge_and_tiny_exact_values_are_approximated_by_their_true_power_of_ten(k):
+    """`≈10e-601` was printed for 1e-600 (log10 falls just short of the integer); decimal checks each."""
+    from decimal import Decimal
+    from fractions import Fraction
+    from vm.numbers import fraction_text
+    for f in (Fraction(1, 10 ** k), Fraction(10 ** k), Fraction(-7, 10 ** k)):
+        approx = fraction_text(f).split()[0].lstrip("≈")
+        assert Decimal(approx) == Decimal(f.numerator) / Decimal(f.denominator), (k, approx)
+        assert not approx.lstrip("-").startswith("10")
+
+
+def test_zero_width_characters_are_shown_escaped_in_a_diagnostic(tmp_path):
+    (tmp_path / "z.gdasm").write_text("MOV a,\u200b1\n")
+    proc = gdasm("check", str(tmp_path / "z.gdasm"))
+    assert proc.returncode == 65 and "\u200b" not in proc.stderr and "MOV a,\\u200b1" in proc.stderr
+    line, caret = [l for l in proc.stderr.splitlines() if l.lstrip().startswith(("1 |", "|"))][:2]
+    assert line.index("\\u200b") == caret.index("^"), proc.stderr  # the caret under the escape

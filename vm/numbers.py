@@ -156,7 +156,10 @@ def fraction_text(f: Fraction) -> str:
     except OverflowError:
         exponent = math.log10(abs(f.numerator)) - math.log10(f.denominator)
         whole = math.floor(exponent)
-        approx = f"{'-' if f < 0 else ''}{10 ** (exponent - whole):.6g}e{whole:+d}"
+        mantissa = 10 ** (exponent - whole)
+        if float(f"{mantissa:.6g}") >= 10:  # log10 of a power of ten may fall just short: 9.999…e-601 is 1e-600
+            mantissa, whole = mantissa / 10, whole + 1
+        approx = f"{'-' if f < 0 else ''}{mantissa:.6g}e{whole:+d}"
     return f"≈{approx} (a {_digits(abs(f.numerator)):,}-digit / {_digits(f.denominator):,}-digit fraction)"
 
 

@@ -119,8 +119,8 @@ def rjust(text: str, width: int) -> str:
 # that moves the cursor or recolours the screen, CR and BS overwrite what was shown), DEL, C1 controls,
 # bidirectional overrides (which reorder what is shown), line separators, and lone surrogates (a file name's
 # bytes that are not UTF-8, which would make printing fail).
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-                     "\u2028\u2029\ud800-\udfff]")
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069"
+                     "\u2028\u2029\ufeff\ud800-\udfff]")  # and zero-width characters, invisible in a quote
 
 
 def _escape(match) -> str:
