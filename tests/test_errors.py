@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from vm.cli import main
+from vm.render import safe
 
 from conftest import ROOT, gdasm_script
 
@@ -177,7 +178,7 @@ def test_bad_input(tmp_path, capsys, name, source, words, exit_code, line, col, 
     if line is None:
         assert d["message"] in err and len([l for l in err.splitlines() if "error" in l]) <= 1
         return
-    where = f":{line}:{col}: {severity}: {d['message']}"
+    where = f":{line}:{col}: {severity}: {safe(d['message'])}"  # text shows control and zero-width escaped
     lines = err.splitlines()
     at = next(i for i, l in enumerate(lines) if where in l)
     assert re.match(rf"^ {line} \| ", lines[at + 1]) and re.match(r"^ +\| +\^+$", lines[at + 2]), lines[at:at + 3]
