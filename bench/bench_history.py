@@ -1,7 +1,8 @@
 """Time travel's cost: memory per step and how long a step back takes, at 10^4, 10^6 and 10^7 steps.
 
 Run: python bench/bench_history.py [MAX_STEPS]. Each size runs in a fresh child process (so memory is its
-own) over `MOV i, 0 / l: ADD i, 1 / JMP l`, the loop that hits the step limit. It prints:
+own) over `MOV i, 0 / l: ADD i, 1 / JMP l`, the loop that hits the step limit, and over a loop that
+walks a 2,000,000-element array (whose checkpoints share the chunks it has not written). It prints:
 - bytes per step: resident memory added while recording, divided by the steps (peak RSS also shown);
 - the CPU time of one forward step with history, as a ratio to `Machine.step()` alone;
 - back-step latency: `back 1` from the end (inside the window of whole records), the first `back 1` past the
@@ -26,7 +27,7 @@ def rss():
         return int(f.read().split()[1]) * 4096
 
 n = int(sys.argv[1])
-program = vm.assemble("MOV i, 0\nl: ADD i, 1\nJMP l\n")
+program = vm.assemble(sys.argv[2])
 plain = vm.Machine(program, max_steps=n)
 t = time.process_time()
 for _ in range(min(n, 200_000)):
@@ -70,14 +71,21 @@ print(json.dumps({"steps": end, "bytes_per_step": grown / end,
 def main() -> None:
     top = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
     sizes = [s for s in (10_000, 1_000_000, 10_000_000) if s <= top]
+    programs = {"MOV i, 0 / l: ADD i, 1 / JMP l": "MOV i, 0\nl: ADD i, 1\nJMP l\n",
+                "a loop storing into a 2,000,000-element array":
+                    ".zeros buf, 2000000\nLEN n, buf\nMOV i, 0\nl: STORE buf, i, 1\nADD i, 1\nJLT i, n, l\nJMP l\n"}
     print(f"{'steps':>12}  {'bytes/step':>10}  {'peak RSS':>9}  {'forward ÷ step()':>16}  "
           f"{'back 1 (ms)':>11}  {'back 1 past window':>18}  {'goto N/2 (ms)':>13}  {'worst goto (ms)':>15}")
-    for n in sizes:
-        out = subprocess.run([sys.executable, "-c", CHILD, str(n)], capture_output=True, text=True, check=True)
-        r = json.loads(out.stdout)
-        med = statistics.median
-        print(f"{r['steps']:>12,}  {r['bytes_per_step']:>10.1f}  {r['peak_mb']:>7.0f}MB  {r['ratio']:>16.2f}  "
-              f"{med(r['inside']):>11.3f}  {med(r['past']):>15.1f} ms  {med(r['half']):>13.1f}  {med(r['worst']):>15.1f}")
+    for title, text in programs.items():
+        print(title)
+        for n in sizes:
+            out = subprocess.run([sys.executable, "-c", CHILD, str(n), text], capture_output=True, text=True,
+                                 check=True)
+            r = json.loads(out.stdout)
+            med = statistics.median
+            print(f"{r['steps']:>12,}  {r['bytes_per_step']:>10.1f}  {r['peak_mb']:>7.0f}MB  {r['ratio']:>16.2f}  "
+                  f"{med(r['inside']):>11.3f}  {med(r['past']):>15.1f} ms  {med(r['half']):>13.1f}  "
+                  f"{med(r['worst']):>15.1f}")
     print("(checkpoint every", r["every"], "steps; window of", r["window"], "whole records)")
 
 
