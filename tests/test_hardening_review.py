@@ -114,3 +114,13 @@ def test_zero_width_characters_are_shown_escaped_in_a_diagnostic(tmp_path):
     assert proc.returncode == 65 and "\u200b" not in proc.stderr and "MOV a,\\u200b1" in proc.stderr
     line, caret = [l for l in proc.stderr.splitlines() if l.lstrip().startswith(("1 |", "|"))][:2]
     assert line.index("\\u200b") == caret.index("^"), proc.stderr  # the caret under the escape
+
+
+def test_warnings_are_shown_twenty_at_most_then_counted_and_json_keeps_them_all(tmp_path):
+    import json
+    (tmp_path / "w.gdasm").write_text("MOV a, " + "*".join(["1e-400"] * 30) + "\n")
+    proc = gdasm("check", str(tmp_path / "w.gdasm"))
+    assert proc.returncode == 0 and proc.stderr.count("warning: the number 1e-400") == 20
+    assert proc.stderr.rstrip().endswith("... and 10 more warnings")
+    doc = json.loads(gdasm("check", str(tmp_path / "w.gdasm"), "--json").stdout)
+    assert sum(d["code"] == "number-too-small" for f in doc["files"] for d in f["diagnostics"]) == 30

@@ -174,15 +174,17 @@ def print_state(m, con: Console) -> None:
 
 
 def print_diagnostics(diags, con: Console, stream: Optional[TextIO] = None) -> None:
-    """Every warning, and the first MAX_SHOWN_ERRORS errors then a count of the rest, on stderr."""
+    """The first MAX_SHOWN_ERRORS errors and as many warnings, each then a count of the rest, on stderr."""
     stream = stream or con.err
     colour = render.use_colour(stream)
-    errors = [d for d in diags if d.severity != "warning"]
-    shown = 0
+    shown = {"error": 0, "warning": 0}
+    total = {"error": 0, "warning": 0}
     for d in diags:
-        if d.severity != "warning" and shown >= MAX_SHOWN_ERRORS:
-            continue
-        shown += d.severity != "warning"
-        stream.write(render.diagnostic(d, colour, con.fmt) + "\n")
-    if len(errors) > MAX_SHOWN_ERRORS:
-        stream.write(f"... and {len(errors) - MAX_SHOWN_ERRORS} more errors\n")
+        kind = "warning" if d.severity == "warning" else "error"
+        total[kind] += 1
+        if shown[kind] < MAX_SHOWN_ERRORS:  # a line of 400 tiny literals warns 400 times: show 20
+            shown[kind] += 1
+            stream.write(render.diagnostic(d, colour, con.fmt) + "\n")
+    for kind in ("error", "warning"):
+        if total[kind] > MAX_SHOWN_ERRORS:
+            stream.write(f"... and {total[kind] - MAX_SHOWN_ERRORS} more {kind}s\n")
