@@ -61,3 +61,10 @@ def test_control_characters_in_a_program_are_shown_escaped_in_the_debugger(tmp_p
     proc = gdasm("debug", str(p), stdin="list\nstep\nexplain a\nquit\n")
     assert "\x1b" not in proc.stdout and "\u202e" not in proc.stdout
     assert "# \\x1b[31mred\\x1b[0m \\u202e evil" in proc.stdout
+
+
+def test_a_break_with_if_but_no_condition_says_what_a_condition_is():
+    proc = gdasm("debug", "mse_loss", stdin="break 5 if\nbreak 14 if   \nbreak 14 if w > 1\ninfo breakpoints\nquit\n")
+    replies = [r.split("\n", 1)[1] for r in proc.stdout.split("(gdasm) ")[1:]]
+    assert replies[0].startswith("a condition is REG OP VALUE") and replies[1].startswith("a condition is")
+    assert replies[2].startswith("breakpoint 1 at line 14") and "no label" not in proc.stdout

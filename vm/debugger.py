@@ -34,6 +34,7 @@ ALIASES = MappingProxyType({"s": "step", "n": "step", "next": "step", "b": "back
 _REPEATABLE = frozenset({"step", "back", "continue", "reverse_continue", "list", "print", "regs", "arrays", "where"})
 _TARGET = re.compile(r"([^\W\d]\w*)(?:\[([0-9]{1,15})\])?\Z")
 _WHOLE = re.compile(r"\s*([0-9]{1,15})\s*\Z")  # ASCII digits ("²" is a digit to str.isdigit, not to int)
+_BREAK = re.compile(r"(.*?)(?:\s+if\b(.*))?\Z", re.DOTALL)  # `12`, `12 if w > 1.5`, and `12 if` (no condition)
 _CONDITION = re.compile(r"\s*(?P<target>\S+?)\s*(?P<op><=|>=|==|!=|<|>|=)\s*(?P<value>\S+)\s*\Z")
 MAX_CHANGES = 20  # places a move's `changed:` line names; a long move may change millions
 MAX_COMMAND = 65_536  # characters in one command line: far past what anyone types; /dev/zero never ends one
@@ -340,12 +341,15 @@ class Debugger(cmd.Cmd):
 
     def do_break(self, arg):
         """break LINE|LABEL [if REG OP VALUE] (br): stop before the instruction on that line runs (when the condition holds)."""
-        where, _, cond_text = arg.strip().partition(" if ")
-        where = where.strip()
+        parts = _BREAK.match(arg.strip())
+        where, has_if, cond_text = parts.group(1).strip(), parts.group(2) is not None, (parts.group(2) or "").strip()
         if not where:
             self.say("break takes a line number or a label, e.g. break 12, break loop, break 12 if w > 1.5")
             return
         condition = None
+        if has_if and not cond_text:
+            self.say("a condition is REG OP VALUE, e.g. break 12 if w > 1.5 (OP: < <= > >= == !=)")
+            return
         if cond_text:
             m = _CONDITION.match(cond_text)
             place = m and self._place(m.group("target"))
