@@ -8,7 +8,7 @@ from typing import Optional
 
 from . import bundled, isa, source
 from .errors import AssemblyError, Collector, GdasmError, InputFileError, Span, UsageError
-from .numbers import exact_value, finite_text
+from .numbers import EXACT_BOUNDS, exact_value, finite_text
 
 
 class DataFileError(GdasmError):
@@ -160,8 +160,7 @@ def load(spec: str, option: str, base: Optional[Path] = None, room: int = isa.MA
             lead = len(cell) - len(cell.lstrip())
             out.error(f"'{source.shorten(cell.strip())}'{where} has no exact value small enough to compute with",
                       Span(n, col + lead, col + lead + max(len(cell.strip()), 1)), code="no-exact-value",
-                      hint="exact arithmetic takes exponents from -4,000 to 4,000 and at most 10,000 digits; "
-                           "run without --exact, or write a smaller number")
+                      hint=f"{EXACT_BOUNDS}; run without --exact, or write a smaller number")
         else:
             values.append(v if exact else float(v))  # a float holds half what its text does
     if out.errors:

@@ -2,7 +2,8 @@
 
 History wraps a Machine. Going forward it keeps, per step, 16 bytes of columns (the address run, the value
 written, the element index a STORE wrote) and the last WINDOW steps' StepRecords whole; every `every`
-steps it keeps a checkpoint (a Snapshot of the machine). Going back undoes records from the window; past the
+steps it keeps a checkpoint (a Snapshot of the machine whose arrays are chunks, shared with the checkpoint
+before wherever no step wrote them). Going back undoes records from the window; past the
 window it restores the nearest checkpoint and replays (the machine is deterministic), as reverse debuggers
 such as rr do. `explain(name)` rebuilds the expression behind a value from the columns: the last write of
 each operand is found by binary search in an index (NumPy) built from them.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import bisect
 from array import array
 from collections import deque
-from itertools import chain
+from itertools import chain, islice
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -44,6 +45,11 @@ class History:
         self._where = array("i")  # the element index a STORE wrote, else -1
         self._vals = [] if machine.exact else array("d")  # the value each step wrote (0.0/None: none)
         self.window: deque = deque(maxlen=window)
+        code = machine.program.instructions
+        # Per address (and the end): the register it writes, and the array it stores into; -1 for none.
+        self._dest_of = np.array([-1 if i.dest is None else i.dest.slot for i in code] + [-1], dtype=np.int32)
+        self._store_of = np.array([-1 if (i.dest is not None or i.array is None) else i.array.slot for i in code]
+                                  + [-1], dtype=np.int32)
         first = machine.snapshot()
         cost = 8 * first.size
         self.initial_regs = first.regs
@@ -55,7 +61,6 @@ class History:
                                        for a in first.arrays])
         self._fixed = every
         self.every = every or window
-        self._window_size = window
         self._checkpoints = [first]
         self._costs = [cost]  # bytes each checkpoint holds (8 a value)
         self._saved = self._costs[0]
@@ -93,7 +98,7 @@ class History:
         n = self.step - start
         if n < 0 or n > len(self.window):
             return None
-        return list(self.window)[len(self.window) - n:]
+        return list(islice(self.window, len(self.window) - n, None))
 
     def forward(self) -> Optional[StepRecord]:
         """Run one step; None at the end or when the budget is spent. A fault is kept in self.fault (and raised)."""
@@ -195,27 +200,24 @@ class History:
         self._costs.append(8 * cost)
         self._saved += 8 * cost
         if not self._fixed:  # space them so that checkpoints cost about a value (8 bytes) a step
-            self.every = max(self._window_size, min(cost, 2 * (len(m.regs) + sum(map(len, m.arrays)))))
+            self.every = max(self.window.maxlen, min(cost, 2 * (len(m.regs) + sum(map(len, m.arrays)))))
 
     def _written_chunks(self, since: int, until: Optional[int] = None) -> dict:
         """{array slot: chunk numbers} that the steps after `since` (up to `until`) wrote, from the columns."""
         n = self.step if until is None else until
         if n <= since:
             return {}
-        code = self.m.program.instructions
-        stores = np.array([-1 if (i.dest is not None or i.array is None) else i.array.slot for i in code] + [-1],
-                          dtype=np.int32)
         addr = np.frombuffer(self._addr, dtype=np.int32, count=n)[since:]
-        slots = stores[addr]
+        slots = self._store_of[addr]
         hit = np.flatnonzero(slots >= 0)
         if not len(hit):
             return {}
         where = np.frombuffer(self._where, dtype=np.int32, count=n)[since:][hit] // self.chunk
-        pairs = np.unique(slots[hit].astype(np.int64) * (isa.MAX_ARRAY_LENGTH + 1) + where)
+        pairs = np.unique(_element_key(slots[hit], where))
         del addr, where  # the views on the columns go, so that the columns may grow again
         out: dict = {}
         for key in pairs.tolist():
-            out.setdefault(key // (isa.MAX_ARRAY_LENGTH + 1), []).append(key % (isa.MAX_ARRAY_LENGTH + 1))
+            out.setdefault(key // _SPAN, []).append(key % _SPAN)
         return out
 
     def _truncate(self, n: int) -> None:
@@ -346,6 +348,16 @@ class History:
         return self.register_node(slot, before, depth)
 
 
+_SPAN = isa.MAX_ARRAY_LENGTH + 1  # element keys: array slot · _SPAN + index
+
+
+def _element_key(slot, index):
+    """One integer (or NumPy array of them) naming array elements, ordered by array, then index."""
+    if isinstance(slot, np.ndarray):
+        slot = slot.astype(np.int64)
+    return slot * _SPAN + index
+
+
 class _Index:
     """For a history as it stands: each register's and element's writes, by step, for binary search.
 
@@ -356,11 +368,8 @@ class _Index:
     def __init__(self, h: History):
         self.steps = n = h.step
         self._h = h
-        code = h.m.program.instructions
-        self._dest = np.array([-1 if i.dest is None else i.dest.slot for i in code] + [-1], dtype=np.int32)
-        self._stores = np.array([-1 if (i.dest is not None or i.array is None) else i.array.slot for i in code]
-                                + [-1], dtype=np.int32)
         self._addr = np.frombuffer(h._addr, dtype=np.int32, count=n).copy()  # a copy: h._addr may grow
+        self._dests = None  # the register each step wrote (-1: none), made at the first question
         self._regs: dict = {}
         self._elems = None
 
@@ -368,21 +377,22 @@ class _Index:
         """The last step index before `before` that wrote register `slot`, or None."""
         steps = self._regs.get(slot)
         if steps is None:
-            steps = self._regs[slot] = np.flatnonzero(self._dest[self._addr] == slot)
+            if self._dests is None:
+                self._dests = self._h._dest_of[self._addr]
+            steps = self._regs[slot] = np.flatnonzero(self._dests == slot)
         i = int(np.searchsorted(steps, before, "left"))
         return int(steps[i - 1]) if i else None
 
     def last_element_write(self, slot: int, index: int, before: int) -> Optional[int]:
         """The last step index before `before` that wrote element `index` of array `slot`, or None."""
         if self._elems is None:
-            a = self._stores[self._addr]
+            a = self._h._store_of[self._addr]
             steps = np.flatnonzero(a >= 0)
-            where = np.frombuffer(self._h._where, dtype=np.int32, count=self.steps)[steps]
-            keys = a[steps].astype(np.int64) * (isa.MAX_ARRAY_LENGTH + 1) + where
+            keys = _element_key(a[steps], np.frombuffer(self._h._where, dtype=np.int32, count=self.steps)[steps])
             order = np.argsort(keys, kind="stable")  # stable: within an element, steps stay in order
             self._elems = steps[order], keys[order]
         steps, keys = self._elems
-        key = slot * (isa.MAX_ARRAY_LENGTH + 1) + index
+        key = _element_key(slot, index)
         lo, hi = np.searchsorted(keys, key, "left"), np.searchsorted(keys, key, "right")
         i = int(np.searchsorted(steps[lo:hi], before, "left"))
         return int(steps[lo + i - 1]) if i else None

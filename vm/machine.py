@@ -19,7 +19,7 @@ from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 from . import isa
 from .errors import AssemblyError, Diagnostic, RuntimeFault, Span, UsageError
 from .ir import UNSET, Imm, Instruction, Program, Reg, UnsetRead
-from .numbers import MAX_EXACT_BITS, MAX_EXACT_DIGITS, MAX_EXACT_EXPONENT, NumberError, to_number
+from .numbers import EXACT_BOUNDS, MAX_EXACT_BITS, MAX_EXACT_DIGITS, NumberError, to_number
 from .render import value as _dec
 from .suggest import did_you_mean
 
@@ -204,8 +204,7 @@ class Machine:
         return AssemblyError(Diagnostic(
             "error", f"{what} has no exact value small enough to compute with", p.filename, span,
             p.lines[span.line - 1] if 0 < span.line <= len(p.lines) else "", code="no-exact-value",
-            hint=f"exact arithmetic takes exponents from -{MAX_EXACT_EXPONENT:,} to {MAX_EXACT_EXPONENT:,} and "
-                 f"at most {MAX_EXACT_DIGITS:,} digits; run without --exact, or write a smaller number"))
+            hint=f"{EXACT_BOUNDS}; run without --exact, or write a smaller number"))
 
     def _imm(self, imm: Imm):
         if not self.exact:

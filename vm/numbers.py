@@ -22,6 +22,9 @@ from typing import Optional, Union
 MAX_EXACT_EXPONENT = 4000
 MAX_EXACT_DIGITS = 10_000
 MAX_EXACT_BITS = math.ceil(MAX_EXACT_DIGITS * math.log2(10))
+# How every message about a number too large or small for --exact states the bounds.
+EXACT_BOUNDS = (f"exact arithmetic takes exponents from -{MAX_EXACT_EXPONENT:,} to {MAX_EXACT_EXPONENT:,} "
+                f"and at most {MAX_EXACT_DIGITS:,} digits")
 # Python's int() refuses more than 4,300 digits (a process-wide setting): digits are converted in chunks.
 _CHUNK = 4000
 _PARTS = re.compile(r"\s*([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?)([0-9]+))?\s*\Z")
@@ -117,9 +120,7 @@ def to_number(v, exact: bool = False) -> Number:
                 raise NumberError(f"{_short(v)} is not a finite number")
             value = exact_value(text)
             if value is None:
-                raise NumberError(f"{_short(v)} has no exact value small enough to compute with (exact "
-                                  f"arithmetic takes exponents from -{MAX_EXACT_EXPONENT:,} to "
-                                  f"{MAX_EXACT_EXPONENT:,} and at most {MAX_EXACT_DIGITS:,} digits)")
+                raise NumberError(f"{_short(v)} has no exact value small enough to compute with ({EXACT_BOUNDS})")
         if not within_bounds(value):
             raise NumberError(f"{_short(v)} is too large for exact arithmetic (over {MAX_EXACT_DIGITS:,} digits)")
         return value
