@@ -19,7 +19,7 @@ def gdasm_script() -> str:
     here = Path(sys.executable).parent
     found = shutil.which("gdasm", path=str(here) + os.pathsep + os.environ.get("PATH", ""))
     if not found:
-        pytest.fail("the gdasm console script is not installed: pip install -e '.[test]'")
+        pytest.fail("the gdasm console script is not installed: pip install -e '.[plot,test]'")
     return found
 
 

@@ -8,6 +8,7 @@ from .errors import AssemblyError, Diagnostic, GdasmError, InputFileError, Runti
 from .ir import UNSET, Program
 from .machine import DEFAULT_MAX_STEPS, Machine, Result, StepRecord
 from .render import Formatter
+from .sampling import Samples, sample
 
 try:
     __version__ = _metadata.version("gdasm")  # one version: pyproject.toml's, as installed
@@ -24,7 +25,16 @@ def run(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS
     return _machine.run(program, registers, arrays, max_steps, exact)
 
 
+def __getattr__(name: str):
+    """`vm.plot` is loaded on first use: it needs matplotlib (gdasm[plot]), which `import vm` must not load."""
+    if name == "plot":
+        from importlib import import_module
+        return import_module(".plot", __name__)
+    raise AttributeError(f"module 'vm' has no attribute '{name}'")
+
+
 __all__ = (
     "assemble", "run", "Machine", "Program", "Result", "StepRecord", "UNSET", "DEFAULT_MAX_STEPS", "Formatter",
     "GdasmError", "AssemblyError", "RuntimeFault", "UsageError", "InputFileError", "Diagnostic", "Span",
+    "sample", "Samples",
 )

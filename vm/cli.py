@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Optional, TextIO
 
-from . import bundled, render, report, source
+from . import bundled, plot_cli, progress, render, report, source
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_number
 from .inputs import (ArgParser, add_run_options, first_write_before_read, make_machine, parse_sets, read_program,
                      set_overwritten, steps_option)
@@ -41,10 +41,14 @@ def cmd_run(args, con: report.Console) -> int:
     if args.quiet and args.json:
         raise UsageError("--quiet prints only the OUT values and --json one JSON document: choose one")
     program = _load(args, con)
-    hook = None if args.json else (lambda v: con.say(con.fmt.value(v)))
+    show = progress.Steps(con.err, progress.wanted(con.err, args.quiet or args.json))
+    hook = None if args.json else (lambda v: (show.clear(), con.say(con.fmt.value(v))))
     m = args.machine = make_machine(program, args, on_output=hook)
     try:
-        m.run()
+        try:
+            m.run(progress=show if show.enabled else None)
+        finally:  # the display goes before anything else is printed
+            show.close()
     except RuntimeFault as fault:
         if args.json:
             con.say(report.dumps({**report.state_json(m), **report.fault_json(fault, con.fmt)}))
@@ -190,6 +194,10 @@ def _parser() -> ArgParser:
     p = sub.add_parser("debug", help="a time-travel debugger: step forward and back, breakpoints, explain")
     add_run_options(p, json=False)
     p.set_defaults(func=cmd_debug)
+    p = sub.add_parser("plot", help="draw a picture of a run: loss, path, lr, fit or regs (needs gdasm[plot])")
+    add_run_options(p, json=False)
+    plot_cli.add_options(p)
+    p.set_defaults(func=plot_cli.run)
     p = sub.add_parser("check", help="assemble only, and report every error")
     p.add_argument("programs", nargs="+", metavar="PROGRAM")
     p.add_argument("--json", action="store_true", help="print JSON for tools instead of text")

@@ -26,6 +26,12 @@ from .suggest import did_you_mean
 DEFAULT_MAX_STEPS = 10_000_000
 # The last steps before the step limit are counted per instruction, to name the hot spot when it is hit.
 HOT_SAMPLE = 10_000
+# run(progress=...) reports every this many steps (about 50 ms of a run).
+PROGRESS_CHUNK = 65_536
+
+
+class _Break(Exception):
+    """An instruction run_to() stops before."""
 
 
 class _Halt(Exception):
@@ -469,21 +475,59 @@ class Machine:
         self._interrupted = False
 
     # --- running -------------------------------------------------------------------------
-    def run(self) -> Result:
+    def run(self, progress: Optional[Callable[["Machine"], None]] = None) -> Result:
         """Run to HALT or the end; raises RuntimeFault on a fault or when max_steps is reached.
 
         Ctrl-C (in the main thread) raises KeyboardInterrupt between two steps: `steps` counts every step that
-        ran, and `pc` is the next one.
+        ran, and `pc` is the next one. `progress(machine)`, if given, is called every PROGRESS_CHUNK steps
+        (with `steps` and `pc` up to date), so a display can follow a long run at no cost to the loop.
         """
         if self.status != "ready":
             return self.result()
         with stop_on_ctrl_c(self):
-            return self._run()
+            if progress is None:
+                return self._run(self.max_steps)
+            while True:
+                done = self._run(min(self.steps + PROGRESS_CHUNK, self.max_steps))
+                if done is not None:
+                    return done
+                progress(self)
 
-    def _run(self) -> Result:
+    def run_to(self, addresses) -> bool:
+        """Run until the next instruction to run is at one of `addresses` (not yet run) or the program stops.
+
+        True when it stopped at one of them (at once if `pc` is there already); False when the program ended.
+        Faults and the step limit raise as in run(). Sampling a run at a line costs one exception per visit.
+        """
+        if self.status != "ready":
+            return False
+        if self.pc in addresses:
+            return True
+        code, saved = self.code, {a: self.code[a] for a in addresses if 0 <= a < len(self.program.instructions)}
+        for a in saved:
+            code[a] = self._break
+        try:
+            with stop_on_ctrl_c(self):
+                while self._run(self.max_steps) is None:
+                    if self.pc in saved:
+                        return True
+        finally:
+            for a, fn in saved.items():
+                code[a] = fn
+            if self._saved_code is not None:  # an interrupt saved the code with the breaks in it
+                for a, fn in saved.items():
+                    self._saved_code[a] = fn
+        return False
+
+    @staticmethod
+    def _break():
+        raise _Break()
+
+    def _run(self, stop: int) -> Optional[Result]:
+        """Run until step `stop` (None back if the program is still ready there, short of max_steps)."""
         code, pc, n, counts = self.code, self.pc, 0, self._counts
-        budget = self.max_steps - self.steps
-        tail = max(budget - HOT_SAMPLE, 0)  # from here on, steps are counted to name a hot spot
+        budget = stop - self.steps
+        tail = min(budget, max(self._counted_from - self.steps, 0))  # then steps are counted to name a hot spot
         try:
             for n in range(tail):
                 pc = code[pc]()
@@ -494,6 +538,9 @@ class Machine:
             n = budget
             if pc == len(self.program.instructions):
                 self.status = "finished"
+        except _Break:
+            self.pc, self.steps = pc, self.steps + n
+            return None
         except _Halt:
             n += 1
             self.status = "halted"
@@ -511,6 +558,8 @@ class Machine:
             raise
         self.pc, self.steps = pc, self.steps + n
         if self.status == "ready":
+            if self.steps < self.max_steps:
+                return None
             raise self._fault(pc, None)
         if self._interrupted:  # Ctrl-C during the last step: the run is complete, and stops here
             self._resume_after_interrupt()

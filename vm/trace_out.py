@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from fractions import Fraction
 from typing import Optional
 
-from . import describe, report
+from . import describe, progress, report, sampling
 from .errors import RuntimeFault, UsageError, json_number
 from .inputs import make_machine
-from .ir import UNSET, Program, element
+from .ir import UNSET, Program
 from .machine import Machine, stop_on_ctrl_c
 from .render import display_width, ljust, paint, rjust, safe
 
@@ -204,6 +203,11 @@ def check_options(args) -> None:
         raise UsageError("--compare adds columns to the step-by-step trace, not to --table: use one or the other")
 
 
+def _progress(args, con: report.Console) -> progress.Steps:
+    """A progress display when the rows go somewhere else than the terminal (a file, a pipe)."""
+    return progress.Steps(con.err, progress.wanted(con.err, args.json) and not progress.wanted(con.out))
+
+
 def run_trace(program: Program, args, con: report.Console) -> int:
     """`gdasm trace`: every step as a row, in the chosen format; a fault ends the rows and is raised."""
     if args.table:
@@ -214,13 +218,18 @@ def run_trace(program: Program, args, con: report.Console) -> int:
             "csv": lambda: _CsvTrace(program, con), "json": lambda: _JsonTrace(program, con)}[fmt]()
     comparer = _Comparer(program, args) if args.compare else None
     fault = None
+    show = _progress(args, con)
     try:
         with stop_on_ctrl_c(m):
             step = m.step
             while (rec := step()) is not None:
                 sink.row(rec, comparer.row(rec, sink, con.fmt) if comparer else None)
+                if not rec.step & 0x3FFF:
+                    show(m)
     except RuntimeFault as err:
         fault = err
+    finally:
+        show.close()
     sink.close(m, fault)
     if fault is not None:
         con.out.flush()
@@ -237,51 +246,36 @@ class TraceTable:
 
     def __init__(self, program: Program, args, con: report.Console):
         self.program, self.args, self.con = program, args, con
-        self.every = None if args.every is None else self._address(args.every)
-
-    def _address(self, where: str) -> int:
-        p = self.program
-        if where in p.labels:
-            address = p.labels[where]
-            if address >= len(p.instructions):
-                raise UsageError(f"--every {where}: the label is at the end of the program, where nothing runs")
-            return address
-        if re.fullmatch(r"[0-9]{1,15}", where):
-            if int(where) == 0:
-                raise UsageError("--every 0: lines are numbered from 1")
-            later = [k for k, ins in enumerate(p.instructions) if ins.line >= int(where)]
-            if not later:
-                raise UsageError(f"--every {where}: no instruction on or after line {where}")
-            return later[0]
-        raise UsageError(f"--every {where}: no label '{where}' in this program (give a label or a line number)")
+        self.every = None if args.every is None else sampling.address(program, args.every, "--every")
 
     def run(self) -> int:
         m = self.args.machine = make_machine(self.program, self.args)
-        columns = self._columns()
+        names = [n.strip() for n in (self.args.regs or "").split(",") if n.strip()]
+        columns = sampling.columns(self.program, names, "--regs")
         per_step = self.every is None
-        has_out = per_step and any(ins.op.effects.outputs for ins in self.program.instructions)
+        has_out = per_step and bool(sampling.outs(self.program))
         head = ["step", "line"] if per_step else ["iteration", "step"]
-        out = _TableWriter(self.con, self.args.format, head + [c[0] for c in columns] + (["out"] if has_out else []))
+        out = _TableWriter(self.con, self.args.format, head + [c.name for c in columns] + (["out"] if has_out else []))
         fault = None
+        show = _progress(self.args, self.con)
         try:
             with stop_on_ctrl_c(m):
                 if per_step:  # step 0: what the program starts with
-                    out.row([0, None], {c[0]: self._value(m, c) for c in columns}, None, has_out)
-                iteration = 0
-                while True:
-                    if not per_step and m.status == "ready" and m.pc == self.every:
-                        # the registers as the line is about to run: its step is the next one
-                        out.row([iteration, m.steps + 1], {c[0]: self._value(m, c) for c in columns}, None, False)
-                        iteration += 1
-                    rec = m.step()
-                    if rec is None:
-                        break
-                    if per_step:
+                    out.row([0, None], {c.name: sampling.value(m, c) for c in columns}, None, has_out)
+                    while (rec := m.step()) is not None:
                         written = {c.target: c.new for c in describe.describe(rec, self.program).changes}
-                        out.row([rec.step, rec.line], {c[0]: written[c[0]] for c in columns if c[0] in written},
+                        out.row([rec.step, rec.line], {c.name: written[c.name] for c in columns if c.name in written},
                                 rec.output, has_out)
+                        if not rec.step & 0x3FFF:
+                            show(m)
+                else:  # the registers as the line is about to run: its step is the next one
+                    for iteration, row in enumerate(sampling.rows(m, columns, self.every)):
+                        out.row([iteration, row.step], dict(zip((c.name for c in columns), row.values)), None, False)
+                        show(m)
         except RuntimeFault as err:
             fault = err
+        finally:
+            show.close()
         out.close(m, fault)
         if fault is not None:
             self.con.out.flush()
@@ -289,33 +283,6 @@ class TraceTable:
                 return fault.exit_code
             raise fault
         return 0
-
-    def _columns(self) -> list[tuple]:
-        """(heading, array slot or None, register slot or element index) for each column, known before the run:
-        `--regs` (registers or elements such as buf[1]), or every register in the order the source names them."""
-        p = self.program
-        if not self.args.regs:
-            return [(name, None, slot) for slot, name in enumerate(p.registers)]
-        columns = []
-        for item in (n.strip() for n in self.args.regs.split(",")):
-            if not item:
-                continue
-            place = element(item)
-            if place and p.array_slot(place[0]) is not None:
-                columns.append((item, p.array_slot(place[0]), place[1]))
-            elif p.register_slot(item) is not None:
-                columns.append((item, None, p.register_slot(item)))
-            else:
-                raise UsageError(f"--regs: no register or array element named '{item}' in this program")
-        return columns
-
-    @staticmethod
-    def _value(m: Machine, column):
-        _, array, k = column
-        if array is None:
-            return m.regs[k]
-        values = m.arrays[array]
-        return values[k] if k < len(values) else UNSET
 
 
 class _TableWriter:

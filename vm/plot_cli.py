@@ -1,0 +1,108 @@
+"""`gdasm plot`: its options, checked before anything runs; the data (pictures.py); the drawing (plot.py)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from types import MappingProxyType
+
+from . import pictures, progress, report, source
+from .errors import GdasmError, UsageError
+from .inputs import parse_data, parse_sets, read_program
+
+# Which options each kind reads: an option given to a kind that ignores it is refused, not silently dropped.
+USES = MappingProxyType({"y": ("loss", "regs"), "every": ("loss", "regs"), "param": ("path",), "lr": ("lr",),
+                        "pred": ("fit",)})
+MAX_DPI, MAX_INCHES = 1200, 100
+
+
+class MissingExtra(GdasmError):
+    """An optional part of gdasm is not installed (exit 69, EX_UNAVAILABLE): the message names the extra."""
+
+    exit_code = 69
+    code = "unavailable"
+
+
+def _size(text: str) -> tuple:
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*[,x]\s*([0-9]*\.?[0-9]+)\s*", text)
+    if not m or not all(0 < float(v) <= MAX_INCHES for v in m.groups()):
+        raise argparse.ArgumentTypeError(f"'{source.shorten(text)}' is not a size in inches: give W,H such as 8,5 "
+                                         f"(each above 0 and at most {MAX_INCHES})")
+    return float(m.group(1)), float(m.group(2))
+
+
+def _dpi(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,5}", text.strip()) or not 10 <= int(text) <= MAX_DPI:
+        raise argparse.ArgumentTypeError(f"'{source.shorten(text)}' is not a resolution: give dots per inch "
+                                         f"from 10 to {MAX_DPI} (default 150)")
+    return int(text)
+
+
+def add_options(p: argparse.ArgumentParser) -> None:
+    """The options of `gdasm plot` after the run options."""
+    p.add_argument("--kind", choices=pictures.KINDS, default="loss",
+                   help="loss: the OUT values per iteration; path: the iterates on the loss landscape; lr: several "
+                        "learning rates compared; fit: the data and the model's predictions; regs: registers "
+                        "per iteration (default loss)")
+    p.add_argument("-o", "--output", metavar="FILE", help="FILE.png, .svg or .pdf (default PROGRAM-KIND.png here)")
+    p.add_argument("--y", metavar="REG", help="loss: plot this register, sampled at each OUT; regs: A,B,...")
+    p.add_argument("--every", metavar="LABEL|LINE", help="loss, regs: sample where the loop reaches this line")
+    p.add_argument("--param", metavar="P[,Q]", default=None,
+                   help="path: the parameter (a curve) or two (contours), default w")
+    p.add_argument("--lr", metavar="R1,R2,...", help="lr: the learning rates (default the program's × 0.1, 1, 10, 30)")
+    p.add_argument("--pred", metavar="REG", help="fit: the register holding the model's prediction (default pred "
+                                                 "or p)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="the picture's words: en or zh (中文)")
+    p.add_argument("--dpi", type=_dpi, default=None, metavar="N", help="dots per inch of a PNG (default 150)")
+    p.add_argument("--size", type=_size, default=None, metavar="W,H", help="the picture's size in inches (default 8,5)")
+
+
+def _output(args, program_name: str) -> Path:
+    if args.output is not None:
+        path = Path(args.output)
+    else:
+        stem = "stdin" if args.program == "-" else Path(program_name).name.removesuffix(".gdasm")
+        path = Path(f"{stem}-{args.kind}.png")
+    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise UsageError(f"-o {source.shorten(str(path))}: a picture is written as .png, .svg or .pdf")
+    return path
+
+
+def _check(args) -> None:
+    for option, kinds in USES.items():
+        if getattr(args, option) is not None and args.kind not in kinds:
+            raise UsageError(f"--{option} goes with --kind {' or '.join(kinds)}, not --kind {args.kind}")
+    if args.kind == "loss" and args.y is not None and "," in args.y:
+        raise UsageError("--kind loss plots one register: --y REG (--kind regs plots several: --y A,B)")
+
+
+def run(args, con: report.Console) -> int:
+    """Check the options, run the program as the kind needs, draw, write the file and print its path."""
+    _check(args)
+    try:
+        from . import plot
+    except ImportError:
+        raise MissingExtra("pictures need matplotlib, which is not installed: "
+                           "pip install 'gdasm[plot]' (or pip install matplotlib)") from None
+    program = read_program(args.program, con)
+    report.print_diagnostics(program.warnings, con)
+    path = _output(args, program.filename)
+    plot.check_font(path, args.lang)  # before any run: a missing font is known now
+    exact = args.exact
+    inputs = {"registers": parse_sets(args.set), "arrays": parse_data(args.data, exact=exact),
+              "max_steps": args.max_steps, "exact": exact}
+    what = {"path": "the loss landscape", "lr": "one run per learning rate"}.get(args.kind, "running")
+    show = progress.Runs(con.err, progress.wanted(con.err), what)
+    faults: list = []
+    try:
+        data = pictures.build(args.kind, program, y=args.y, every=args.every, param=args.param or "w",
+                              rates=None if args.lr is None else args.lr.split(","), pred=args.pred,
+                              progress=show, faults=faults, **inputs)
+    finally:
+        show.close()
+    for d in faults:  # shown on the picture, and said here: the picture was still made (exit 0)
+        report.print_diagnostics([d], con)
+    plot.save(plot.draw(data, args.lang, args.size, args.dpi), path, args.lang)
+    con.say(str(path))
+    return 0
