@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "docs" / "programs.md", ROOT / "docs" / "debugger.md"]
+DOCS = [ROOT / "docs" / "programs.md", ROOT / "docs" / "debugger.md", ROOT / "docs" / "pictures.md"]
+# Docs whose commands write files run in an empty temporary folder, not in the checkout.
+SCRATCH = {"pictures.md"}
 
 
 def examples(text: str) -> list[tuple[str, str]]:
@@ -39,19 +41,21 @@ def _split(lines: list[str]) -> list[tuple[str, str]]:
     return [tuple(p) for p in pairs]
 
 
-def run(command: str) -> str:
+def run(command: str, cwd=None) -> str:
     """Run a documented command as a user would (gdasm on PATH, no colour); stdout and stderr merged."""
     bindir = str(Path(sys.executable).parent)
     env = {**os.environ, "NO_COLOR": "1", "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
-    proc = subprocess.run(["bash", "-c", command + " 2>&1"], cwd=ROOT, env=env, capture_output=True,
+    proc = subprocess.run(["bash", "-c", command + " 2>&1"], cwd=cwd or ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
     return proc.stdout
 
 
 def write(path: Path) -> None:
+    import tempfile
     text = path.read_text(encoding="utf-8")
     for command, expected in examples(text):
-        actual = run(command)
+        with tempfile.TemporaryDirectory() as scratch:
+            actual = run(command, scratch if path.name in SCRATCH else None)
         if actual != expected:
             text = text.replace(f"$ {command}\n{expected}", f"$ {command}\n{actual}", 1)
     path.write_text(text, encoding="utf-8")

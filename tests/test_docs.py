@@ -83,13 +83,25 @@ def test_docgen_would_notice_a_drift():
 
 
 @pytest.mark.parametrize("doc", doc_examples.DOCS, ids=lambda p: p.name)
-def test_console_examples_in_docs_are_real(doc):
+def test_console_examples_in_docs_are_real(doc, tmp_path):
     text = doc.read_text(encoding="utf-8")
     found = doc_examples.examples(text)
     in_blocks = sum(b.count("\n$ ") + b.startswith("$ ") for b in blocks(text, "console"))
     assert found and len(found) == in_blocks  # every command of every console block is run
-    for command, expected in found:
-        assert doc_examples.run(command) == expected, command
+    for k, (command, expected) in enumerate(found):
+        cwd = tmp_path / str(k) if doc.name in doc_examples.SCRATCH else None
+        if cwd is not None:
+            cwd.mkdir()
+        assert doc_examples.run(command, cwd) == expected, command
+
+
+def test_pictures_python_example_runs(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    code = blocks((ROOT / "docs" / "pictures.md").read_text(encoding="utf-8"), "python")[0]
+    (tmp_path / "programs").symlink_to(ROOT / "programs")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "pictures.md", "exec"), {})  # test code from our own docs, not program text
+    assert (tmp_path / "path.svg").read_bytes().startswith(b"<?xml")
 
 
 def error_rows():

@@ -9,8 +9,7 @@ from typing import Optional, TextIO
 
 from . import bundled, plot_cli, progress, render, report, source
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_number
-from .inputs import (ArgParser, add_run_options, first_write_before_read, make_machine, parse_sets, read_program,
-                     set_overwritten, steps_option)
+from .inputs import ArgParser, add_run_options, make_machine, parse_sets, read_program, steps_option, warnings_for
 from .ir import Program
 from .machine import Machine
 from .render import Formatter
@@ -21,13 +20,7 @@ EXIT_OK, EXIT_FAULT, EXIT_IOERR, EXIT_INTERRUPTED = 0, 70, 74, 130  # the other 
 # --- commands ------------------------------------------------------------------------------------------
 
 def _warnings(program: Program, args) -> list:
-    """The program's warnings, less 'never written' for registers the command line sets, and a warning for
-    each `--set` the program overwrites before reading it."""
-    given = parse_sets(getattr(args, "set", []))
-    kept = [d for d in program.warnings if not (d.code == "never-written" and d.subject in given)]
-    return sorted(kept + [set_overwritten(program, name, value) for name, value in given.items()
-                          if first_write_before_read(program, name) is not None],
-                  key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
+    return warnings_for(program, parse_sets(getattr(args, "set", [])))
 
 
 def _load(args, con: report.Console) -> Program:
@@ -195,7 +188,7 @@ def _parser() -> ArgParser:
     add_run_options(p, json=False)
     p.set_defaults(func=cmd_debug)
     p = sub.add_parser("plot", help="draw a picture of a run: loss, path, lr, fit or regs (needs gdasm[plot])")
-    add_run_options(p, json=False)
+    add_run_options(p)
     plot_cli.add_options(p)
     p.set_defaults(func=plot_cli.run)
     p = sub.add_parser("check", help="assemble only, and report every error")

@@ -81,6 +81,15 @@ def set_overwritten(program: Program, name: str, value: str) -> Diagnostic:
                            "to copy)", code="set-overwritten", subject=name)
 
 
+def warnings_for(program: Program, given: dict) -> list:
+    """The program's warnings, less 'never written' for registers the command line sets, and a warning for
+    each `--set` the program overwrites before reading it."""
+    kept = [d for d in program.warnings if not (d.code == "never-written" and d.subject in given)]
+    return sorted(kept + [set_overwritten(program, name, value) for name, value in given.items()
+                          if first_write_before_read(program, name) is not None],
+                  key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
+
+
 def _number_text(text: str, option: str) -> str:
     number = finite_text(text)
     if number is None:

@@ -1,4 +1,4 @@
-"""What each picture shows, as data: every number in it comes from a run of the machine (`sample`), never from
+"""What each picture shows, as data: every number in it comes from a run of the machine (`sampling`), never from
 Python arithmetic on the model. `plot.py` draws these; the docs' images keep them beside each picture as JSON.
 
 A builder returns a plain dict (JSON-ready: floats, ints, strings, None for a value not yet written) that
@@ -9,16 +9,20 @@ curve — are inputs to the machine; what is plotted over them is what the machi
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
+from pathlib import PurePosixPath
 from typing import Callable, Optional, Sequence
 
 from .errors import RuntimeFault, UsageError
+from .inputs import first_write_before_read
 from .ir import UNSET, Program
-from .machine import DEFAULT_MAX_STEPS
+from .machine import DEFAULT_MAX_STEPS, Machine
 from .numbers import NumberError, to_number
-from .sampling import MAX_ROWS, outs, sample
+from .render import safe
+from .sampling import SampleLimit, address, outs, sample
 
 KINDS = ("loss", "path", "lr", "fit", "regs")
 # The bundled programs' loop rule: `JGE iterations, max_iter, done` after the first evaluation, so max_iter = 0
@@ -26,9 +30,12 @@ KINDS = ("loss", "path", "lr", "fit", "regs")
 LOOP_LIMIT, LOOP_COUNT = "max_iter", "iterations"
 GRID_1D, GRID_2D = 121, 61  # landscape points: a smooth curve; contours over 61 × 61 runs (~1 s)
 CURVE_POINTS = 161  # x positions of the fitted curve (`fit`)
-MAX_PLOT_ROWS = 200_000  # more points than a picture can show
+MAX_POINTS = 200_000  # samples in one picture: more than it can show
+MAX_RATES, MAX_REGS = 12, 8  # curves on one `lr` picture, panels on one `regs` picture
+LANDSCAPE_STEPS = 100_000_000  # all the runs of a landscape together (about a minute)
 DEFAULT_RATE_FACTORS = ("0.1", "1", "10", "30")
 PREDICTIONS = ("pred", "y_pred", "p", "yhat")  # registers `fit` takes as the model's prediction, in this order
+BIGGEST = sys.float_info.max
 
 Progress = Optional[Callable[[int, int], None]]  # (runs done, runs in all)
 
@@ -57,8 +64,9 @@ def _writes(program: Program, name: str) -> list[int]:
 
 
 def _name(program: Program) -> str:
-    name = program.filename.replace("\\", "/").rsplit("/", 1)[-1]
-    return name[:-6] if name.endswith(".gdasm") else name
+    """The program's name for a title: its file name without folders or `.gdasm`, control characters escaped."""
+    name = PurePosixPath(program.filename).name
+    return safe(name[:-6] if name.endswith(".gdasm") else name)
 
 
 def _need_outs(program: Program, kind: str) -> None:
@@ -67,15 +75,26 @@ def _need_outs(program: Program, kind: str) -> None:
                          f"{_name(program)} prints none (add `OUT loss` to its loop, or try --kind regs --y REG)")
 
 
-def _check(s, kind: str):
-    if len(s.rows) > MAX_PLOT_ROWS:
-        raise UsageError(f"--kind {kind}: {len(s.rows):,} points are more than a picture shows "
-                         f"({MAX_PLOT_ROWS:,}): sample at a label (--every) or stop sooner (--max-steps)")
-    return s
+def _sample(program, regs, at, inputs: dict, kind: str, option: str = "--y", **kw):
+    """sample(), refused past MAX_POINTS rows with advice that fits the kind."""
+    try:
+        return sample(program, regs, at, limit=MAX_POINTS, **inputs, **kw)
+    except SampleLimit:
+        every = " or sample less often (--every LABEL)" if kind in ("loss", "regs") and at in ("out", "step") else ""
+        raise UsageError(f"--kind {kind}: more than {MAX_POINTS:,} points, more than a picture shows: stop the run "
+                         f"sooner (--max-steps){every}") from None
+    except UsageError as err:
+        message = err.diagnostics[0].message
+        if message.startswith("regs: "):
+            raise UsageError(f"{option}: {message[6:]}") from None
+        raise
 
 
-def _sample(program, regs, at, inputs: dict, kind: str, **kw):
-    return _check(sample(program, regs, at, limit=MAX_ROWS, **inputs, **kw), kind)
+def _line(program: Program, every: Optional[str]) -> Optional[int]:
+    """--every LABEL|LINE as the line of the instruction it names (so a label called `step` is a label)."""
+    if every is None:
+        return None
+    return program.instructions[address(program, every, "--every")].line
 
 
 def run_inputs(registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS, exact: bool = False) -> dict:
@@ -93,6 +112,15 @@ def _with(inputs: dict, program: Program, **regs) -> dict:
     return {**inputs, "registers": registers}
 
 
+def _settable(program: Program, name: str, option: str) -> None:
+    """A register the picture sets must be one the program reads before it writes it."""
+    ins = first_write_before_read(program, name)
+    if ins is not None:
+        raise UsageError(f"{option}: {_name(program)} sets '{safe(name)}' itself (line {ins.line}: "
+                         f"{safe(ins.text)}) before reading it, so setting it from outside changes nothing: "
+                         f"declare it with `.reg {safe(name)} = ...` instead")
+
+
 def _header(program: Program, kind: str, s, faults: Optional[list]) -> dict:
     fault = _fault(s.fault, len(s.output)) if s.fault is not None else None
     if s.fault is not None and faults is not None:
@@ -106,14 +134,17 @@ def loss(program: Program, y: Optional[str] = None, every: Optional[str] = None,
          **inputs) -> dict:
     """The OUT values (or register y, sampled at each OUT or at `every`) against the iteration."""
     inputs = run_inputs(**inputs)
+    if y is not None and not isinstance(y, str):
+        raise UsageError(f"y must name one register (a string), not {type(y).__name__}")
     if every is not None and y is None:
         raise UsageError("--every samples a register where the loop passes a line: name the register with --y")
     if every is None:
         _need_outs(program, "loss")
-    s = _sample(program, [y] if y else [], every or "out", inputs, "loss")
+    at = _line(program, every) or "out"
+    s = _sample(program, [y] if y else [], at, inputs, "loss")
     ys = [number(r.values[0] if y else r.out) for r in s.rows]
-    return {**_header(program, "loss", s, faults), "register": y, "at": every or "out", "x": list(range(len(ys))),
-            "y": ys, "steps_at": [r.step for r in s.rows]}
+    return {**_header(program, "loss", s, faults), "register": safe(y) if y else None, "at": every or "out",
+            "x": list(range(len(ys))), "y": ys, "steps_at": [r.step for r in s.rows]}
 
 
 def regs(program: Program, names: Sequence[str], every: Optional[str] = None, faults: Optional[list] = None,
@@ -121,42 +152,89 @@ def regs(program: Program, names: Sequence[str], every: Optional[str] = None, fa
     """Registers against the iteration (at each OUT, or at `every`), or against the step if the program never
     prints."""
     inputs = run_inputs(**inputs)
-    names = [n for n in names if n]
+    if names is None or isinstance(names, (str, bytes)) and not names:
+        names = []
+    names = [n.strip() if isinstance(n, str) else n for n in ([names] if isinstance(names, str) else names)]
+    names = [n for n in names if n != ""]
     if not names:
         raise UsageError("--kind regs plots chosen registers: name them with --y, e.g. --y w,grad")
-    at = every or ("out" if outs(program) else "step")
+    if len(names) > MAX_REGS or len(set(map(str, names))) != len(names):
+        raise UsageError(f"--y: name up to {MAX_REGS} different registers for one picture")
+    at = _line(program, every) or ("out" if outs(program) else "step")
     s = _sample(program, names, at, inputs, "regs")
     x = [r.step for r in s.rows] if at == "step" else list(range(len(s.rows)))
-    return {**_header(program, "regs", s, faults), "at": at, "x": x, "registers": list(names),
-            "y": {n: [number(r.values[k]) for r in s.rows] for k, n in enumerate(names)}}
+    return {**_header(program, "regs", s, faults), "at": every or at, "x": x, "registers": [safe(n) for n in names],
+            "y": {safe(n): [number(r.values[k]) for r in s.rows] for k, n in enumerate(names)}}
 
 
 # --- path ----------------------------------------------------------------------------------------------
 
 def _params(program: Program, param) -> list[str]:
-    names = [p.strip() for p in (param.split(",") if isinstance(param, str) else param) if p.strip()]
-    if not 1 <= len(names) <= 2 or len(set(names)) != len(names):
+    if isinstance(param, str):
+        names = [p.strip() for p in param.split(",")]
+    elif isinstance(param, (list, tuple)) and all(isinstance(p, str) for p in param):
+        names = [p.strip() for p in param]
+    else:
+        raise UsageError(f"--param names one or two registers (\"w\" or \"w,b\"), not {param!r:.40}")
+    if not 1 <= len(names) <= 2 or "" in names:
         raise UsageError("--param takes one parameter (a curve: --param w) or two (contours: --param w,b)")
+    if len(set(names)) != len(names):
+        raise UsageError(f"--param {safe(names[0])},{safe(names[1])}: the same parameter twice")
     for n in names:
+        if program.array_slot(n) is not None:
+            raise UsageError(f"--param {safe(n)}: '{safe(n)}' is an array; a parameter is a register")
         if program.register_slot(n) is None or not _reads(program, n):
-            raise UsageError(f"--param {n}: {_name(program)} never reads a register '{n}', so the loss cannot "
-                             "depend on it (name the parameter the program learns, e.g. --param w)")
+            raise UsageError(f"--param {safe(n)}: {_name(program)} never reads a register '{safe(n)}', so the loss "
+                             "cannot depend on it (name the parameter the program learns, e.g. --param w)")
+        _settable(program, n, f"--param {safe(n)}")
     return names
 
 
 def _span(values: list, margin: float = 0.25) -> tuple:
     """The values' range with a margin, its ends rounded outwards to three figures of the width (grid points
-    are inputs: simple ones read better in the data)."""
+    are inputs: simple ones read better in the data), within the doubles."""
     lo, hi = min(values), max(values)
-    pad = (hi - lo) * margin if hi > lo else max(abs(lo) * 0.5, 1.0)
-    lo, hi = lo - pad, hi + pad
-    q = Decimal(1).scaleb(math.floor(math.log10(hi - lo)) - 2)
-    return (float((Decimal(repr(lo)) / q).to_integral_value(ROUND_FLOOR) * q),
-            float((Decimal(repr(hi)) / q).to_integral_value(ROUND_CEILING) * q))
+    half = hi / 2 - lo / 2  # finite even when hi - lo is not
+    pad = half * 2 * margin if half > 0 else max(abs(lo) * 0.5, 1.0)
+    lo, hi = max(lo - pad, -BIGGEST), min(hi + pad, BIGGEST)
+    q = Decimal(1).scaleb(math.floor(math.log10(hi / 2 - lo / 2) + math.log10(2)) - 2)
+    lo = float((Decimal(repr(lo)) / q).to_integral_value(ROUND_FLOOR) * q)
+    hi = float((Decimal(repr(hi)) / q).to_integral_value(ROUND_CEILING) * q)
+    return max(lo, -BIGGEST), min(hi, BIGGEST)
 
 
 def _grid(lo: float, hi: float, n: int) -> list[float]:
-    return [float(Decimal(repr(lo)) + (Decimal(repr(hi)) - Decimal(repr(lo))) * k / (n - 1)) for k in range(n)]
+    a, b = Decimal(repr(lo)), Decimal(repr(hi))
+    return [float(a + (b - a) * k / (n - 1)) for k in range(n)]
+
+
+def _moving(program: Program, s, names: list, inputs: dict) -> None:
+    """A one-parameter landscape holds every other register at its start: refuse it when another declared
+    parameter moves too (the iterates would not lie on the curve)."""
+    others = [i.name for i in program.reg_inputs if i.name not in names and _reads(program, i.name)]
+    if not others:
+        return
+    moved = sample(program, others, "out", limit=MAX_POINTS, **inputs)
+    for k, n in enumerate(others):
+        seen = {repr(r.values[k]) for r in moved.rows}
+        if len(seen) > 1:
+            first, last = moved.rows[0].values[k], moved.rows[-1].values[k]
+            raise UsageError(f"--param {safe(names[0])}: '{safe(n)}' changes too as the program runs ({number(first)} "
+                             f"to {number(last)}), so the loss over {safe(names[0])} alone is not the curve the "
+                             f"iterates roll on: use --param {safe(names[0])},{safe(n)}")
+
+
+def _kept(program: Program, names: list, inputs: dict) -> None:
+    """The landscape sets each parameter and reads the first OUT: refuse a parameter the program changes before
+    that OUT (it would be the loss at another value)."""
+    probe = 0.7182818284590452  # a value no program computes by chance
+    s = sample(program, names, "out", outputs=1, **_with(inputs, program, **{n: probe for n in names}))
+    for k, n in enumerate(names):
+        if s.rows and s.rows[0].values[k] != probe:
+            ins = program.instructions[_writes(program, n)[0]]
+            raise UsageError(f"--param {safe(n)}: {_name(program)} changes '{safe(n)}' before it first prints the "
+                             f"loss (line {ins.line}: {safe(ins.text)}), so that loss is not the loss at the value "
+                             f"set: name the parameter the program learns, e.g. --param w")
 
 
 def _first_out(program: Program, inputs: dict) -> tuple:
@@ -173,49 +251,65 @@ def path(program: Program, param="w", progress: Progress = None, faults: Optiona
     names = _params(program, param)
     s = _sample(program, names, "out", inputs, "path")
     if not s.rows:
-        raise UsageError(f"--kind path: {_name(program)} stopped before its first OUT, so there is no path to draw")
+        if s.fault is not None:
+            raise s.fault  # nothing to draw: the fault is the answer (exit 70)
+        raise UsageError(f"--kind path: {_name(program)} ended before its first OUT, so there is no path to draw")
     its = [[number(r.values[k]) for r in s.rows] for k in range(len(names))]
     if any(v is None for col in its for v in col):
         raise UsageError(f"--kind path: {', '.join(names)} not set when the program first prints; set it with --set")
-    out = {**_header(program, "path", s, faults), "params": names, "iterates": its, "loss": [number(r.out) for r in s.rows],
-           "steps_at": [r.step for r in s.rows]}
+    _kept(program, names, inputs)
+    if len(names) == 1:
+        _moving(program, s, names, inputs)
+    out = {**_header(program, "path", s, faults), "params": [safe(n) for n in names], "iterates": its,
+           "loss": [number(r.out) for r in s.rows], "steps_at": [r.step for r in s.rows]}
+    points = GRID_1D if len(names) == 1 else GRID_2D ** 2
+    first = s.rows[0].step
+    if first * points > LANDSCAPE_STEPS:
+        raise UsageError(f"--kind path: the landscape takes {points:,} runs of {first:,} steps each before their "
+                         f"first OUT, more than {LANDSCAPE_STEPS:,} steps in all: print the loss sooner in the "
+                         "program, or use one parameter")
+    # Each grid run takes the steps the first evaluation took, give or take its branches.
+    grid_inputs = {**inputs, "max_steps": min(inputs["max_steps"], 10 * first + 10_000)}
     if len(names) == 1:
         grid = _grid(*_span(its[0]), GRID_1D)
-        land, faults = [], []
+        land, codes = [], set()
         for k, g in enumerate(grid):
-            v, f = _first_out(program, _with(inputs, program, **{names[0]: g, LOOP_LIMIT: 0}))
+            v, f = _first_out(program, _with(grid_inputs, program, **{names[0]: g, LOOP_LIMIT: 0}))
             land.append(v)
-            faults.append(f and f["code"])
+            codes |= {f["code"]} if f else set()
             if progress:
                 progress(k + 1, len(grid))
-        return {**out, "grid": [grid], "landscape": land, "landscape_faults": sorted(set(filter(None, faults)))}
+        return {**out, "grid": [grid], "landscape": land, "landscape_faults": sorted(codes)}
     gx, gy = _grid(*_span(its[0], 0.15), GRID_2D), _grid(*_span(its[1], 0.15), GRID_2D)
-    land, faults, done = [], set(), 0
+    land, codes, done = [], set(), 0
     for b in gy:
         row = []
         for w in gx:
-            v, f = _first_out(program, _with(inputs, program, **{names[0]: w, names[1]: b, LOOP_LIMIT: 0}))
+            v, f = _first_out(program, _with(grid_inputs, program, **{names[0]: w, names[1]: b, LOOP_LIMIT: 0}))
             row.append(v)
-            if f:
-                faults.add(f["code"])
+            codes |= {f["code"]} if f else set()
             done += 1
             if progress:
                 progress(done, len(gx) * len(gy))
         land.append(row)
-    return {**out, "grid": [gx, gy], "landscape": land, "landscape_faults": sorted(faults)}
+    return {**out, "grid": [gx, gy], "landscape": land, "landscape_faults": sorted(codes)}
 
 
 # --- learning rates ------------------------------------------------------------------------------------
 
-def _rate_text(t: str) -> str:
-    """A rate as written, checked to be a positive number."""
+def _rate_text(t) -> str:
+    """A rate as written (a number given from Python as its shortest repr), checked to be a positive number."""
+    if isinstance(t, (int, float, Fraction, Decimal)) and not isinstance(t, bool):
+        t = repr(float(t))
+    if not isinstance(t, str):
+        raise UsageError(f"--lr: a learning rate is a number, not {type(t).__name__}")
     t = t.strip()
     try:
         v = to_number(t)
-    except (NumberError, ValueError):
+    except (NumberError, ValueError, ArithmeticError):
         v = None
-    if v is None or not v > 0 or v == float("inf"):
-        raise UsageError(f"--lr: '{t[:40]}' is not a learning rate (a positive number, such as 0.01)")
+    if v is None or not 0 < v < float("inf"):
+        raise UsageError(f"--lr: '{safe(t[:40])}' is not a learning rate (a positive number, such as 0.01)")
     return t
 
 
@@ -224,8 +318,7 @@ def default_rates(program: Program, given: dict) -> list[str]:
     0.0010000000000000002 (the rates are inputs to the machine, so they are chosen to be simple)."""
     base = given.get("lr")
     if base is None:
-        inp = next(i for i in program.reg_inputs if i.name == "lr")
-        base = inp.values[0]
+        base = next(i for i in program.reg_inputs if i.name == "lr").values[0]
     own = Decimal(repr(float(to_number(str(base)))))
     return [format((own * Decimal(f)).normalize(), "f") for f in DEFAULT_RATE_FACTORS]
 
@@ -238,14 +331,20 @@ def lr(program: Program, rates: Optional[Sequence[str]] = None, progress: Progre
     if program.register_slot("lr") is None or not _reads(program, "lr"):
         raise UsageError(f"--kind lr runs the program with several learning rates in register lr, but "
                          f"{_name(program)} never reads a register 'lr'")
+    _settable(program, "lr", "--kind lr")
     if rates is None:
         if "lr" not in inputs["registers"] and not any(i.name == "lr" for i in program.reg_inputs):
-            raise UsageError("--kind lr: the program sets lr itself; give the rates with --lr 0.001,0.01,...")
+            raise UsageError("--kind lr: the program does not declare lr; give the rates with --lr 0.001,0.01,...")
         rates = default_rates(program, inputs["registers"])
     else:
+        if isinstance(rates, str):
+            rates = rates.split(",")
         rates = [_rate_text(t) for t in rates]
         if not rates:
             raise UsageError("--lr: give one or more learning rates, e.g. --lr 0.001,0.01,0.1")
+        if len(rates) > MAX_RATES:
+            raise UsageError(f"--lr: {len(rates)} rates; one picture compares at most {MAX_RATES}")
+    counted = program.register_slot(LOOP_LIMIT) is not None and program.register_slot(LOOP_COUNT) is not None
     runs = []
     for k, rate in enumerate(rates):
         s = _sample(program, [], "out", _with(inputs, program, lr=rate), "lr")
@@ -254,10 +353,12 @@ def lr(program: Program, rates: Optional[Sequence[str]] = None, progress: Progre
             d = s.fault.diagnostic
             faults.append(replace(d, notes=d.notes + (f"with lr = {rate}",)))
         limit, count = s.registers.get(LOOP_LIMIT), s.registers.get(LOOP_COUNT)
-        stalled = s.fault is None and limit is not None and count is not None and count is not UNSET \
-            and count >= limit
-        runs.append({"rate": rate, "x": list(range(len(ys))), "y": ys, "status": s.status,
-                     "fault": _fault(s.fault, len(s.output)), "converged": s.fault is None and not stalled,
+        stalled = counted and s.fault is None and limit is not UNSET and count is not UNSET and count >= limit
+        # "converged" only where the program has the bundled loop rule's limit to tell it from giving up
+        ended = "fault" if s.fault is not None else "not converged" if stalled else \
+            "converged" if counted else "finished"
+        runs.append({"rate": rate, "x": list(range(len(ys))), "y": ys, "status": s.status, "ended": ended,
+                     "fault": _fault(s.fault, len(s.output)), "converged": ended == "converged",
                      "iterations": len(ys) - 1 if ys else 0})
         if progress:
             progress(k + 1, len(rates))
@@ -268,8 +369,8 @@ def lr(program: Program, rates: Optional[Sequence[str]] = None, progress: Progre
 
 def _prediction(program: Program, pred: Optional[str]) -> str:
     if pred is not None:
-        if not _writes(program, pred):
-            raise UsageError(f"--pred {pred}: {_name(program)} never writes a register '{pred}'")
+        if not isinstance(pred, str) or not _writes(program, pred):
+            raise UsageError(f"--pred {safe(str(pred))}: {_name(program)} never writes a register '{safe(str(pred))}'")
         return pred
     found = next((n for n in PREDICTIONS if _writes(program, n)), None)
     if found is None:
@@ -278,47 +379,82 @@ def _prediction(program: Program, pred: Optional[str]) -> str:
     return found
 
 
+def _seed(p: Program, inputs: dict, faults: Optional[list]) -> dict:
+    """Section 2's one prediction: the registers after the run (a fault kept, as the picture shows it)."""
+    m = Machine(p, inputs["registers"], inputs["arrays"], inputs["max_steps"], inputs["exact"])
+    fault = None
+    try:
+        m.run()
+    except RuntimeFault as err:
+        fault = err
+        if faults is not None:
+            faults.append(err.diagnostic)
+    final = m.registers
+    return {"kind": "fit", "program": _name(p), "status": m.status, "steps": m.steps,
+            "fault": _fault(fault), "mode": "seed",
+            **{k: number(final.get(k, UNSET)) for k in ("x", "y_true", "y_pred", "loss")}}
+
+
 def fit(program: Program, pred: Optional[str] = None, progress: Progress = None, faults: Optional[list] = None,
         **inputs) -> dict:
     """Section 2's picture: data against the model's predictions after the run, with the loss."""
     inputs = run_inputs(**inputs)
     p = program
-    if all(p.register_slot(n) is not None for n in ("x", "y_true", "y_pred")) and not p.arrays:
-        s = sample(p, ["x", "y_true", "y_pred", "loss"] if p.register_slot("loss") is not None
-                   else ["x", "y_true", "y_pred"], "step", **inputs)
-        final = s.registers
-        return {**_header(p, "fit", s, faults), "mode": "seed", "x": number(final.get("x", UNSET)),
-                "y_true": number(final.get("y_true", UNSET)), "y_pred": number(final.get("y_pred", UNSET)),
-                "loss": number(final.get("loss", UNSET))}
+    if all(p.register_slot(n) is not None for n in ("x", "y_true", "y_pred")) and p.array_slot("x") is None:
+        return _seed(p, inputs, faults)
     if p.array_slot("x") is None or p.array_slot("y") is None:
         raise UsageError(f"--kind fit draws data x, y against the model's predictions: {_name(p)} has no arrays "
                          "x and y (or, as absolute_loss, registers x, y_true and y_pred)")
     name = _prediction(p, pred)
+    _need_outs(p, "fit")
     last = max(_writes(p, name))
     if last + 1 >= len(p.instructions):
-        raise UsageError(f"--pred {name}: it is written by the program's last instruction, so no prediction "
+        raise UsageError(f"--pred {safe(name)}: it is written by the program's last instruction, so no prediction "
                          "can be read after it")
-    after = str(p.instructions[last + 1].line)
-    _need_outs(p, "fit")
-    whole = _sample(p, [], "out", inputs, "fit")
-    trained = {i.name: whole.registers[i.name] for i in p.reg_inputs if i.name != LOOP_LIMIT}
+    after = p.instructions[last + 1].line  # the prediction is read as the next instruction starts
+    # The parameters and the loss at the last OUT: the model the picture shows.
+    params = [i.name for i in p.reg_inputs if i.name != LOOP_LIMIT]
+    whole = _sample(p, params, "out", inputs, "fit")
+    if not whole.rows:
+        if whole.fault is not None:
+            raise whole.fault
+        raise UsageError(f"--kind fit: {_name(p)} ended before its first OUT, so there is no model to draw")
+    final = whole.rows[-1]
+    trained = dict(zip(params, final.values))
+    # The machine's predictions at the data points: those of the evaluation that printed the last OUT.
+    since = whole.rows[-2].step if len(whole.rows) > 1 else 0
+    run = _sample(p, [name], after, inputs, "fit")
+    preds = [number(r.values[0]) for r in run.rows if since < r.step < final.step]
+    xs, ys = run.arrays["x"], run.arrays["y"]
     at_end = _with({**inputs, "registers": {**inputs["registers"], **trained}}, p, **{LOOP_LIMIT: 0})
-    xs, ys = whole.arrays["x"], whole.arrays["y"]
-    points = sample(p, [name], after, outputs=1, **at_end)
-    lo, hi = _span([number(v) for v in xs], 0.08) if xs else (0.0, 1.0)
-    cx = _grid(lo, hi, CURVE_POINTS)
-    curve = sample(p, [name], after, outputs=1,
-                   **{**at_end, "arrays": {**at_end["arrays"], "x": cx, "y": [0.0] * len(cx)}})
+    again = sample(p, [name], after, outputs=1, limit=MAX_POINTS, **at_end)
+    curve_x, curve_y, curve_fault, note = [], [], None, None
+    if [number(r.values[0]) for r in again.rows] != preds:
+        # re-running with the trained registers does not give the same predictions (the program sets a
+        # parameter itself): a curve from it would not be this model, so there is none
+        note = "not-reproducible"
+    else:
+        lo, hi = _span([number(v) for v in xs], 0.08) if xs else (0.0, 1.0)
+        grid = _grid(lo, hi, CURVE_POINTS)
+        # its own step budget: the user's --max-steps bounds the run, not this one evaluation of 161 points
+        curve = sample(p, [name], after, outputs=1, limit=MAX_POINTS,
+                       **{**at_end, "max_steps": DEFAULT_MAX_STEPS,
+                          "arrays": {**at_end["arrays"], "x": grid, "y": [0.0] * len(grid)}})
+        curve_y = [number(r.values[0]) for r in curve.rows][:len(grid)]
+        curve_x = grid[:len(curve_y)]
+        curve_fault = _fault(curve.fault)
+        if curve.fault is not None and faults is not None:
+            d = curve.fault.diagnostic
+            faults.append(replace(d, notes=d.notes + ("drawing the model's curve, with x between "
+                                                      f"{grid[0]!r} and {grid[-1]!r}",)))
     if progress:
         progress(1, 1)
-    return {**_header(p, "fit", whole, faults), "mode": "regression", "prediction": name,
-            "params": {k: number(v) for k, v in trained.items() if v != _initial(p, k, inputs)},
-            "x": [number(v) for v in xs], "y": [number(v) for v in ys],
-            "pred": [number(r.values[0]) for r in points.rows][:len(xs)],
-            "curve_x": cx[:len(curve.rows)], "curve_y": [number(r.values[0]) for r in curve.rows],
-            "curve_fault": _fault(curve.fault),
-            "loss": number(whole.output[-1]) if whole.output else None,
-            "iterations": max(len(whole.output) - 1, 0)}
+    changed = {k: number(v) for k, v in trained.items() if v != _initial(p, k, inputs)}
+    return {**_header(p, "fit", whole, faults), "mode": "regression", "prediction": safe(name),
+            "params": {safe(k): v for k, v in changed.items()}, "x": [number(v) for v in xs],
+            "y": [number(v) for v in ys], "pred": preds, "curve_x": curve_x, "curve_y": curve_y,
+            "curve_fault": curve_fault, "curve_note": note, "loss": number(final.out),
+            "iterations": len(whole.rows) - 1}
 
 
 def _initial(p: Program, name: str, inputs: dict):
@@ -336,7 +472,7 @@ def build(kind: str, program: Program, *, y=None, every=None, param="w", rates=N
     if kind == "loss":
         return loss(program, y, every, faults, **inputs)
     if kind == "regs":
-        return regs(program, [n.strip() for n in (y or "").split(",")], every, faults, **inputs)
+        return regs(program, (y or "").split(","), every, faults, **inputs)
     if kind == "path":
         return path(program, param, progress, faults, **inputs)
     if kind == "lr":
@@ -344,5 +480,3 @@ def build(kind: str, program: Program, *, y=None, every=None, param="w", rates=N
     if kind == "fit":
         return fit(program, pred, progress, faults, **inputs)
     raise UsageError(f"--kind {kind}: choose one of {', '.join(KINDS)}")
-
-

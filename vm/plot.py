@@ -7,16 +7,19 @@ one as PNG, SVG or PDF. `import vm` does not import this module; `vm.plot` loads
 
 from __future__ import annotations
 
+import io
 import math
+import textwrap
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
 from typing import Optional
 
-from . import pictures
+from . import pictures, report
 from .errors import UsageError
 from .ir import Program
+from .render import safe
 
 try:
     import matplotlib
@@ -28,6 +31,9 @@ except ImportError as _missing:  # pragma: no cover - exercised by a test that h
 
 FORMATS = ("png", "svg", "pdf")
 SIZE, DPI = (8.0, 5.0), 150
+MIN_INCHES, MAX_INCHES, MIN_DPI, MAX_DPI = 1, 50, 10, 1200
+MAX_PIXELS = 10_000  # a side: 100 megapixels is the most a picture may take (about 400 MB to draw)
+BIG = 1e300  # y-limits stay well inside the doubles
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Sans CJK JP", "Source Han Sans",
              "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC")
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
@@ -38,16 +44,19 @@ WORDS = MappingProxyType({
         "loss_title": "{program}: loss per iteration", "reg_title": "{program}: {reg} per iteration",
         "regs_title": "{program}: registers per {x}", "last": "last: {value}\n(iteration {k})",
         "stopped": "stopped: {message} at iteration {k}", "diverged": "diverged: {message} at iteration {k}",
-        "path_title": "{program}: the ball rolling down the hill — {n} iterates of {params}",
+        "path_title": "{program}: the ball rolling down the hill — {n} iterate{s} of {params}",
         "landscape": "loss L({p}), computed by the machine at {n} points",
-        "iterates": "iterates ({n}): {p} and its loss", "start": "start: {p} = {v}", "end": "end: {p} = {v}\n(iteration {k})",
-        "contours_title": "{program}: loss over ({p1}, {p2}) and the path of {n} iterates",
+        "iterates": "iterate{s} ({n}): {p} and its loss", "iterates2": "iterate{s} ({n}) of {p}",
+        "start": "start: {p} = {v}", "end": "end: {p} = {v}\n(iteration {k})",
+        "contours_title": "{program}: loss over ({p1}, {p2}) and the path of {n} iterate{s}",
         "lr_title": "{program}: the learning rate decides (loss per iteration)",
-        "converged": "converged in {k} iterations", "not_converged": "not converged ({k} iterations)",
-        "lr_label": "lr = {rate}: {how}", "zero_hidden": "a loss of exactly 0 cannot be drawn on a log scale",
+        "converged": "converged in {k} iteration{s}", "not_converged": "not converged ({k} iteration{s})",
+        "finished": "finished after {k} iteration{s}", "curve_note": "no curve: re-running the program with its "
+        "trained registers does not reproduce its predictions (does it set a parameter itself?)",
+        "lr_label": "lr = {rate}: {how}",
         "seed_title": "prediction vs truth", "seed_x": "input (x)", "seed_y": "output (y)",
         "y_true": "truth (y_true)", "y_pred": "prediction (y_pred)",
-        "fit_title": "{program}: the data and the model after {k} iterations", "data": "data (x, y)",
+        "fit_title": "{program}: the data and the model after {k} iteration{s}", "data": "data (x, y)",
         "model": "model: {pred}(x) at {n} points, {params}",
         "preds": "the machine's predictions at the data points", "fit_loss": "loss = {value}",
         "x": "x", "y": "y", "value": "value", "fault_note": "the run stopped: {message} (step {step})",
@@ -59,11 +68,14 @@ WORDS = MappingProxyType({
         "stopped": "停止:{message}(第 {k} 次迭代)", "diverged": "发散:{message}(第 {k} 次迭代)",
         "path_title": "{program}:小球滚下山 —— {params} 的 {n} 个迭代点",
         "landscape": "损失 L({p}),由机器在 {n} 个点上计算",
-        "iterates": "迭代点({n} 个):{p} 及其损失", "start": "起点:{p} = {v}", "end": "终点:{p} = {v}\n(第 {k} 次迭代)",
+        "iterates": "迭代点({n} 个):{p} 及其损失", "iterates2": "{p} 的迭代点({n} 个)",
+        "start": "起点:{p} = {v}", "end": "终点:{p} = {v}\n(第 {k} 次迭代)",
         "contours_title": "{program}:({p1}, {p2}) 上的损失与 {n} 个迭代点的路径",
         "lr_title": "{program}:学习率的影响(每次迭代的损失)",
         "converged": "{k} 次迭代后收敛", "not_converged": "未收敛({k} 次迭代)",
-        "lr_label": "学习率 lr = {rate}:{how}", "zero_hidden": "损失恰好为 0 的点无法画在对数坐标上",
+        "finished": "{k} 次迭代后结束", "curve_note": "无法画出模型曲线:用训练后的寄存器重新运行程序,得不到相同的预测值"
+        "(程序是否自己设置了参数?)",
+        "lr_label": "学习率 lr = {rate}:{how}",
         "seed_title": "预测值 vs 真实值", "seed_x": "输入 (x)", "seed_y": "输出 (y)",
         "y_true": "真实值 (y_true)", "y_pred": "预测值 (y_pred)",
         "fit_title": "{program}:数据与训练 {k} 次迭代后的模型", "data": "数据 (x, y)",
@@ -90,8 +102,21 @@ def short(v) -> str:
 
 def _words(lang: str) -> dict:
     if lang not in WORDS:
-        raise UsageError(f"--lang {lang}: choose en or zh")
+        raise UsageError(f"--lang {safe(str(lang))}: choose en or zh")
     return WORDS[lang]
+
+
+def _tex(text: str) -> str:
+    """Text shown as written: matplotlib reads $...$ as TeX, so a `$` in a file or register name is escaped."""
+    return text.replace("$", r"\$")
+
+
+def _say(w: dict, key: str, **kw) -> str:
+    """A phrase with its numbers (and names, shown as written); {s} is the English plural ending of the count
+    given as k or n."""
+    count = kw.get("k", kw.get("n"))
+    return w[key].format(s="" if count == 1 else "s", **{k: _tex(v) if isinstance(v, str) else v
+                                                          for k, v in kw.items()})
 
 
 def _fault_text(fault: dict, lang: str) -> str:
@@ -100,10 +125,33 @@ def _fault_text(fault: dict, lang: str) -> str:
     return fault["message"].split(":")[0]
 
 
+def _fault_words(fault: dict, w: dict, lang: str) -> str:
+    words = "diverged" if fault["code"] == "overflow" else "stopped"
+    return _say(w, words, message=_fault_text(fault, lang), k=fault["iteration"])
+
+
+def check_size(size, dpi) -> tuple:
+    """(width, height) in inches and dots per inch, checked: at least 1 inch, at most MAX_PIXELS a side."""
+    if size is None:
+        size = SIZE
+    ok = isinstance(size, (tuple, list)) and len(size) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and MIN_INCHES <= v <= MAX_INCHES for v in size)
+    if not ok:
+        raise UsageError(f"size must be (width, height) in inches, each from {MIN_INCHES} to {MAX_INCHES}, "
+                         f"not {safe(repr(size))[:40]}")
+    dpi = DPI if dpi is None else dpi
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not MIN_DPI <= dpi <= MAX_DPI:
+        raise UsageError(f"dpi must be a whole number from {MIN_DPI} to {MAX_DPI}, not {safe(repr(dpi))[:40]}")
+    if max(size) * dpi > MAX_PIXELS:
+        raise UsageError(f"a {size[0]:g} × {size[1]:g} inch picture at {dpi} dots per inch would be "
+                         f"{round(size[0] * dpi):,} × {round(size[1] * dpi):,} pixels; at most {MAX_PIXELS:,} a side")
+    return tuple(float(v) for v in size), dpi
+
+
 # --- fonts ---------------------------------------------------------------------------------------------
 
 def cjk_font() -> Optional[str]:
-    """The family name of an installed font with Chinese characters, or None (looked for once per process)."""
+    """The family name of an installed font with Chinese characters, or None."""
     known = {f.name for f in font_manager.fontManager.ttflist}
     found = next((name for name in CJK_FONTS if name in known), None)
     if found is None:  # installed after matplotlib cached its font list: add them now
@@ -119,20 +167,29 @@ def cjk_font() -> Optional[str]:
 
 
 @contextmanager
+def _quiet():
+    """matplotlib's own warnings (a tight layout on a tiny figure, an overflow near 1e308) are not gdasm's
+    messages: the picture is made, and gdasm's errors say what went wrong."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+@contextmanager
 def _style(lang: str):
-    """Fonts for the labels made inside: a CJK family first for Chinese (digits and Latin fall back to it)."""
+    """Fonts for the labels made inside: a CJK family first for Chinese (digits and Latin fall back to it).
+    Names in the text go through _tex, so a `$` in them is not TeX."""
     family = ["DejaVu Sans"]
     if lang == "zh":
         cjk = cjk_font()
         family = [cjk, "DejaVu Sans"] if cjk else family
     with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False}):
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+        with _quiet():
             yield
 
 
 def _figure(size, dpi) -> tuple:
-    fig = Figure(figsize=size or SIZE, dpi=dpi or DPI, layout="constrained")
+    fig = Figure(figsize=size, dpi=dpi, layout="constrained")
     return fig, fig.add_subplot()
 
 
@@ -145,34 +202,42 @@ def _finish(ax, title: str, xlabel: str, ylabel: str, legend: bool = True, loc: 
         ax.legend(loc=loc, framealpha=0.9)
 
 
-def _fault_mark(ax, xs, ys, fault: dict, w: dict, lang: str, colour: str, words: str = "stopped") -> None:
-    """A ✕ at the last value before a fault, with what happened."""
+def _nan(values) -> list:
+    return [math.nan if v is None else v for v in values]
+
+
+def _fault_mark(ax, xs, ys, fault: dict, w: dict, lang: str, colour: str) -> None:
+    """A ✕ at the last value before a fault, and a legend entry saying what happened."""
     last = next((k for k in range(len(ys) - 1, -1, -1) if ys[k] is not None), None)
-    text = w[words].format(message=_fault_text(fault, lang), k=fault["iteration"])
-    if last is None:
-        ax.text(0.02, 0.02, text, transform=ax.transAxes, color=colour)
-        return
-    ax.plot([xs[last]], [ys[last]], marker="X", markersize=11, color=colour, linestyle="none", zorder=5,
-            gid="fault")
+    if last is not None:
+        ax.plot([xs[last]], [ys[last]], marker="X", markersize=11, color=colour, linestyle="none", zorder=5,
+                gid="fault")
+    ax.plot([], [], marker="X", markersize=9, color=colour, linestyle="none", label=_fault_words(fault, w, lang))
 
 
 def _decade_ticks(ax, lo: float, hi: float) -> None:
     """Log-scale limits and ticks set by hand: at most ~10 decades labelled, none near the float limit fails."""
-    a, b = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    a = max(math.floor(math.log10(lo)), -323)
+    b = min(max(math.ceil(math.log10(hi)), a + 1), 308)
     every = max(1, math.ceil((b - a) / 10))
     ax.set_ylim(10.0 ** a, 10.0 ** b)
-    ax.yaxis.set_major_locator(FixedLocator([10.0 ** k for k in range(a, b + 1, every)]))
+    first = a + (-a) % every  # ticks at multiples of the spacing: 10⁻⁶, 10⁻³, 10⁰, …
+    ax.yaxis.set_major_locator(FixedLocator([10.0 ** k for k in range(first, b + 1, every)]))
     ax.yaxis.set_major_formatter(LogFormatterSciNotation())
     ax.yaxis.set_minor_locator(NullLocator())
 
 
 def _scale(ax, values: list) -> None:
-    """Log scale when the values are positive and span two decades or more."""
-    pos = [v for v in values if v is not None and v > 0]
-    if pos and len(pos) == len([v for v in values if v is not None]) and max(pos) / min(pos) >= 100:
+    """Log scale when the values are positive and span two decades or more; symmetric log when some are not
+    positive but the others span decades."""
+    given = [v for v in values if v is not None]
+    pos = [v for v in given if v > 0]
+    if not pos or max(pos) / min(pos) < 100:
+        return
+    if len(pos) == len(given):
         ax.set_yscale("log")
         _decade_ticks(ax, min(pos), max(pos))
-    elif pos and max(pos) / min(pos) >= 100:
+    else:
         ax.set_yscale("symlog", linthresh=min(pos))
 
 
@@ -181,8 +246,8 @@ def _scale(ax, values: list) -> None:
 def draw(data: dict, lang: str = "en", size=None, dpi=None) -> "Figure":
     """A Figure for data from `pictures` (its "kind" says which)."""
     w = _words(lang)
-    with _style(lang), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=RuntimeWarning)  # log axes near 1e308 overflow inside numpy
+    size, dpi = check_size(size, dpi)
+    with _style(lang):
         return {"loss": _loss, "regs": _regs, "path": _path, "lr": _lr, "fit": _fit}[data["kind"]](
             data, w, lang, size, dpi)
 
@@ -191,41 +256,39 @@ def _loss(d: dict, w: dict, lang: str, size, dpi):
     fig, ax = _figure(size, dpi)
     xs, ys = d["x"], d["y"]
     reg = d["register"]
-    label = reg or w["loss_out"]
-    ax.plot(xs, [math.nan if v is None else v for v in ys], marker="." if len(xs) <= 300 else None,
-            color=COLOURS[0], label=label, gid="values")
+    ax.plot(xs, _nan(ys), marker="." if len(xs) <= 300 else None, color=COLOURS[0],
+            label=_tex(reg) if reg else w["loss_out"],
+            gid="values")
     _scale(ax, ys)
-    if ys and ys[-1] is not None:  # below a falling curve, above a rising one: where the line is not
+    if ys and ys[-1] is not None:  # above the end of a falling curve, below a rising one: where the line is not
         falling = ys[0] is not None and ys[-1] <= ys[0]
-        ax.annotate(w["last"].format(value=short(ys[-1]), k=xs[-1]), xy=(xs[-1], ys[-1]),
-                    xytext=(-24, -30 if falling else 30), textcoords="offset points", ha="right",
-                    va="top" if falling else "bottom", arrowprops={"arrowstyle": "->", "color": "0.3"}, gid="last")
+        ax.annotate(_say(w, "last", value=short(ys[-1]), k=xs[-1]), xy=(xs[-1], ys[-1]),
+                    xytext=(0.96, 0.55 if falling else 0.15), textcoords="axes fraction", ha="right",
+                    arrowprops={"arrowstyle": "->", "color": "0.3"}, gid="last")
     if d["fault"]:
         _fault_mark(ax, xs, ys, d["fault"], w, lang, COLOURS[3])
-        ax.plot([], [], marker="X", color=COLOURS[3], linestyle="none",
-                label=w["stopped"].format(message=_fault_text(d["fault"], lang), k=d["fault"]["iteration"]))
-    title = w["reg_title"].format(program=d["program"], reg=reg) if reg else \
-        w["loss_title"].format(program=d["program"])
-    _finish(ax, title, w["iteration"], reg or w["loss"])
+    title = _say(w, "reg_title", program=d["program"], reg=reg) if reg else \
+        _say(w, "loss_title", program=d["program"])
+    _finish(ax, title, w["iteration"], _tex(reg) if reg else w["loss"])
     return fig
 
 
 def _regs(d: dict, w: dict, lang: str, size, dpi):
     names = d["registers"]
-    fig = Figure(figsize=size or (SIZE[0], max(SIZE[1], 1.8 * len(names) + 1)), dpi=dpi or DPI,
+    fig = Figure(figsize=(size[0], max(size[1], min(1.8 * len(names) + 1, MAX_PIXELS / dpi))), dpi=dpi,
                  layout="constrained")
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
     x_word = w["step"] if d["at"] == "step" else w["iteration"]
-    for k, (ax, name) in enumerate(zip(axes, names)):
-        ys = d["y"][name]
-        ax.plot(d["x"], [math.nan if v is None else v for v in ys], color=COLOURS[k % len(COLOURS)],
-                marker="." if len(ys) <= 300 else None, label=name, gid=f"reg:{name}")
+    for k, (ax, key) in enumerate(zip(axes, names)):
+        ys, name = d["y"][key], _tex(key)
+        ax.plot(d["x"], _nan(ys), color=COLOURS[k % len(COLOURS)], marker="." if len(ys) <= 300 else None,
+                label=name, gid=f"reg:{key}")
         ax.set_ylabel(name)
         ax.grid(True, alpha=0.35)
-        ax.legend(loc="best", framealpha=0.9)
         if d["fault"]:
             _fault_mark(ax, d["x"], ys, d["fault"], w, lang, COLOURS[3])
-    axes[0].set_title(w["regs_title"].format(program=d["program"], x=x_word))
+        ax.legend(loc="best", framealpha=0.9)
+    axes[0].set_title(_say(w, "regs_title", program=d["program"], x=x_word))
     axes[-1].set_xlabel(x_word)
     return fig
 
@@ -235,11 +298,11 @@ def _arrows(ax, xs, ys, colour: str, most: int = 40) -> None:
     pts = [(x, y) for x, y in zip(xs, ys) if x is not None and y is not None]
     if len(pts) < 2:
         return
-    sx = (max(p[0] for p in pts) - min(p[0] for p in pts)) or 1.0
-    sy = (max(p[1] for p in pts) - min(p[1] for p in pts)) or 1.0
+    sx = (max(p[0] for p in pts) / 2 - min(p[0] for p in pts) / 2) or 1.0
+    sy = (max(p[1] for p in pts) / 2 - min(p[1] for p in pts) / 2) or 1.0
     drawn = 0
     for a, b in zip(pts, pts[1:]):
-        if math.hypot((b[0] - a[0]) / sx, (b[1] - a[1]) / sy) > 0.03 and drawn < most:
+        if drawn < most and math.hypot(b[0] / sx - a[0] / sx, b[1] / sy - a[1] / sy) > 0.06:
             ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.2,
                                                         "shrinkA": 3, "shrinkB": 3}, zorder=4)
             drawn += 1
@@ -249,23 +312,23 @@ def _path(d: dict, w: dict, lang: str, size, dpi):
     if len(d["params"]) == 2:
         return _contours(d, w, lang, size, dpi)
     fig, ax = _figure(size, dpi)
-    p = d["params"][0]
+    p = d["params"][0]  # raw for _say, which escapes it; _tex(p) where it is shown directly
     grid, land = d["grid"][0], d["landscape"]
     its, loss = d["iterates"][0], d["loss"]
-    ax.plot(grid, [math.nan if v is None else v for v in land], color="0.45", lw=2,
-            label=w["landscape"].format(p=p, n=len(grid)), gid="landscape")
-    ax.plot(its, loss, color=COLOURS[3], lw=0.8, alpha=0.6, zorder=3)
-    ax.plot(its, loss, "o", color=COLOURS[3], markersize=4, zorder=4,
-            label=w["iterates"].format(n=len(its), p=p), gid="iterates")
+    ax.plot(grid, _nan(land), color="0.45", lw=2, label=_say(w, "landscape", p=p, n=len(grid)), gid="landscape")
+    ax.plot(its, _nan(loss), color=COLOURS[3], lw=0.8, alpha=0.6, zorder=3)
+    ax.plot(its, _nan(loss), "o", color=COLOURS[3], markersize=4, zorder=4,
+            label=_say(w, "iterates", n=len(its), p=p), gid="iterates")
     _arrows(ax, its, loss, COLOURS[3])
-    ax.annotate(w["start"].format(p=p, v=short(its[0])), xy=(its[0], loss[0]), xytext=(14, 4),
+    ax.annotate(_say(w, "start", p=p, v=short(its[0])), xy=(its[0], loss[0]), xytext=(14, 4),
                 textcoords="offset points", gid="start")
-    ax.annotate(w["end"].format(p=p, v=short(its[-1]), k=len(its) - 1), xy=(its[-1], loss[-1]), xytext=(0, 36),
-                textcoords="offset points", ha="center", arrowprops={"arrowstyle": "->", "color": "0.3"},
-                gid="end")
+    if len(its) > 1:
+        ax.annotate(_say(w, "end", p=p, v=short(its[-1]), k=len(its) - 1), xy=(its[-1], loss[-1]), xytext=(0, 36),
+                    textcoords="offset points", ha="center", arrowprops={"arrowstyle": "->", "color": "0.3"},
+                    gid="end")
     if d["fault"]:
         _fault_mark(ax, its, loss, d["fault"], w, lang, COLOURS[3])
-    _finish(ax, w["path_title"].format(program=d["program"], n=len(its), params=p), p, w["loss"], loc="upper center")
+    _finish(ax, _say(w, "path_title", program=d["program"], n=len(its), params=p), _tex(p), w["loss"])
     return fig
 
 
@@ -274,124 +337,148 @@ def _contours(d: dict, w: dict, lang: str, size, dpi):
     fig, ax = _figure(size, dpi)
     p1, p2 = d["params"]
     gx, gy = d["grid"]
-    z = [[math.nan if v is None else v for v in row] for row in d["landscape"]]
+    z = [_nan(row) for row in d["landscape"]]
     flat = [v for row in z for v in row if v == v and v > 0]
-    if flat and max(flat) / min(flat) >= 100:
-        lo, hi = math.floor(math.log10(min(flat))), math.ceil(math.log10(max(flat)))
+    logs = bool(flat) and max(flat) / min(flat) >= 100 and len(flat) == sum(v == v for row in z for v in row)
+    if logs:
+        lo, hi = max(math.floor(math.log10(min(flat))), -323), min(math.ceil(math.log10(max(flat))), 308)
         levels = [10 ** (lo + (hi - lo) * k / 24) for k in range(25)]
-        filled = ax.contourf(gx, gy, z, levels=levels, norm=LogNorm(10 ** lo, 10 ** hi), cmap="viridis")
-        ax.contour(gx, gy, z, levels=[10 ** k for k in range(lo, hi + 1)], colors="white", linewidths=0.4,
+        filled = ax.contourf(gx, gy, z, levels=levels, norm=LogNorm(10.0 ** lo, 10.0 ** hi), cmap="viridis")
+        ax.contour(gx, gy, z, levels=[10.0 ** k for k in range(lo, hi + 1)], colors="white", linewidths=0.4,
                    alpha=0.5)
     else:
         filled = ax.contourf(gx, gy, z, levels=24, cmap="viridis")
     filled.set_gid("landscape")
     bar = fig.colorbar(filled, ax=ax)
-    if flat and max(flat) / min(flat) >= 100:
+    if logs:
         bar.set_ticks([10.0 ** k for k in range(lo, hi + 1)])
         bar.ax.yaxis.set_major_formatter(LogFormatterSciNotation())
         bar.ax.yaxis.set_minor_locator(NullLocator())
-    bar.set_label(w["landscape"].format(p=f"{p1}, {p2}", n=f"{len(gx)} × {len(gy)}"))
+    bar.set_label(_say(w, "landscape", p=f"{p1}, {p2}", n=f"{len(gx)} × {len(gy)}"))
     xs, ys = d["iterates"]
     ax.plot(xs, ys, color=COLOURS[3], lw=1, zorder=3)
     ax.plot(xs, ys, "o", color=COLOURS[3], markersize=2.5, zorder=4,
-            label=w["iterates"].format(n=len(xs), p=f"({p1}, {p2})"), gid="iterates")
+            label=_say(w, "iterates2", n=len(xs), p=f"({p1}, {p2})"), gid="iterates")
     _arrows(ax, xs, ys, "white", most=25)
     box = {"boxstyle": "round", "fc": "white", "alpha": 0.85}
-    ax.annotate(w["start"].format(p=f"({p1}, {p2})", v=f"({short(xs[0])}, {short(ys[0])})"), xy=(xs[0], ys[0]),
+    ax.annotate(_say(w, "start", p=f"({p1}, {p2})", v=f"({short(xs[0])}, {short(ys[0])})"), xy=(xs[0], ys[0]),
                 xytext=(12, -18), textcoords="offset points", bbox=box, gid="start")
-    ax.annotate(w["end"].format(p=f"({p1}, {p2})", v=f"({short(xs[-1])}, {short(ys[-1])})", k=len(xs) - 1),
-                xy=(xs[-1], ys[-1]), xytext=(24, -24), textcoords="offset points", ha="left", va="top", bbox=box,
-                arrowprops={"arrowstyle": "->", "color": "white"}, gid="end")
+    if len(xs) > 1:
+        ax.annotate(_say(w, "end", p=f"({p1}, {p2})", v=f"({short(xs[-1])}, {short(ys[-1])})", k=len(xs) - 1),
+                    xy=(xs[-1], ys[-1]), xytext=(24, -24), textcoords="offset points", ha="left", va="top",
+                    bbox=box, arrowprops={"arrowstyle": "->", "color": "white"}, gid="end")
     if d["fault"]:
         _fault_mark(ax, xs, ys, d["fault"], w, lang, COLOURS[3])
-    _finish(ax, w["contours_title"].format(program=d["program"], p1=p1, p2=p2, n=len(xs)), p1, p2,
+    _finish(ax, _say(w, "contours_title", program=d["program"], p1=p1, p2=p2, n=len(xs)), _tex(p1), _tex(p2),
             loc="lower right")
     return fig
 
 
 def _lr(d: dict, w: dict, lang: str, size, dpi):
     fig, ax = _figure(size, dpi)
-    ax.set_yscale("log")
-    kept, first, zero = [], [], False
+    kept, first, nonpositive = [], [], False
     for k, run in enumerate(d["runs"]):
         ys = run["y"]
-        zero = zero or any(v is not None and v <= 0 for v in ys)
+        nonpositive = nonpositive or any(v is not None and v <= 0 for v in ys)
         if run["fault"]:
-            how = w["diverged" if run["fault"]["code"] == "overflow" else "stopped"].format(
-                message=_fault_text(run["fault"], lang), k=run["fault"]["iteration"])
-            first += [v for v in ys[:5] if v is not None and v > 0]
+            how = _fault_words(run["fault"], w, lang)
+            first += [v for v in ys[:5] if v is not None]
         else:
-            how = w["converged" if run["converged"] else "not_converged"].format(k=run["iterations"])
-            kept += [v for v in ys if v is not None and v > 0]
-        colour = COLOURS[k % len(COLOURS)]
-        ax.plot(run["x"], [math.nan if v is None else v for v in ys], color=colour, lw=1.6,
-                label=w["lr_label"].format(rate=run["rate"], how=how), gid=f"lr:{run['rate']}")
-    seen = kept + first or [1.0]
-    lo, hi = min(seen), max(seen)
-    _decade_ticks(ax, lo, hi if hi > lo else lo * 10)
+            how = _say(w, run["ended"].replace(" ", "_"), k=run["iterations"])
+            kept += [v for v in ys if v is not None]
+        ax.plot(run["x"], _nan(ys), color=COLOURS[k % len(COLOURS)], lw=1.6,
+                label=_say(w, "lr_label", rate=run["rate"], how=how), gid=f"lr:{run['rate']}")
+    seen = kept or first
+    pos = [v for v in seen if v > 0]
+    if not nonpositive and pos:
+        ax.set_yscale("log")
+        _decade_ticks(ax, min(pos), max(pos) if max(pos) > min(pos) else min(pos) * 10)
+    elif pos:  # zero or negative losses: a log scale cannot show them
+        ax.set_yscale("symlog", linthresh=min(pos))
+    if seen and not (not nonpositive and pos):
+        lo, hi = min(seen), max(seen)
+        pad = (hi / 2 - lo / 2) * 0.2 or max(abs(lo) * 0.1, 1.0)
+        ax.set_ylim(max(lo - pad, -BIG), min(hi + pad, BIG))
     top = ax.get_ylim()[1]
+    above = 0
     for k, run in enumerate(d["runs"]):
-        if not run["fault"]:
-            continue
         ys = run["y"]
-        last = next((j for j in range(len(ys) - 1, -1, -1) if ys[j] is not None), None)
-        colour = COLOURS[k % len(COLOURS)]
+        last = next((j for j in range(len(ys) - 1, -1, -1) if ys[j] is not None), None) if run["fault"] else None
         if last is None:
             continue
+        colour = COLOURS[k % len(COLOURS)]
         if ys[last] <= top:
             ax.plot([run["x"][last]], [ys[last]], marker="X", markersize=11, color=colour, zorder=5,
                     linestyle="none", gid=f"fault:{run['rate']}")
-        else:  # off the top of the axes: the ✕ sits on the edge, with the value it reached
+        else:  # off the top of the axes: the ✕ sits on the edge, with the value it reached (stacked, one a run)
             ax.plot([run["x"][last]], [1.0], marker="X", markersize=11, color=colour, zorder=5, clip_on=False,
                     transform=ax.get_xaxis_transform(), linestyle="none", gid=f"fault:{run['rate']}")
             ax.annotate(f"↑ {short(ys[last])}", xy=(run["x"][last], 1.0), xycoords=ax.get_xaxis_transform(),
-                        xytext=(0, -16), textcoords="offset points", ha="center", color=colour)
+                        xytext=(6, -16 - 14 * above), textcoords="offset points", ha="left", color=colour)
+            above += 1
     ax.set_xlim(0, max((len(r["x"]) for r in d["runs"]), default=1) * 1.02 or 1)
     ax.title.set_y(1.03)  # room for a ✕ on the top edge
-    if zero:
-        ax.text(0.99, 0.01, w["zero_hidden"], transform=ax.transAxes, ha="right", va="bottom", fontsize=8,
-                color="0.4")
-    _finish(ax, w["lr_title"].format(program=d["program"]), w["iteration"], w["loss"], loc="upper right")
+    _finish(ax, _say(w, "lr_title", program=d["program"]), w["iteration"], w["loss"], loc="upper right")
     return fig
 
 
 def _fit(d: dict, w: dict, lang: str, size, dpi):
     if d["mode"] == "seed":
-        return _seed(d, w, size, dpi)
+        return _seed(d, w, lang, size, dpi)
     fig, ax = _figure(size, dpi)
-    ax.plot(d["x"], d["y"], "o", color=COLOURS[0], label=w["data"], gid="data")
+    ax.plot(d["x"], _nan(d["y"]), "o", color=COLOURS[0], label=w["data"], gid="data")
     params = ", ".join(f"{k} = {short(v)}" for k, v in d["params"].items()) or "-"
-    ax.plot(d["curve_x"], d["curve_y"], color=COLOURS[1], lw=2,
-            label=w["model"].format(pred=d["prediction"], n=len(d["curve_x"]), params=params), gid="model")
-    ax.plot(d["x"][:len(d["pred"])], d["pred"], "X", color=COLOURS[3], markersize=8, label=w["preds"],
+    if d["curve_x"]:
+        ax.plot(d["curve_x"], _nan(d["curve_y"]), color=COLOURS[1], lw=2,
+                label=_say(w, "model", pred=d["prediction"], n=len(d["curve_x"]), params=params), gid="model")
+    ax.plot(d["x"][:len(d["pred"])], _nan(d["pred"]), "X", color=COLOURS[3], markersize=8, label=w["preds"],
             gid="predictions")
     for x, y, p in zip(d["x"], d["y"], d["pred"]):
-        if None not in (y, p):
+        if None not in (x, y, p):
             ax.plot([x, x], [y, p], color=COLOURS[3], lw=0.8, alpha=0.5)
+    _finish(ax, _say(w, "fit_title", program=d["program"], k=d["iterations"]), w["x"], w["y"], legend=False)
+    heading = [] if d["loss"] is None else [_say(w, "fit_loss", value=short(d["loss"]))]
     if d["fault"]:
-        ax.text(0.02, 0.02, w["fault_note"].format(message=d["fault"]["message"], step=d["fault"]["step"]),
-                transform=ax.transAxes, va="bottom", color=COLOURS[3])
-    _finish(ax, w["fit_title"].format(program=d["program"], k=d["iterations"]), w["x"], w["y"], legend=False)
-    legend = ax.legend(loc="best", framealpha=0.9, title=None if d["loss"] is None else
-                       w["fit_loss"].format(value=short(d["loss"])))
-    legend.get_title().set_color("green")
+        heading.append(_say(w, "fault_note", message=_fault_text(d["fault"], lang), step=f"{d['fault']['step']:,}"))
+    if d.get("curve_note"):
+        heading.append(w["curve_note"])
+    width = 70 if lang == "en" else 36  # characters a line, so the legend stays inside the picture
+    legend = fig.legend(loc="outside lower center", ncols=1,
+                        title="\n".join(textwrap.fill(h, width) for h in heading) or None)
+    legend.get_title().set_color("green" if not d["fault"] else COLOURS[3])
     legend.get_title().set_gid("loss")
     return fig
 
 
-def _seed(d: dict, w: dict, size, dpi):
+def _seed(d: dict, w: dict, lang: str, size, dpi):
     """The seed's own section-2 figure: its colours, labels and 'Loss:' text, from the machine's values."""
-    fig = Figure(figsize=size or (8, 6), dpi=dpi or DPI, layout="constrained")
+    fig = Figure(figsize=size if size != SIZE else (8, 6), dpi=dpi, layout="constrained")
     ax = fig.add_subplot()
     x, yt, yp = d["x"], d["y_true"], d["y_pred"]
-    ax.plot([x], [yt], "ro", label=w["y_true"], gid="y_true")
-    ax.plot([x], [yp], "bo", label=w["y_pred"], gid="y_pred")
-    if d["loss"] is not None:
-        ax.text(x, yp - 0.5, f"Loss: {short(d['loss'])}", fontsize=12, color="green", ha="center", gid="loss")
-    lo, hi = min(yt, yp - 0.5), max(yt, yp)
-    pad = max(0.5, (hi - lo) * 0.15)
-    ax.set_ylim(lo - pad, hi + pad)
-    _finish(ax, w["seed_title"], w["seed_x"], w["seed_y"])
+    if x is not None and yt is not None:
+        ax.plot([x], [yt], "ro", label=w["y_true"], gid="y_true")
+    if x is not None and yp is not None:
+        ax.plot([x], [yp], "bo", label=w["y_pred"], gid="y_pred")
+    shown = [v for v in (yt, yp) if v is not None]
+    if shown:
+        lo, hi = min(shown), max(shown)
+        gap = max(hi / 2 - lo / 2, abs(hi) / 4, 0.25) * 2  # how far apart they are, or their size
+        if d["loss"] is not None and yp is not None and x is not None:
+            if 0.5 >= gap * 0.05:  # the seed's own place: 0.5 below the prediction
+                ax.text(x, yp - 0.5, f"Loss: {short(d['loss'])}", fontsize=12, color="green", ha="center",
+                        gid="loss")
+                lo = min(lo, yp - 0.5)
+            else:  # 0.5 is nothing at this scale: just under the point instead
+                ax.annotate(f"Loss: {short(d['loss'])}", xy=(x, yp), xytext=(0, -22), textcoords="offset points",
+                            fontsize=12, color="green", ha="center", gid="loss")
+        pad = max(0.5, (hi / 2 - lo / 2) * 0.3)
+        if math.isfinite(lo - pad) and math.isfinite(hi + pad) and lo - pad < hi + pad:
+            ax.set_ylim(lo - pad, hi + pad)
+    if d["fault"]:
+        ax.text(0.02, 0.02, _say(w, "fault_note", message=_fault_text(d["fault"], lang),
+                                 step=f"{d['fault']['step']:,}"),
+                transform=ax.transAxes, color=COLOURS[3], gid="fault")
+    _finish(ax, w["seed_title"], w["seed_x"], w["seed_y"], legend=bool(ax.lines))
     return fig
 
 
@@ -408,40 +495,54 @@ def _program(program) -> Program:
 
 def loss(program, y: Optional[str] = None, every=None, lang: str = "en", size=None, dpi=None, **run) -> "Figure":
     """The OUT values per iteration (or register y at each OUT, or where the loop passes `every`)."""
+    check_size(size, dpi)
     return draw(pictures.loss(_program(program), y, every, **run), lang, size, dpi)
 
 
 def path(program, param="w", lang: str = "en", size=None, dpi=None, **run) -> "Figure":
     """The loss landscape over one parameter (a curve) or two (contours), with the iterates rolling down it."""
+    check_size(size, dpi)
     return draw(pictures.path(_program(program), param, **run), lang, size, dpi)
 
 
 def lr(program, rates=None, lang: str = "en", size=None, dpi=None, **run) -> "Figure":
     """The loss per iteration for several learning rates on one log-scale plot."""
+    check_size(size, dpi)
     return draw(pictures.lr(_program(program), rates, **run), lang, size, dpi)
 
 
 def fit(program, pred: Optional[str] = None, lang: str = "en", size=None, dpi=None, **run) -> "Figure":
     """The data and the model's predictions after the run, with the loss (absolute_loss: the seed's figure)."""
+    check_size(size, dpi)
     return draw(pictures.fit(_program(program), pred, **run), lang, size, dpi)
 
 
 def regs(program, y, every=None, lang: str = "en", size=None, dpi=None, **run) -> "Figure":
     """Chosen registers against the iteration (or the step, for a program that never prints)."""
-    names = [n.strip() for n in y.split(",")] if isinstance(y, str) else list(y)
-    return draw(pictures.regs(_program(program), names, every, **run), lang, size, dpi)
+    check_size(size, dpi)
+    return draw(pictures.regs(_program(program), y.split(",") if isinstance(y, str) else y, every, **run),
+                lang, size, dpi)
 
 
 def save(fig: "Figure", path, lang: str = "en") -> Path:
     """Write a Figure as PNG, SVG or PDF (by the file's suffix). SVG keeps text as text, so a browser draws
-    Chinese with its own fonts; PNG and PDF need a CJK font for Chinese labels."""
+    Chinese with its own fonts; PNG and PDF need a CJK font for Chinese labels. The picture is made in memory
+    first, so a file that cannot be written is an OSError naming it, and no half-written file is left."""
     path = Path(path)
     fmt = check_font(path, lang)
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gdasm", "pdf.fonttype": 42}):
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
-            warnings.filterwarnings("ignore", category=RuntimeWarning)
-            fig.savefig(path, format=fmt, metadata=_metadata(fmt))
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gdasm", "pdf.fonttype": 42}), _quiet():
+        try:
+            fig.savefig(buffer, format=fmt, metadata=_metadata(fmt))
+        except (ValueError, OverflowError) as e:  # an axis from -1e308 to 1e308 is wider than a double
+            if "arange" not in str(e) and "overflow" not in str(e).lower() and not isinstance(e, OverflowError):
+                raise
+            raise UsageError("cannot draw this picture: its values span more than one axis can hold (the width "
+                             "of an axis, largest minus smallest value, must stay below 1.8e308)") from None
+    try:
+        path.write_bytes(buffer.getvalue())
+    except OSError as e:
+        raise report.StreamError(e.errno, f"cannot write {safe(str(path))}: {e.strerror or e}") from None
     return path
 
 
@@ -450,7 +551,7 @@ def check_font(path, lang: str) -> str:
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise UsageError(f"-o {path.name}: a picture is written as .png, .svg or .pdf")
+        raise UsageError(f"-o {safe(path.name)}: a picture is written as .png, .svg or .pdf")
     if lang == "zh" and fmt != "svg" and cjk_font() is None:
         raise UsageError("no font with Chinese characters is installed, so a PNG or PDF with --lang zh would show "
                          "empty boxes: install one (Debian/Ubuntu: apt-get install fonts-noto-cjk), or write "

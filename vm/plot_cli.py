@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import json
 import re
 from pathlib import Path
 from types import MappingProxyType
 
-from . import pictures, progress, report, source
+from . import pictures, progress, render, report, source
 from .errors import GdasmError, UsageError
-from .inputs import parse_data, parse_sets, read_program
+from .inputs import parse_data, parse_sets, read_program, warnings_for
 
 # Which options each kind reads: an option given to a kind that ignores it is refused, not silently dropped.
 USES = MappingProxyType({"y": ("loss", "regs"), "every": ("loss", "regs"), "param": ("path",), "lr": ("lr",),
                         "pred": ("fit",)})
-MAX_DPI, MAX_INCHES = 1200, 100
 
 
 class MissingExtra(GdasmError):
@@ -25,17 +26,16 @@ class MissingExtra(GdasmError):
 
 
 def _size(text: str) -> tuple:
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*[,x]\s*([0-9]*\.?[0-9]+)\s*", text)
-    if not m or not all(0 < float(v) <= MAX_INCHES for v in m.groups()):
-        raise argparse.ArgumentTypeError(f"'{source.shorten(text)}' is not a size in inches: give W,H such as 8,5 "
-                                         f"(each above 0 and at most {MAX_INCHES})")
+    m = re.fullmatch(r"\s*([0-9]{1,6}(?:\.[0-9]{0,6})?)\s*[,x]\s*([0-9]{1,6}(?:\.[0-9]{0,6})?)\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"'{source.shorten(text)}' is not a size in inches: give W,H such as 8,5")
     return float(m.group(1)), float(m.group(2))
 
 
 def _dpi(text: str) -> int:
-    if not re.fullmatch(r"[0-9]{1,5}", text.strip()) or not 10 <= int(text) <= MAX_DPI:
-        raise argparse.ArgumentTypeError(f"'{source.shorten(text)}' is not a resolution: give dots per inch "
-                                         f"from 10 to {MAX_DPI} (default 150)")
+    if not re.fullmatch(r"[0-9]{1,7}", text.strip()):
+        raise argparse.ArgumentTypeError(f"'{source.shorten(text)}' is not a resolution: give dots per inch, "
+                                         "such as 150")
     return int(text)
 
 
@@ -53,19 +53,34 @@ def add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", metavar="R1,R2,...", help="lr: the learning rates (default the program's × 0.1, 1, 10, 30)")
     p.add_argument("--pred", metavar="REG", help="fit: the register holding the model's prediction (default pred "
                                                  "or p)")
+    p.add_argument("--save-data", metavar="FILE.json", help="also write every plotted number to FILE.json")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="the picture's words: en or zh (中文)")
-    p.add_argument("--dpi", type=_dpi, default=None, metavar="N", help="dots per inch of a PNG (default 150)")
-    p.add_argument("--size", type=_size, default=None, metavar="W,H", help="the picture's size in inches (default 8,5)")
+    p.add_argument("--dpi", type=_dpi, default=None, metavar="N", help="dots per inch of a PNG (default 150, "
+                                                                       "10 to 1200)")
+    p.add_argument("--size", type=_size, default=None, metavar="W,H",
+                   help="the picture's size in inches (default 8,5; each 1 to 50)")
 
 
 def _output(args, program_name: str) -> Path:
+    """The picture's path, checked before any run: a known suffix, in a folder that exists."""
     if args.output is not None:
         path = Path(args.output)
     else:
         stem = "stdin" if args.program == "-" else Path(program_name).name.removesuffix(".gdasm")
         path = Path(f"{stem}-{args.kind}.png")
+    shown = render.safe(source.shorten(str(path)))
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise UsageError(f"-o {source.shorten(str(path))}: a picture is written as .png, .svg or .pdf")
+        raise UsageError(f"-o {shown}: a picture is written as .png, .svg or .pdf")
+    try:
+        if path.is_dir():
+            raise report.StreamError(errno.EISDIR, f"cannot write {shown}: it is a folder")
+        if not path.parent.is_dir():
+            raise report.StreamError(errno.ENOENT, f"cannot write {shown}: no folder "
+                                                   f"{render.safe(source.shorten(str(path.parent)))}")
+    except (OSError, ValueError) as e:
+        if isinstance(e, report.StreamError):
+            raise
+        raise report.StreamError(errno.EINVAL, f"cannot write {shown}: {getattr(e, 'strerror', None) or e}") from None
     return path
 
 
@@ -85,8 +100,11 @@ def run(args, con: report.Console) -> int:
     except ImportError:
         raise MissingExtra("pictures need matplotlib, which is not installed: "
                            "pip install 'gdasm[plot]' (or pip install matplotlib)") from None
+    plot.check_size(args.size, args.dpi)
     program = read_program(args.program, con)
-    report.print_diagnostics(program.warnings, con)
+    warnings = warnings_for(program, parse_sets(args.set))
+    if not args.json:
+        report.print_diagnostics(warnings, con)
     path = _output(args, program.filename)
     plot.check_font(path, args.lang)  # before any run: a missing font is known now
     exact = args.exact
@@ -101,8 +119,23 @@ def run(args, con: report.Console) -> int:
                               progress=show, faults=faults, **inputs)
     finally:
         show.close()
-    for d in faults:  # shown on the picture, and said here: the picture was still made (exit 0)
-        report.print_diagnostics([d], con)
+    if not args.json:
+        for d in faults:  # shown on the picture, and said here: the picture was still made (exit 0)
+            report.print_diagnostics([d], con)
     plot.save(plot.draw(data, args.lang, args.size, args.dpi), path, args.lang)
-    con.say(str(path))
+    if args.save_data is not None:
+        try:
+            Path(args.save_data).write_text(json.dumps(data, ensure_ascii=False, allow_nan=False,
+                                                       separators=(",", ":")) + "\n", encoding="utf-8")
+        except OSError as e:
+            raise report.StreamError(e.errno, f"cannot write {render.safe(args.save_data)}: {e.strerror or e}") \
+                from None
+    if args.json:
+        con.say(report.dumps({"status": "ok", "file": str(path), "data": args.save_data, "kind": args.kind,
+                              "faults": [d.to_json() for d in faults],
+                              "warnings": [d.to_json() for d in warnings]}))
+    else:
+        con.say(render.safe(str(path)))
+        if args.save_data is not None:
+            con.say(render.safe(args.save_data))
     return 0

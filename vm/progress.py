@@ -33,6 +33,14 @@ def wanted(stream, quiet: bool = False) -> bool:
         return False
 
 
+def _where(m) -> str:
+    """The line about to run, for the display."""
+    if m.status == "ready" and 0 <= m.pc < len(m.program.instructions):
+        ins = m.program.instructions[m.pc]
+        return f"line {ins.line}: {safe(ins.text)[:40]}"
+    return ""
+
+
 class Steps:
     """Follows one run: call it with the machine every chunk of steps (Machine.run(progress=...))."""
 
@@ -50,13 +58,12 @@ class Steps:
             from tqdm import tqdm
             self.bar = tqdm(file=self.stream, initial=m.steps, unit=" steps", unit_scale=True, leave=False,
                             ncols=_columns(), nrows=24, bar_format="gdasm: {n_fmt} steps, {rate_fmt}{postfix}",
-                            mininterval=0.2)
+                            mininterval=0.2, position=0, postfix=_where(m))
             self.shown = m.steps
+            return
+        self.bar.set_postfix_str(_where(m), refresh=False)
         self.bar.update(m.steps - self.shown)
         self.shown = m.steps
-        if m.status == "ready" and 0 <= m.pc < len(m.program.instructions):
-            ins = m.program.instructions[m.pc]
-            self.bar.set_postfix_str(f"line {ins.line}: {safe(ins.text)[:40]}", refresh=False)
 
     def clear(self) -> None:
         """Take the line away for a moment (before the program prints a value)."""
@@ -85,7 +92,7 @@ class Runs:
         if self.bar is None:
             from tqdm import tqdm
             self.bar = tqdm(file=self.stream, total=total, initial=0, leave=False, ncols=_columns(), nrows=24,
-                            desc=f"gdasm: {self.what}", unit=" runs", mininterval=0.2)
+                            desc=f"gdasm: {self.what}", unit=" runs", mininterval=0.2, position=0)
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:

@@ -14,9 +14,14 @@ from typing import Iterator, NamedTuple, Optional, Sequence, Union
 from .errors import RuntimeFault, UsageError
 from .ir import UNSET, Program, element
 from .machine import DEFAULT_MAX_STEPS, Machine
+from .render import safe
 
 # More rows than a picture or a table can show; a run that would sample more is refused, not cut silently.
 MAX_ROWS = 1_000_000
+
+
+class SampleLimit(UsageError):
+    """A run would give more samples than `limit`: refused, not cut silently."""
 
 
 class Column(NamedTuple):
@@ -59,13 +64,17 @@ def columns(program: Program, names: Sequence[str], option: str = "regs") -> lis
         return [Column(name, None, slot) for slot, name in enumerate(program.registers)]
     out = []
     for item in names:
+        if not isinstance(item, str):
+            raise UsageError(f"{option}: a register is named by a string, not {type(item).__name__}")
         place = element(item)
         if place and program.array_slot(place[0]) is not None:
             out.append(Column(item, program.array_slot(place[0]), place[1]))
         elif program.register_slot(item) is not None:
             out.append(Column(item, None, program.register_slot(item)))
+        elif program.array_slot(item) is not None:
+            raise UsageError(f"{option}: '{safe(item)}' is an array: name one element, such as {safe(item)}[0]")
         else:
-            raise UsageError(f"{option}: no register or array element named '{item}' in this program")
+            raise UsageError(f"{option}: no register or array element named '{safe(item)}' in this program")
     return out
 
 
@@ -75,7 +84,7 @@ def address(program: Program, where: Union[str, int], option: str = "at") -> int
     if where in program.labels:
         found = program.labels[where]
         if found >= len(program.instructions):
-            raise UsageError(f"{option} {where}: the label is at the end of the program, where nothing runs")
+            raise UsageError(f"{option} {safe(where)}: the label is at the end of the program, where nothing runs")
         return found
     if re.fullmatch(r"[0-9]{1,15}", where):
         if int(where) == 0:
@@ -84,7 +93,7 @@ def address(program: Program, where: Union[str, int], option: str = "at") -> int
         if not later:
             raise UsageError(f"{option} {where}: no instruction on or after line {where}")
         return later[0]
-    raise UsageError(f"{option} {where}: no label '{where}' in this program (give a label or a line number)")
+    raise UsageError(f"{option} {safe(where)}: no label '{safe(where)}' in this program (give a label or a line number)")
 
 
 def outs(program: Program) -> set:
@@ -133,20 +142,28 @@ def sample(program: Program, regs: Sequence[str] = (), at: Union[str, int] = "ou
         program = assemble(program)
     elif not isinstance(program, Program):
         raise UsageError(f"program must be a Program or gdasm text, not {type(program).__name__}")
-    if isinstance(regs, str):
+    if regs is None:
+        regs = ()
+    elif isinstance(regs, str):
         regs = [r.strip() for r in regs.split(",") if r.strip()]
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise UsageError(f"limit must be a whole number ≥ 1, not {limit!r}")
     cols = columns(program, list(regs))
     where = at if at in ("out", "step") else address(program, at)
     if at == "out" and not outs(program):
         raise UsageError("this program never prints a value (OUT), so there is nothing to sample at each OUT")
     m = Machine(program, registers, arrays, max_steps, exact)
+    for c in cols:
+        if c.array is not None and c.index >= len(m.arrays[c.array]):
+            n = len(m.arrays[c.array])
+            raise UsageError(f"{c.name}: the array has {n:,} element{'' if n == 1 else 's'}, so no element {c.index:,}")
     got, fault = [], None
     try:
         for row in rows(m, cols, where, outputs):
             got.append(row)
             if len(got) > limit:
-                raise UsageError(f"more than {limit:,} samples: sample less often (at a label in the loop), "
-                                 "or stop the run sooner (max_steps)")
+                raise SampleLimit(f"more than {limit:,} samples: sample less often, or stop the run sooner "
+                                  "(--max-steps; max_steps= in Python)")
     except RuntimeFault as err:
         fault = err
     status = m.status if m.status != "ready" else "stopped"
