@@ -25,6 +25,24 @@ def run(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS
     return _machine.run(program, registers, arrays, max_steps, exact)
 
 
+def load(name) -> Program:
+    """A program by file path, or a bundled program by name (`vm.load("gradient_descent")`), assembled."""
+    import os
+    from pathlib import Path
+    from . import bundled, source
+    if not isinstance(name, (str, os.PathLike)):
+        raise UsageError(f"load() takes a file path or a bundled program's name, not {type(name).__name__}")
+    path = Path(name)
+    if not source.exists(path):
+        found = bundled.find(str(name))
+        if found is None:
+            raise InputFileError(f"{source.shorten(str(name))}: no such file or bundled program (bundled: "
+                                 f"{', '.join(bundled.names())})")
+        path = found
+    shown = path.name if path.parent == bundled.programs_dir() else str(path)
+    return assemble(source.read_bounded(path, source.PROGRAM_LIMIT, "a program", shown), shown)
+
+
 def __getattr__(name: str):
     """`vm.plot` is loaded on first use: it needs matplotlib (gdasm[plot]), which `import vm` must not load."""
     if name == "plot":
@@ -36,5 +54,5 @@ def __getattr__(name: str):
 __all__ = (
     "assemble", "run", "Machine", "Program", "Result", "StepRecord", "UNSET", "DEFAULT_MAX_STEPS", "Formatter",
     "GdasmError", "AssemblyError", "RuntimeFault", "UsageError", "InputFileError", "Diagnostic", "Span",
-    "sample", "Samples",
+    "sample", "Samples", "load",
 )

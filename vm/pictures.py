@@ -71,8 +71,10 @@ def _name(program: Program) -> str:
 
 def _need_outs(program: Program, kind: str) -> None:
     if not outs(program):
-        raise UsageError(f"--kind {kind} plots the values the program prints with OUT, one per iteration, but "
-                         f"{_name(program)} prints none (add `OUT loss` to its loop, or try --kind regs --y REG)")
+        what = "plots the values the program prints with OUT" if kind == "loss" else \
+            "needs the loss the program prints with OUT"
+        raise UsageError(f"--kind {kind} {what}, one per iteration, but {_name(program)} prints none (add "
+                         "`OUT loss` where each iteration has computed its loss, or try --kind regs --y REG)")
 
 
 def _sample(program, regs, at, inputs: dict, kind: str, option: str = "--y", **kw):
@@ -140,11 +142,11 @@ def loss(program: Program, y: Optional[str] = None, every: Optional[str] = None,
         raise UsageError("--every samples a register where the loop passes a line: name the register with --y")
     if every is None:
         _need_outs(program, "loss")
-    at = _line(program, every) or "out"
-    s = _sample(program, [y] if y else [], at, inputs, "loss")
+    line = _line(program, every)
+    s = _sample(program, [y] if y else [], line or "out", inputs, "loss")
     ys = [number(r.values[0] if y else r.out) for r in s.rows]
     return {**_header(program, "loss", s, faults), "register": safe(y) if y else None, "at": every or "out",
-            "x": list(range(len(ys))), "y": ys, "steps_at": [r.step for r in s.rows]}
+            "line": line, "x": list(range(len(ys))), "y": ys, "steps_at": [r.step for r in s.rows]}
 
 
 def regs(program: Program, names: Sequence[str], every: Optional[str] = None, faults: Optional[list] = None,
@@ -160,10 +162,12 @@ def regs(program: Program, names: Sequence[str], every: Optional[str] = None, fa
         raise UsageError("--kind regs plots chosen registers: name them with --y, e.g. --y w,grad")
     if len(names) > MAX_REGS or len(set(map(str, names))) != len(names):
         raise UsageError(f"--y: name up to {MAX_REGS} different registers for one picture")
-    at = _line(program, every) or ("out" if outs(program) else "step")
+    line = _line(program, every)
+    at = line or ("out" if outs(program) else "step")
     s = _sample(program, names, at, inputs, "regs")
     x = [r.step for r in s.rows] if at == "step" else list(range(len(s.rows)))
-    return {**_header(program, "regs", s, faults), "at": every or at, "x": x, "registers": [safe(n) for n in names],
+    return {**_header(program, "regs", s, faults), "at": every or at, "line": line, "x": x,
+            "registers": [safe(n) for n in names],
             "y": {safe(n): [number(r.values[k]) for r in s.rows] for k, n in enumerate(names)}}
 
 

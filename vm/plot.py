@@ -42,12 +42,14 @@ WORDS = MappingProxyType({
     "en": MappingProxyType({
         "iteration": "iteration", "step": "step", "loss": "loss", "loss_out": "loss (the value OUT prints)",
         "loss_title": "{program}: loss per iteration", "reg_title": "{program}: {reg} per iteration",
-        "regs_title": "{program}: registers per {x}", "last": "last: {value}\n(iteration {k})",
+        "at_title": "{program}: {reg} each time line {line} starts", "at_x": "passes of line {line}, from 0",
+        "regs_title": "{program}: registers per {x}", "last": "last {eq}\n(iteration {k})",
+        "last_at": "last {eq}\n(pass {k} of line {line})",
         "stopped": "stopped: {message} at iteration {k}", "diverged": "diverged: {message} at iteration {k}",
         "path_title": "{program}: the ball rolling down the hill — {n} iterate{s} of {params}",
         "landscape": "loss L({p}), computed by the machine at {n} points",
         "iterates": "iterate{s} ({n}): {p} and its loss", "iterates2": "iterate{s} ({n}) of {p}",
-        "start": "start: {p} = {v}", "end": "end: {p} = {v}\n(iteration {k})",
+        "start": "start: {p} {eq}", "end": "end: {p} {eq}\n(iteration {k})",
         "contours_title": "{program}: loss over ({p1}, {p2}) and the path of {n} iterate{s}",
         "lr_title": "{program}: the learning rate decides (loss per iteration)",
         "converged": "converged in {k} iteration{s}", "not_converged": "not converged ({k} iteration{s})",
@@ -58,30 +60,32 @@ WORDS = MappingProxyType({
         "y_true": "truth (y_true)", "y_pred": "prediction (y_pred)",
         "fit_title": "{program}: the data and the model after {k} iteration{s}", "data": "data (x, y)",
         "model": "model: {pred}(x) at {n} points, {params}",
-        "preds": "the machine's predictions at the data points", "fit_loss": "loss = {value}",
+        "preds": "the machine's predictions at the data points", "fit_loss": "loss {eq}",
         "x": "x", "y": "y", "value": "value", "fault_note": "the run stopped: {message} (step {step})",
     }),
     "zh": MappingProxyType({
-        "iteration": "迭代次数", "step": "步", "loss": "损失", "loss_out": "损失(OUT 输出的值)",
-        "loss_title": "{program}:每次迭代的损失", "reg_title": "{program}:每次迭代的 {reg}",
-        "regs_title": "{program}:寄存器随{x}的变化", "last": "最后:{value}\n(第 {k} 次迭代)",
-        "stopped": "停止:{message}(第 {k} 次迭代)", "diverged": "发散:{message}(第 {k} 次迭代)",
-        "path_title": "{program}:小球滚下山 —— {params} 的 {n} 个迭代点",
-        "landscape": "损失 L({p}),由机器在 {n} 个点上计算",
-        "iterates": "迭代点({n} 个):{p} 及其损失", "iterates2": "{p} 的迭代点({n} 个)",
-        "start": "起点:{p} = {v}", "end": "终点:{p} = {v}\n(第 {k} 次迭代)",
-        "contours_title": "{program}:({p1}, {p2}) 上的损失与 {n} 个迭代点的路径",
-        "lr_title": "{program}:学习率的影响(每次迭代的损失)",
-        "converged": "{k} 次迭代后收敛", "not_converged": "未收敛({k} 次迭代)",
-        "finished": "{k} 次迭代后结束", "curve_note": "无法画出模型曲线:用训练后的寄存器重新运行程序,得不到相同的预测值"
-        "(程序是否自己设置了参数?)",
-        "lr_label": "学习率 lr = {rate}:{how}",
+        "iteration": "迭代次数", "step": "步", "loss": "损失", "loss_out": "损失（OUT 输出的值）",
+        "loss_title": "{program}：每次迭代的损失", "reg_title": "{program}：每次迭代的 {reg}",
+        "at_title": "{program}：每次开始执行第 {line} 行时的 {reg}", "at_x": "经过第 {line} 行的次数（从 0 起）",
+        "regs_title": "{program}：寄存器随{x}的变化", "last": "最后 {eq}\n（第 {k} 次迭代）",
+        "last_at": "最后 {eq}\n（第 {k} 次经过第 {line} 行）",
+        "stopped": "停止：{message}（第 {k} 次迭代）", "diverged": "发散：{message}（第 {k} 次迭代）",
+        "path_title": "{program}：小球滚下山 —— {params} 的 {n} 个迭代点",
+        "landscape": "损失 L({p})，由机器在 {n} 个点上计算",
+        "iterates": "迭代点（{n} 个）：{p} 及其损失", "iterates2": "{p} 的迭代点（{n} 个）",
+        "start": "起点：{p} {eq}", "end": "终点：{p} {eq}\n（第 {k} 次迭代）",
+        "contours_title": "{program}：({p1}, {p2}) 上的损失与 {n} 个迭代点的路径",
+        "lr_title": "{program}：学习率的影响（每次迭代的损失）",
+        "converged": "{k} 次迭代后收敛", "not_converged": "未收敛（{k} 次迭代）",
+        "finished": "{k} 次迭代后结束", "curve_note": "无法画出模型曲线：用训练后的寄存器重新运行程序，得不到相同的预测值"
+        "（程序是否自己设置了参数？）",
+        "lr_label": "学习率 lr = {rate}：{how}",
         "seed_title": "预测值 vs 真实值", "seed_x": "输入 (x)", "seed_y": "输出 (y)",
         "y_true": "真实值 (y_true)", "y_pred": "预测值 (y_pred)",
-        "fit_title": "{program}:数据与训练 {k} 次迭代后的模型", "data": "数据 (x, y)",
-        "model": "模型:{pred}(x),{n} 个点,{params}",
-        "preds": "机器在数据点上的预测值", "fit_loss": "损失 = {value}",
-        "x": "x", "y": "y", "value": "值", "fault_note": "运行停止:{message}(第 {step} 步)",
+        "fit_title": "{program}：数据与训练 {k} 次迭代后的模型", "data": "数据 (x, y)",
+        "model": "模型：{pred}(x)，{n} 个点，{params}",
+        "preds": "机器在数据点上的预测值", "fit_loss": "损失 {eq}",
+        "x": "x", "y": "y", "value": "值", "fault_note": "运行停止：{message}（第 {step} 步）",
     }),
 })
 FAULT_WORDS_ZH = MappingProxyType({
@@ -98,6 +102,15 @@ def short(v) -> str:
     text = repr(float(v))
     digits = sum(ch.isdigit() for ch in text.split("e")[0].lstrip("0.").replace(".", ""))
     return text if digits <= 6 else f"{v:.6g}"
+
+
+def _eq(*values) -> str:
+    """'= 1.0' when the label shows the machine's value exactly, '≈ 2' when it is rounded (w = 1.99999994…),
+    so a picture never passes a rounded number off as exact; several values are shown as a tuple."""
+    texts = [short(v) for v in values]
+    exact = all(v is not None and t == repr(float(v)) for v, t in zip(values, texts))
+    shown = texts[0] if len(texts) == 1 else f"({', '.join(texts)})"
+    return ("= " if exact else "≈ ") + shown
 
 
 def _words(lang: str) -> dict:
@@ -211,7 +224,7 @@ def _fault_mark(ax, xs, ys, fault: dict, w: dict, lang: str, colour: str) -> Non
     last = next((k for k in range(len(ys) - 1, -1, -1) if ys[k] is not None), None)
     if last is not None:
         ax.plot([xs[last]], [ys[last]], marker="X", markersize=11, color=colour, linestyle="none", zorder=5,
-                gid="fault")
+                markeredgecolor="white", clip_on=False, gid="fault")
     ax.plot([], [], marker="X", markersize=9, color=colour, linestyle="none", label=_fault_words(fault, w, lang))
 
 
@@ -248,8 +261,10 @@ def draw(data: dict, lang: str = "en", size=None, dpi=None) -> "Figure":
     w = _words(lang)
     size, dpi = check_size(size, dpi)
     with _style(lang):
-        return {"loss": _loss, "regs": _regs, "path": _path, "lr": _lr, "fit": _fit}[data["kind"]](
+        fig = {"loss": _loss, "regs": _regs, "path": _path, "lr": _lr, "fit": _fit}[data["kind"]](
             data, w, lang, size, dpi)
+    fig.gdasm_lang = lang  # save() checks a Chinese picture has its font
+    return fig
 
 
 def _loss(d: dict, w: dict, lang: str, size, dpi):
@@ -260,16 +275,24 @@ def _loss(d: dict, w: dict, lang: str, size, dpi):
             label=_tex(reg) if reg else w["loss_out"],
             gid="values")
     _scale(ax, ys)
+    line = d.get("line")
     if ys and ys[-1] is not None:  # above the end of a falling curve, below a rising one: where the line is not
-        falling = ys[0] is not None and ys[-1] <= ys[0]
-        ax.annotate(_say(w, "last", value=short(ys[-1]), k=xs[-1]), xy=(xs[-1], ys[-1]),
+        first = next((v for v in ys if v is not None), ys[-1])
+        falling = ys[-1] <= first
+        last = _say(w, "last", eq=_eq(ys[-1]), k=xs[-1]) if line is None else \
+            _say(w, "last_at", eq=_eq(ys[-1]), k=xs[-1], line=line)
+        ax.annotate(last, xy=(xs[-1], ys[-1]),
                     xytext=(0.96, 0.55 if falling else 0.15), textcoords="axes fraction", ha="right",
                     arrowprops={"arrowstyle": "->", "color": "0.3"}, gid="last")
     if d["fault"]:
         _fault_mark(ax, xs, ys, d["fault"], w, lang, COLOURS[3])
-    title = _say(w, "reg_title", program=d["program"], reg=reg) if reg else \
-        _say(w, "loss_title", program=d["program"])
-    _finish(ax, title, w["iteration"], _tex(reg) if reg else w["loss"])
+    if line is not None:
+        title = _say(w, "at_title", program=d["program"], reg=reg, line=line)
+    else:
+        title = _say(w, "reg_title", program=d["program"], reg=reg) if reg else \
+            _say(w, "loss_title", program=d["program"])
+    _finish(ax, title, _say(w, "at_x", line=line) if line is not None else w["iteration"],
+            _tex(reg) if reg else w["loss"])
     return fig
 
 
@@ -278,7 +301,8 @@ def _regs(d: dict, w: dict, lang: str, size, dpi):
     fig = Figure(figsize=(size[0], max(size[1], min(1.8 * len(names) + 1, MAX_PIXELS / dpi))), dpi=dpi,
                  layout="constrained")
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
-    x_word = w["step"] if d["at"] == "step" else w["iteration"]
+    x_word = w["step"] if d["at"] == "step" else w["iteration"] if d.get("line") is None else \
+        _say(w, "at_x", line=d["line"])
     for k, (ax, key) in enumerate(zip(axes, names)):
         ys, name = d["y"][key], _tex(key)
         ax.plot(d["x"], _nan(ys), color=COLOURS[k % len(COLOURS)], marker="." if len(ys) <= 300 else None,
@@ -320,10 +344,10 @@ def _path(d: dict, w: dict, lang: str, size, dpi):
     ax.plot(its, _nan(loss), "o", color=COLOURS[3], markersize=4, zorder=4,
             label=_say(w, "iterates", n=len(its), p=p), gid="iterates")
     _arrows(ax, its, loss, COLOURS[3])
-    ax.annotate(_say(w, "start", p=p, v=short(its[0])), xy=(its[0], loss[0]), xytext=(14, 4),
+    ax.annotate(_say(w, "start", p=p, eq=_eq(its[0])), xy=(its[0], loss[0]), xytext=(14, 4),
                 textcoords="offset points", gid="start")
     if len(its) > 1:
-        ax.annotate(_say(w, "end", p=p, v=short(its[-1]), k=len(its) - 1), xy=(its[-1], loss[-1]), xytext=(0, 36),
+        ax.annotate(_say(w, "end", p=p, eq=_eq(its[-1]), k=len(its) - 1), xy=(its[-1], loss[-1]), xytext=(0, 36),
                     textcoords="offset points", ha="center", arrowprops={"arrowstyle": "->", "color": "0.3"},
                     gid="end")
     if d["fault"]:
@@ -361,10 +385,10 @@ def _contours(d: dict, w: dict, lang: str, size, dpi):
             label=_say(w, "iterates2", n=len(xs), p=f"({p1}, {p2})"), gid="iterates")
     _arrows(ax, xs, ys, "white", most=25)
     box = {"boxstyle": "round", "fc": "white", "alpha": 0.85}
-    ax.annotate(_say(w, "start", p=f"({p1}, {p2})", v=f"({short(xs[0])}, {short(ys[0])})"), xy=(xs[0], ys[0]),
+    ax.annotate(_say(w, "start", p=f"({p1}, {p2})", eq=_eq(xs[0], ys[0])), xy=(xs[0], ys[0]),
                 xytext=(12, -18), textcoords="offset points", bbox=box, gid="start")
     if len(xs) > 1:
-        ax.annotate(_say(w, "end", p=f"({p1}, {p2})", v=f"({short(xs[-1])}, {short(ys[-1])})", k=len(xs) - 1),
+        ax.annotate(_say(w, "end", p=f"({p1}, {p2})", eq=_eq(xs[-1], ys[-1]), k=len(xs) - 1),
                     xy=(xs[-1], ys[-1]), xytext=(24, -24), textcoords="offset points", ha="left", va="top",
                     bbox=box, arrowprops={"arrowstyle": "->", "color": "white"}, gid="end")
     if d["fault"]:
@@ -390,15 +414,18 @@ def _lr(d: dict, w: dict, lang: str, size, dpi):
                 label=_say(w, "lr_label", rate=run["rate"], how=how), gid=f"lr:{run['rate']}")
     seen = kept or first
     pos = [v for v in seen if v > 0]
-    if not nonpositive and pos:
+    logs = not nonpositive and bool(pos)
+    if logs:
         ax.set_yscale("log")
         _decade_ticks(ax, min(pos), max(pos) if max(pos) > min(pos) else min(pos) * 10)
     elif pos:  # zero or negative losses: a log scale cannot show them
         ax.set_yscale("symlog", linthresh=min(pos))
-    if seen and not (not nonpositive and pos):
+    if seen and not logs:
         lo, hi = min(seen), max(seen)
         pad = (hi / 2 - lo / 2) * 0.2 or max(abs(lo) * 0.1, 1.0)
         ax.set_ylim(max(lo - pad, -BIG), min(hi + pad, BIG))
+    right = max((len(r["x"]) for r in d["runs"]), default=1) * 1.02 or 1
+    ax.set_xlim(0, right)
     top = ax.get_ylim()[1]
     above = 0
     for k, run in enumerate(d["runs"]):
@@ -407,18 +434,28 @@ def _lr(d: dict, w: dict, lang: str, size, dpi):
         if last is None:
             continue
         colour = COLOURS[k % len(COLOURS)]
+        mark = {"marker": "X", "markersize": 11, "color": colour, "markeredgecolor": "white", "zorder": 6,
+                "linestyle": "none", "clip_on": False, "gid": f"fault:{run['rate']}"}
         if ys[last] <= top:
-            ax.plot([run["x"][last]], [ys[last]], marker="X", markersize=11, color=colour, zorder=5,
-                    linestyle="none", gid=f"fault:{run['rate']}")
-        else:  # off the top of the axes: the ✕ sits on the edge, with the value it reached (stacked, one a run)
-            ax.plot([run["x"][last]], [1.0], marker="X", markersize=11, color=colour, zorder=5, clip_on=False,
-                    transform=ax.get_xaxis_transform(), linestyle="none", gid=f"fault:{run['rate']}")
-            ax.annotate(f"↑ {short(ys[last])}", xy=(run["x"][last], 1.0), xycoords=ax.get_xaxis_transform(),
-                        xytext=(6, -16 - 14 * above), textcoords="offset points", ha="left", color=colour)
-            above += 1
-    ax.set_xlim(0, max((len(r["x"]) for r in d["runs"]), default=1) * 1.02 or 1)
-    ax.title.set_y(1.03)  # room for a ✕ on the top edge
-    _finish(ax, _say(w, "lr_title", program=d["program"]), w["iteration"], w["loss"], loc="upper right")
+            ax.plot([run["x"][last]], [ys[last]], **mark)
+            continue
+        # Off the top of the axes: a dashed line along the top edge from where the run leaves the picture to
+        # its ✕, and the value it reached beside the ✕ (one line of text a run, so two never overlap).
+        edge = ax.get_xaxis_transform()
+        gone = next(j for j, v in enumerate(ys) if v is not None and v > top)
+        ax.plot([run["x"][gone], run["x"][last]], [1.0, 1.0], transform=edge, color=colour, lw=1.6,
+                linestyle=(0, (4, 3)), clip_on=False, zorder=5)
+        ax.plot([run["x"][last]], [1.0], transform=edge, **mark)
+        at_right = run["x"][last] > 0.7 * right
+        ax.annotate(f"↑ {short(ys[last])}", xy=(run["x"][last], 1.0), xycoords=edge, color=colour,
+                    xytext=(-8 if at_right else 8, -16 - 14 * above), textcoords="offset points",
+                    ha="right" if at_right else "left")
+        above += 1
+    ax.set_title(_say(w, "lr_title", program=d["program"]), pad=16)  # room for a ✕ on the top edge
+    ax.set_xlabel(w["iteration"])
+    ax.set_ylabel(w["loss"])
+    ax.grid(True, alpha=0.35)
+    fig.legend(loc="outside lower center", ncols=2 if len(d["runs"]) > 4 else 1)  # below: over no curve
     return fig
 
 
@@ -426,8 +463,9 @@ def _fit(d: dict, w: dict, lang: str, size, dpi):
     if d["mode"] == "seed":
         return _seed(d, w, lang, size, dpi)
     fig, ax = _figure(size, dpi)
-    ax.plot(d["x"], _nan(d["y"]), "o", color=COLOURS[0], label=w["data"], gid="data")
-    params = ", ".join(f"{k} = {short(v)}" for k, v in d["params"].items()) or "-"
+    ax.plot(d["x"], _nan(d["y"]), "o", color=COLOURS[0], markersize=10, markerfacecolor="none", markeredgewidth=1.8,
+            label=w["data"], gid="data")  # rings: a prediction on the data point shows inside it
+    params = ", ".join(f"{k} {_eq(v)}" for k, v in d["params"].items()) or "-"
     if d["curve_x"]:
         ax.plot(d["curve_x"], _nan(d["curve_y"]), color=COLOURS[1], lw=2,
                 label=_say(w, "model", pred=d["prediction"], n=len(d["curve_x"]), params=params), gid="model")
@@ -437,7 +475,7 @@ def _fit(d: dict, w: dict, lang: str, size, dpi):
         if None not in (x, y, p):
             ax.plot([x, x], [y, p], color=COLOURS[3], lw=0.8, alpha=0.5)
     _finish(ax, _say(w, "fit_title", program=d["program"], k=d["iterations"]), w["x"], w["y"], legend=False)
-    heading = [] if d["loss"] is None else [_say(w, "fit_loss", value=short(d["loss"]))]
+    heading = [] if d["loss"] is None else [_say(w, "fit_loss", eq=_eq(d["loss"]))]
     if d["fault"]:
         heading.append(_say(w, "fault_note", message=_fault_text(d["fault"], lang), step=f"{d['fault']['step']:,}"))
     if d.get("curve_note"):
@@ -524,12 +562,13 @@ def regs(program, y, every=None, lang: str = "en", size=None, dpi=None, **run) -
                 lang, size, dpi)
 
 
-def save(fig: "Figure", path, lang: str = "en") -> Path:
+def save(fig: "Figure", path, lang: Optional[str] = None) -> Path:
     """Write a Figure as PNG, SVG or PDF (by the file's suffix). SVG keeps text as text, so a browser draws
-    Chinese with its own fonts; PNG and PDF need a CJK font for Chinese labels. The picture is made in memory
-    first, so a file that cannot be written is an OSError naming it, and no half-written file is left."""
+    Chinese with its own fonts; PNG and PDF need a CJK font for Chinese labels (the language is the one the
+    figure was drawn in). The picture is made in memory first, so a file that cannot be written is an OSError
+    naming it, and no half-written file is left."""
     path = Path(path)
-    fmt = check_font(path, lang)
+    fmt = check_font(path, lang or getattr(fig, "gdasm_lang", "en"))
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gdasm", "pdf.fonttype": 42}), _quiet():
         try:

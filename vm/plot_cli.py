@@ -45,7 +45,8 @@ def add_options(p: argparse.ArgumentParser) -> None:
                    help="loss: the OUT values per iteration; path: the iterates on the loss landscape; lr: several "
                         "learning rates compared; fit: the data and the model's predictions; regs: registers "
                         "per iteration (default loss)")
-    p.add_argument("-o", "--output", metavar="FILE", help="FILE.png, .svg or .pdf (default PROGRAM-KIND.png here)")
+    p.add_argument("-o", "--output", metavar="FILE", help="FILE.png, .svg or .pdf (default PROGRAM-KIND.png here; "
+                                                         "PROGRAM-KIND-zh.png with --lang zh)")
     p.add_argument("--y", metavar="REG", help="loss: plot this register, sampled at each OUT; regs: A,B,...")
     p.add_argument("--every", metavar="LABEL|LINE", help="loss, regs: sample where the loop reaches this line")
     p.add_argument("--param", metavar="P[,Q]", default=None,
@@ -67,7 +68,7 @@ def _output(args, program_name: str) -> Path:
         path = Path(args.output)
     else:
         stem = "stdin" if args.program == "-" else Path(program_name).name.removesuffix(".gdasm")
-        path = Path(f"{stem}-{args.kind}.png")
+        path = Path(f"{stem}-{args.kind}{'-zh' if args.lang == 'zh' else ''}.png")  # one file a language
     shown = render.safe(source.shorten(str(path)))
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise UsageError(f"-o {shown}: a picture is written as .png, .svg or .pdf")
