@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "docs" / "programs.md", ROOT / "docs" / "debugger.md", ROOT / "docs" / "pictures.md"]
+DOCS = [ROOT / "docs" / "programs.md", ROOT / "docs" / "debugger.md", ROOT / "docs" / "pictures.md",
+        ROOT / "docs" / "backprop.md"]
 # Docs whose commands write files run in an empty temporary folder, not in the checkout.
 SCRATCH = {"pictures.md"}
 

@@ -95,6 +95,11 @@ def test_console_examples_in_docs_are_real(doc, tmp_path):
         assert doc_examples.run(command, cwd) == expected, command
 
 
+def test_backprop_python_example_runs():
+    code = blocks((ROOT / "docs" / "backprop.md").read_text(encoding="utf-8"), "python")[0]
+    exec(compile(code, "backprop.md", "exec"), {})  # test code from our own docs, not program text
+
+
 def test_pictures_python_example_runs(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     code = blocks((ROOT / "docs" / "pictures.md").read_text(encoding="utf-8"), "python")[0]

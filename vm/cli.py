@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Optional, TextIO
 
-from . import bundled, plot_cli, progress, render, report, source
+from . import bundled, grad_cli, plot_cli, progress, render, report, source
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_number
 from .inputs import ArgParser, add_run_options, make_machine, parse_sets, read_program, steps_option, warnings_for
 from .ir import Program
@@ -184,6 +184,10 @@ def _parser() -> ArgParser:
     p.add_argument("--at", type=steps_option, metavar="STEP", help="explain the value just after this step")
     p.add_argument("--depth", type=steps_option, default=8, metavar="N", help="expand at most N levels (default 8)")
     p.set_defaults(func=cmd_explain)
+    p = sub.add_parser("grad", help="differentiate a register with respect to inputs, over the run's own steps")
+    add_run_options(p)
+    grad_cli.add_options(p)
+    p.set_defaults(func=grad_cli.run)
     p = sub.add_parser("debug", help="a time-travel debugger: step forward and back, breakpoints, explain")
     add_run_options(p, json=False)
     p.set_defaults(func=cmd_debug)

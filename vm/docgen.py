@@ -20,16 +20,26 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def _derivative(op: isa.Op) -> str:
+    """∂d/∂(each operand read), as the table states it; how values pass through memory; nothing for control."""
+    if op.partials is not None:
+        kink = f"; {op.kink_note}, and warns" if op.kink else ""
+        return f"∂d/∂({', '.join(k for k, r in zip(op.kinds, op.roles) if r == 'source')}) = {op.derivative}{kink}"
+    if op.behaviour in ("load", "store"):
+        return "1: the value passes through the element"
+    return ""
+
+
 def tables() -> str:
     """The Markdown tables of every instruction and directive, in table order."""
-    rows = ["| form | meaning | what it does | faults |", "|---|---|---|---|"]
+    rows = ["| form | meaning | what it does | faults | derivative (`gdasm grad`) |", "|---|---|---|---|---|"]
     for op in isa.OPS.values():
         forms = " <br> ".join(f"`{op.form_text(f)}`" for f in op.forms)
         meaning = op.meaning + (" (shorthand: `d, a` means `d, d, a`)" if op.shorthand else "")
         faults = op.faults
         if not op.exact:
             faults = (faults + "; " if faults else "") + "no exact result under `--exact`"
-        rows.append(f"| {forms} | {_cell(meaning)} | {_cell(op.doc)} | {_cell(faults)} |")
+        rows.append(f"| {forms} | {_cell(meaning)} | {_cell(op.doc)} | {_cell(faults)} | {_cell(_derivative(op))} |")
     kinds = ["| operand | is |", "|---|---|"] + [f"| `{k}` | {v} |" for k, v in isa.KINDS.items()]
     directives = ["| directive | what it declares |", "|---|---|"] + [
         f"| `{d.form}` | {_cell(d.doc)} |" for d in isa.DIRECTIVES.values()]

@@ -105,6 +105,13 @@ class Op:
     shorthand: bool = False  # "OP d, a" means "OP d, d, a"
     exact: bool = True  # has an exact rational result (False: --exact faults)
     notation: Optional[Notation] = None  # how `explain` writes a compute op's result
+    # Reverse mode (`gdasm grad`): the values read and the result -> ∂result/∂(each value read), in operand order.
+    # Where the derivative does not exist (`kink` of the values read is true), gdasm uses what `partials` gives
+    # there — `kink_note` says what — and warns.
+    partials: Optional[Callable] = None
+    derivative: str = ""  # the partials as the docs write them
+    kink: Optional[Callable] = None
+    kink_note: str = ""
 
     kinds: tuple = field(default=(), init=False, repr=False)  # derived from `operands`
     roles: tuple = field(default=(), init=False, repr=False)  # the role of each operand, in order
@@ -166,26 +173,33 @@ def _log_domain(a):
 
 _TABLE = (
     Op("MOV", "d a", "compute", "d ← a", "copy a value into a register",
-       fn=operator.pos, notation=PASS_THROUGH),
+       fn=operator.pos, notation=PASS_THROUGH, partials=lambda a, r: (1,), derivative="1"),
     Op("ADD", "d a b", "compute", "d ← a + b", "add", fn=operator.add, shorthand=True,
-       notation=_binary(" + ", SUM, PRODUCT, True)),
+       notation=_binary(" + ", SUM, PRODUCT, True), partials=lambda a, b, r: (1, 1), derivative="1, 1"),
     Op("SUB", "d a b", "compute", "d ← a − b", "subtract", fn=operator.sub, shorthand=True,
-       notation=_binary(" − ", SUM, PRODUCT, False)),
+       notation=_binary(" − ", SUM, PRODUCT, False), partials=lambda a, b, r: (1, -1), derivative="1, −1"),
     Op("MUL", "d a b", "compute", "d ← a × b", "multiply", fn=operator.mul, shorthand=True,
-       notation=Notation("{0}·{1}", PRODUCT, (PRODUCT, PRODUCT), (True, False))),
+       notation=Notation("{0}·{1}", PRODUCT, (PRODUCT, PRODUCT), (True, False)),
+       partials=lambda a, b, r: (b, a), derivative="b, a"),
     Op("DIV", "d a b", "compute", "d ← a ÷ b", "divide", fn=operator.truediv, shorthand=True,
        domain=_div_domain, faults="b = 0",
-       notation=Notation("{0} / {1}", PRODUCT, (PRODUCT, PREFIX), (True, False), groups=True)),
+       notation=Notation("{0} / {1}", PRODUCT, (PRODUCT, PREFIX), (True, False), groups=True),
+       partials=lambda a, b, r: (1 / b, -r / b), derivative="1/b, −a/b²"),
     Op("NEG", "d a", "compute", "d ← −a", "negate", fn=operator.neg,
-       notation=Notation("−{0}", PREFIX, (PREFIX,), (True,))),
+       notation=Notation("−{0}", PREFIX, (PREFIX,), (True,)), partials=lambda a, r: (-1,), derivative="−1"),
     Op("ABS", "d a", "compute", "d ← |a|", "absolute value", fn=abs,
-       notation=Notation("|{0}|", ATOM, (0,), (True,))),
+       notation=Notation("|{0}|", ATOM, (0,), (True,)), partials=lambda a, r: ((a > 0) - (a < 0),),
+       derivative="sign a", kink=lambda a: a == 0, kink_note="at a = 0 gdasm uses 0 (a subgradient: any slope from −1 to 1 is one)"),
     Op("SQRT", "d a", "compute", "d ← √a", "square root", fn=math.sqrt, domain=_sqrt_domain,
-       faults="a < 0", exact=False, notation=Notation("√{0}", PREFIX, (PREFIX,), (True,))),
+       faults="a < 0", exact=False, notation=Notation("√{0}", PREFIX, (PREFIX,), (True,)),
+       partials=lambda a, r: (1 / (2 * r) if r else math.inf,), derivative="1/(2√a)", kink=lambda a: a == 0,
+       kink_note="at a = 0 the slope is vertical: gdasm uses ∞"),
     Op("EXP", "d a", "compute", "d ← eᵃ", "exponential", fn=math.exp,
-       faults="result too large (overflow)", exact=False, notation=Notation("exp({0})", ATOM, (0,), (True,))),
+       faults="result too large (overflow)", exact=False, notation=Notation("exp({0})", ATOM, (0,), (True,)),
+       partials=lambda a, r: (r,), derivative="eᵃ"),
     Op("LOG", "d a", "compute", "d ← ln a", "natural logarithm", fn=math.log, domain=_log_domain,
-       faults="a ≤ 0", exact=False, notation=Notation("ln({0})", ATOM, (0,), (True,))),
+       faults="a ≤ 0", exact=False, notation=Notation("ln({0})", ATOM, (0,), (True,)),
+       partials=lambda a, r: (1 / a,), derivative="1/a"),
     Op("JMP", "L", "jump", "go to L", "jump"),
     Op("JLT", "a b L", "branch", "go to L if a < b", "jump if less", fn=operator.lt),
     Op("JLE", "a b L", "branch", "go to L if a ≤ b", "jump if less or equal", fn=operator.le),

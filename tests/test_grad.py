@@ -1,0 +1,113 @@
+"""Derivatives over the machine's own steps: against NumPy's analytic gradients, exact fractions, and central
+differences computed here from independent runs."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import vm
+from conftest import gdasm
+from vm.grad import grad
+
+
+def analytic_mse(w: float, x, y) -> float:
+    """d/dw mean((y − w·x)²) = −(2/n)·Σ x(y − w·x), by NumPy."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    return float(-2 * np.mean(x * (y - w * x)))
+
+
+def test_mse_loss_wrt_w_is_the_analytic_gradient():
+    g = grad(vm.load("mse_loss"), "loss", "w")
+    [d] = g.derivatives
+    assert d.value == pytest.approx(-56 / 3, rel=1e-15, abs=0)
+    assert d.value == pytest.approx(analytic_mse(0.0, [1, 2, 3], [2, 4, 6]), rel=1e-12)
+    assert d.agrees and d.estimate == pytest.approx(d.value, rel=1e-6)
+
+
+def test_exact_mode_gives_minus_56_thirds():
+    [d] = grad(vm.load("mse_loss"), "loss", "w", exact=True).derivatives
+    assert d.value == Fraction(-56, 3)
+
+
+@pytest.mark.parametrize("w,xs,ys", [(0.5, [1.5, -2.0, 4.0, 0.25], [1.0, 3.0, -2.0, 7.5]),
+                                     (-1.25, [3.0, 1.0], [0.5, -4.0])])
+def test_mse_on_hold_out_data(w, xs, ys):
+    g = grad(vm.load("mse_loss"), "loss", "w", registers={"w": w}, arrays={"x": xs, "y": ys})
+    assert g.derivatives[0].value == pytest.approx(analytic_mse(w, xs, ys), rel=1e-12)
+
+
+def test_linear_regression_wrt_w_and_b_at_the_first_evaluation():
+    p = vm.load("linear_regression")
+    g = grad(p, "loss", "w,b", registers={"w": 0.3, "b": -0.2}, at_out=1)
+    x = np.array([1, 2, 3, 4, 5.0]); y = np.array([3.1, 4.9, 7.2, 8.8, 11.1])
+    e = y - (0.3 * x - 0.2)
+    dw, db = (d.value for d in g.derivatives)
+    assert dw == pytest.approx(float(-2 * np.mean(x * e)), rel=1e-12)
+    assert db == pytest.approx(float(-2 * np.mean(e)), rel=1e-12)
+
+
+def test_logistic_regression_wrt_w_and_b():
+    p = vm.load("logistic_regression")
+    g = grad(p, "loss", "w,b", registers={"w": 0.4, "b": -0.7}, at_out=1)
+    x = np.array([0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4]); y = np.array([0, 0, 0, 1, 0, 1, 1, 1.0])
+    p_ = 1 / (1 + np.exp(-(0.4 * x - 0.7)))
+    dw, db = (d.value for d in g.derivatives)
+    assert dw == pytest.approx(float(np.mean((p_ - y) * x)), rel=1e-12)
+    assert db == pytest.approx(float(np.mean(p_ - y)), rel=1e-12)
+
+
+def test_a_whole_array_gives_the_gradient_vector():
+    g = grad(vm.load("mse_loss"), "loss", "x", registers={"w": 1.5})
+    x, y, w = np.array([1.0, 2, 3]), np.array([2.0, 4, 6]), 1.5
+    expected = -2 * (y - w * x) * w / 3  # d/dx_i mean((y − w x)²)
+    assert [d.input for d in g.derivatives] == ["x[0]", "x[1]", "x[2]"]
+    assert np.allclose([d.value for d in g.derivatives], expected, rtol=1e-12)
+
+
+def test_the_seeds_listing_does_not_depend_on_w_and_says_why():
+    g = grad(vm.load("gradient_step"), "grad_avg", "w")
+    assert g.derivatives[0].value == 0
+    [warning] = [w for w in g.warnings if w.code == "grad-no-dependence"]
+    assert "does not depend on w" in warning.message and warning.span is not None
+
+
+def test_branches_on_an_input_are_warned_with_their_margin():
+    p = vm.assemble("MOV y, 0\nJLT x, 1, small\nMUL y, x, x\nsmall:\nADD y, x\n", filename="b.gdasm")
+    g = grad(p, "y", "x", registers={"x": 3.0})
+    assert g.derivatives[0].value == 7.0  # d(x² + x)/dx at 3
+    [w] = [w for w in g.warnings if w.code == "grad-branch"]
+    assert w.span.line == 2 and "margin of 2.0" in w.message
+
+
+def test_abs_at_zero_is_warned_never_nan():
+    p = vm.assemble("ABS y, x\n", filename="a.gdasm")
+    g = grad(p, "y", "x", registers={"x": 0.0})
+    assert g.derivatives[0].value == 0 and [w.code for w in g.warnings] == ["grad-kink"]
+
+
+def test_first_write_by_a_constant_is_the_input():
+    text = "MOV w, 0.5\nMUL y, w, w\n"
+    [d] = grad(vm.assemble(text), "y", "w").derivatives
+    assert d.value == 1.0 and d.agrees
+
+
+def test_cli_prints_derivative_estimate_and_json():
+    proc = gdasm("grad", "mse_loss", "loss", "--wrt", "w")
+    assert proc.returncode == 0 and "∂loss/∂w = -18.66666666666666" in proc.stdout and "agrees" in proc.stdout
+    doc = json.loads(gdasm("grad", "mse_loss", "loss", "--wrt", "w", "--json").stdout)
+    assert doc["derivatives"][0]["input"] == "w" and doc["derivatives"][0]["agrees"] is True
+    assert gdasm("grad", "mse_loss", "loss", "--wrt", "w", "--exact").stdout.count("-56/3") == 1
+
+
+@pytest.mark.parametrize("args,message", [
+    (["mse_loss", "loss", "--wrt", "ww"], "did you mean 'w'?"),
+    (["mse_loss", "nope", "--wrt", "w"], "no register named 'nope'"),
+    (["mse_loss", "loss", "--wrt", "w", "--at", "999"], "stopped after 31 steps"),
+])
+def test_bad_input(args, message):
+    proc = gdasm("grad", *args)
+    assert proc.returncode == 64 and message in proc.stderr
