@@ -111,3 +111,27 @@ def test_cli_prints_derivative_estimate_and_json():
 def test_bad_input(args, message):
     proc = gdasm("grad", *args)
     assert proc.returncode == 64 and message in proc.stderr
+
+
+def test_backward_trace_updates_sum_to_the_derivative():
+    import csv
+    import io
+    proc = gdasm("grad", "mse_loss", "loss", "--wrt", "w", "--backward", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert proc.returncode == 0 and {r["step"] for r in rows} == {"31", "28", "27", "26", "25", "20", "19", "18",
+                                                                   "17", "12", "11", "10", "9"}
+    total = sum(float(r["add"]) for r in rows if r["to"] == "w")
+    assert total == pytest.approx(analytic_mse(0.0, [1, 2, 3], [2, 4, 6]), rel=1e-12)
+    # each update is partial × adjoint, and steps come newest first
+    assert all(float(r["add"]) == float(r["partial"]) * float(r["adjoint"]) for r in rows)
+    assert [int(r["step"]) for r in rows] == sorted((int(r["step"]) for r in rows), reverse=True)
+    lines = gdasm("grad", "mse_loss", "loss", "--wrt", "w", "--backward", "--format", "json").stdout.splitlines()
+    assert json.loads(lines[-1])["derivatives"]["w"] == pytest.approx(-56 / 3, rel=1e-15)
+    text = gdasm("grad", "mse_loss", "loss", "--wrt", "w", "--backward").stdout
+    assert "∂sum_sq@20 += 1.0 × ∂sum_sq@28" in text  # one register read and written by a step: two versions
+    assert "13 steps on the path; 18 depend on no input" in text
+
+
+def test_format_without_backward_is_refused():
+    proc = gdasm("grad", "mse_loss", "loss", "--wrt", "w", "--format", "csv")
+    assert proc.returncode == 64 and "add --backward" in proc.stderr

@@ -43,6 +43,7 @@ class Node(NamedTuple):
     sources: tuple  # the node of each value read (CONSTANT: depends on no input)
     values: tuple  # the values read
     value: object  # what the step wrote
+    where: Optional[int] = None  # the element a LOAD read or a STORE wrote
 
 
 class Stop(NamedTuple):
@@ -133,11 +134,11 @@ class _Recorder:
         self.leaves[len(self.nodes) - 1] = name
         return len(self.nodes) - 1
 
-    def _node(self, step: int, address: int, sources: tuple, values: tuple, value) -> int:
+    def _node(self, step: int, address: int, sources: tuple, values: tuple, value, where=None) -> int:
         if all(s == CONSTANT for s in sources):
             return CONSTANT
         self.read.update(s for s in sources if s != CONSTANT)
-        self.nodes.append(Node(step, address, sources, values, value))
+        self.nodes.append(Node(step, address, sources, values, value, where))
         return len(self.nodes) - 1
 
     def step(self) -> bool:
@@ -174,9 +175,9 @@ class _Recorder:
             self.reg_node[dest.slot] = node
         elif how == "load":
             src = self.elem_node[ins.array.slot].get(where, CONSTANT)
-            self.reg_node[dest.slot] = self._node(rec.step, pc, (src,), (regs[dest.slot],), regs[dest.slot])
+            self.reg_node[dest.slot] = self._node(rec.step, pc, (src,), (regs[dest.slot],), regs[dest.slot], where)
         elif how == "store":
-            node = self._node(rec.step, pc, srcs, vals, vals[0])
+            node = self._node(rec.step, pc, srcs, vals, vals[0], where)
             if node == CONSTANT:
                 self.elem_node[ins.array.slot].pop(where, None)
             else:
@@ -371,3 +372,56 @@ def _warnings(program, register, inputs, rec, adj, target, leaf_of, registers) -
                              hint="if it should, look for a constant written where the input belongs (the seed's "
                                   "`SUB error1, 2, 0*1` folds w = 0 into 0*1)", subject=inp.name))
     return out
+
+
+class Update(NamedTuple):
+    """One adjoint update of the backward pass: ∂to += partial × ∂source (the result is `add`)."""
+    to: str
+    partial: object
+    source: str
+    adjoint: object
+    add: object
+
+
+class Row(NamedTuple):
+    """One executed step on a path from the inputs to the register, and the updates it makes."""
+    step: int
+    line: int
+    text: str
+    updates: tuple
+
+
+def _labels(g: Gradient, program: Program) -> list:
+    """A name for each node: the register or element it wrote, with @STEP where that name has several values on
+    the path (`sum_sq@17`), so a step that reads and writes one register shows both versions."""
+    names = []
+    for k, node in enumerate(g.nodes):
+        if node.address < 0 or (not node.sources and k in g.leaves):
+            names.append(g.leaves.get(k, "?"))
+            continue
+        ins = program.instructions[node.address]
+        names.append(ins.dest.name if ins.dest is not None else f"{ins.array.name}[{node.where}]")
+    counts: dict = {}
+    for k, name in enumerate(names):
+        if g.adjoints[k] is not None:
+            counts[name] = counts.get(name, 0) + 1
+    return [f"{n}@{g.nodes[k].step}" if counts.get(n, 0) > 1 and g.nodes[k].step else n
+            for k, n in enumerate(names)]
+
+
+def backward(g: Gradient, program: Program) -> list[Row]:
+    """The backward pass as rows, newest step first: each step on a path from an input to the register, with
+    the adjoint updates it makes. Steps that depend on no input are not on the tape, and so not here."""
+    labels = _labels(g, program)
+    rows = []
+    for k in range(len(g.nodes) - 1, -1, -1):
+        node, a = g.nodes[k], g.adjoints[k]
+        if a is None or not node.sources:
+            continue
+        op = program.instructions[node.address].op
+        partials = op.partials(*node.values, node.value) if op.partials else (1,) * len(node.sources)
+        updates = tuple(Update(labels[src], d, labels[k], a, 0 * a if a == 0 or d == 0 else d * a)
+                        for src, d in zip(node.sources, partials) if src != CONSTANT)
+        ins = program.instructions[node.address]
+        rows.append(Row(node.step, ins.line, ins.text, updates))
+    return rows

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import csv
 
 from . import report
-from .errors import json_number
-from .grad import grad
+from .errors import UsageError, json_number
+from .grad import backward, grad
 from .inputs import parse_data, parse_sets, read_program, steps_option, warnings_for
 
 
@@ -19,6 +20,11 @@ def add_options(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--at", type=steps_option, metavar="STEP", help="the register's value after this step")
     where.add_argument("--at-out", type=steps_option, metavar="K", help="the register's value at the K-th OUT")
+    p.add_argument("--backward", action="store_true",
+                   help="print the backward pass: each step on a path from the inputs to REG, newest first, with "
+                        "the adjoint updates it makes")
+    p.add_argument("--format", choices=("text", "csv", "json"), default="text",
+                   help="with --backward: text for people, csv or json (JSON Lines) for tools")
 
 
 def run(args, con: report.Console) -> int:
@@ -28,6 +34,12 @@ def run(args, con: report.Console) -> int:
     g = grad(program, args.register, args.wrt, parse_sets(args.set), parse_data(args.data, exact=args.exact),
              args.max_steps, args.exact, args.at, args.at_out or None)
     found = list(warnings) + list(g.warnings)
+    if args.format != "text" and not args.backward:
+        raise UsageError(f"--format {args.format} shapes the backward pass: add --backward")
+    if args.backward:
+        report.print_diagnostics(found, con)
+        _backward(g, program, args, con)
+        return 0
     if args.json:
         con.say(report.dumps({
             "register": g.register, "value": json_number(g.value), "step": g.step,
@@ -48,3 +60,40 @@ def run(args, con: report.Console) -> int:
             line += f"   (no central difference: a run with the input moved by ±{d.h:.3g} faults)"
         con.say(line)
     return 0
+
+
+def _backward(g, program, args, con: report.Console) -> None:
+    """The backward pass, newest step first; the updates of each input's ∂ add up to its derivative."""
+    rows = backward(g, program)
+    fmt = con.fmt
+    if args.format == "json" or args.json:
+        for r in rows:
+            con.say(report.dumps({"step": r.step, "line": r.line, "instruction": r.text, "updates": [
+                {"to": u.to, "partial": json_number(u.partial), "from": u.source, "adjoint": json_number(u.adjoint),
+                 "add": json_number(u.add)} for u in r.updates]}))
+        con.say(report.dumps({"register": g.register, "derivatives": {
+            d.input: json_number(d.value) for d in g.derivatives}, "rows": len(rows), "steps": g.step}))
+        return
+    if args.format == "csv":
+        out = csv.writer(con.out, lineterminator="\n")
+        out.writerow(["step", "line", "instruction", "to", "partial", "from", "adjoint", "add"])
+        for r in rows:
+            for u in r.updates:
+                out.writerow([r.step, r.line, r.text, u.to, fmt.value(u.partial), u.source, fmt.value(u.adjoint),
+                              fmt.value(u.add)])
+        return
+    con.say(f"the backward pass of {g.register} (∂v means ∂{g.register}/∂v; v@N is the value step N wrote), "
+            "newest step first:")
+    width = max((len(r.text) for r in rows), default=11)
+    con.say(f"{'step':>6}  {'line':>4}  {'instruction':<{width}}  adjoint updates")
+    for r in rows:
+        first = True
+        for u in r.updates:
+            head = f"{r.step:>6,}  {r.line:>4}  {r.text:<{width}}" if first else " " * (14 + width)
+            con.say(f"{head}  ∂{u.to} += {fmt.value(u.partial)} × ∂{u.source} "
+                    f"({fmt.value(u.adjoint)}) = {fmt.value(u.add)}")
+            first = False
+    skipped = g.step - len(rows)
+    con.say(f"-- {len(rows):,} steps on the path; {skipped:,} depend on no input and are not shown --")
+    for d in g.derivatives:
+        con.say(f"∂{g.register}/∂{d.input} = {fmt.value(d.value)} (the sum of its updates above)")
