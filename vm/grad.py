@@ -108,8 +108,14 @@ def parse_inputs(program: Program, wrt, arrays: list) -> list[Input]:
 class _Recorder:
     """Steps a machine and keeps the tape: which node each register slot and array element holds."""
 
-    def __init__(self, m: Machine, inputs: list[Input]):
+    def __init__(self, m: Machine, inputs: list[Input], cuts: Optional[dict] = None, watch: Optional[int] = None):
+        """cuts: register slot -> name; every write of one starts a new input (gradcheck differentiates with
+        respect to the value a parameter holds, not its history). watch: a register slot whose writes are
+        remembered with the cut registers' nodes at that moment."""
         self.m, self.p = m, m.program
+        self.cuts = cuts or {}
+        self.watch = watch
+        self.watched: list = []  # (node, step, {cut slot: node}) at each write of the watched register
         self.nodes: list[Node] = []
         self.leaves: dict = {}
         self.reg_node = [CONSTANT] * len(m.regs)
@@ -184,6 +190,10 @@ class _Recorder:
                 self.elem_node[ins.array.slot][where] = node
         elif dest is not None:  # LEN and the like: a value that depends on no input
             self.reg_node[dest.slot] = CONSTANT
+        if dest is not None and dest.slot in self.cuts and how in ("compute", "load"):
+            self.reg_node[dest.slot] = self._leaf(self.cuts[dest.slot], rec.step, regs[dest.slot], pc)
+        if dest is not None and dest.slot == self.watch:
+            self.watched.append((self.reg_node[dest.slot], rec.step, {k: self.reg_node[k] for k in self.cuts}))
         if dest is not None:
             self.last_write[dest.slot] = pc
         return True

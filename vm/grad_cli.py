@@ -97,3 +97,64 @@ def _backward(g, program, args, con: report.Console) -> None:
     con.say(f"-- {len(rows):,} steps on the path; {skipped:,} depend on no input and are not shown --")
     for d in g.derivatives:
         con.say(f"∂{g.register}/∂{d.input} = {fmt.value(d.value)} (the sum of its updates above)")
+
+
+def add_check_options(p: argparse.ArgumentParser) -> None:
+    """The options of `gdasm gradcheck` after the run options."""
+    p.add_argument("--loss", required=True, metavar="REG", help="the register holding the loss")
+    p.add_argument("--grad", required=True, metavar="PARAM:GRADREG[,...]",
+                   help="each parameter with the register the program computes its gradient in, e.g. w:grad")
+    p.add_argument("--at-out", type=steps_option, action="append", metavar="K",
+                   help="check at the K-th OUT (repeatable; default the first three and the last)")
+
+
+def _meaning(v) -> str:
+    """One line on what a relation means for gradient descent."""
+    if v.verdict == "wrong sign" or (v.verdict == "off by a factor" and v.factor < 0):
+        return (f"  {v.register} points downhill, against the gradient: as a gradient it has the wrong sign"
+                + ("" if v.verdict == "wrong sign" else " and size")
+                + f"; gradient descent's {v.param} ← {v.param} − lr·{v.register} would climb, while adding lr·{v.register} "
+                  "still goes downhill")
+    if v.verdict == "off by a factor":
+        return (f"  {v.register} points the right way but is scaled: the learning rate absorbs the factor "
+                "(each step is that much longer or shorter)")
+    return ""
+
+
+def run_check(args, con: report.Console) -> int:
+    """Verdicts for each PARAM:GRADREG; exit 0 only when every one matches (1 otherwise, as `gdasm test`)."""
+    from .gradcheck import gradcheck
+    if args.exact:
+        raise UsageError("gradcheck compares the program's floats with the derivative: leave out --exact")
+    program = read_program(args.program, con)
+    c = gradcheck(program, args.loss, args.grad, parse_sets(args.set), parse_data(args.data), args.max_steps,
+                  args.at_out)
+    if c.fault is not None and not args.json:
+        report.print_diagnostics([c.fault.diagnostic], con)
+        con.warn("gdasm: note: the run stopped by this fault; the check uses evaluations before it "
+                 "(by default the first three: near a blow-up, rounding swamps any comparison)")
+    if args.json:
+        con.say(report.dumps({
+            "status": "matches" if c.ok else "mismatch", "loss": c.loss,
+            "fault": None if c.fault is None else c.fault.diagnostic.to_json(),
+            "verdicts": [{"param": v.param, "register": v.register, "verdict": v.verdict,
+                          "factor": None if v.factor is None else str(v.factor), "text": v.text} for v in c.verdicts],
+            "evaluations": [{"out": e.out, "step": e.step, "loss": json_number(e.loss),
+                             "values": {k: json_number(x) for k, x in e.values.items()},
+                             "derivatives": {k: json_number(x) for k, x in e.derivatives.items()}}
+                            for e in c.evaluations]}))
+        return 0 if c.ok else 1
+    fmt = con.fmt
+    where = ", ".join(f"OUT {e.out}" if e.out else "the end" for e in c.evaluations)
+    con.say(f"gradient check of {c.loss} at {where} (each ∂ is taken with respect to the value the parameter "
+            f"held when {c.loss} was written):")
+    for v in c.verdicts:
+        con.say(v.text)
+        for e in c.evaluations:
+            at = f"OUT {e.out}" if e.out else "end"
+            con.say(f"  {at:>8}: {v.register} = {fmt.value(e.values[v.register])}, "
+                    f"∂{c.loss}/∂{v.param} = {fmt.value(e.derivatives[v.param])}")
+        meaning = _meaning(v)
+        if meaning:
+            con.say(meaning)
+    return 0 if c.ok else 1
