@@ -194,3 +194,27 @@ def test_gradcheck_is_inconclusive_where_the_derivative_is_zero():
 def test_gradcheck_bad_input(args, message):
     proc = gdasm("gradcheck", *args)
     assert proc.returncode == 64 and message in proc.stderr
+
+
+def test_an_op_added_to_the_table_is_differentiable_with_no_other_change(monkeypatch):
+    """The engine knows no mnemonic: a new compute op with its partials in the table is differentiated."""
+    from types import MappingProxyType
+    from vm import isa
+    cube = isa.Op("CUBE", "d a", "compute", "d ← a³", "cube", fn=lambda a: a * a * a,
+                  notation=isa.Notation("{0}³", isa.POWER, (isa.ATOM,), (False,)),
+                  partials=lambda a, r: (3 * a * a,), derivative="3a²")
+    monkeypatch.setattr(isa, "OPS", MappingProxyType({**isa.OPS, "CUBE": cube}))
+    p = vm.assemble("CUBE y, x\nMUL z, y, 2\n", filename="cube.gdasm")
+    [d] = grad(p, "z", "x", registers={"x": 1.5}).derivatives
+    assert d.value == 2 * 3 * 1.5 ** 2 and d.agrees  # and the finite difference of real runs agrees
+
+
+def test_a_fault_before_the_value_is_the_answer():
+    proc = gdasm("grad", "-", "y", "--wrt", "x", "--set", "x=0", stdin="DIV y, 1, x\n")
+    assert proc.returncode == 70 and "<stdin>:1:1: runtime error: division by zero" in proc.stderr
+
+
+def test_an_input_overwritten_before_it_is_read_says_so():
+    g = grad(vm.assemble(".reg x = 2\nLEN x, xs\nMUL y, x, 3\n.data xs = 1, 2\n"), "y", "x")
+    assert g.derivatives[0].value == 0
+    assert [w.code for w in g.warnings][:1] == ["grad-overwritten"] and g.warnings[0].span.line == 2
