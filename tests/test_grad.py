@@ -218,3 +218,21 @@ def test_an_input_overwritten_before_it_is_read_says_so():
     g = grad(vm.assemble(".reg x = 2\nLEN x, xs\nMUL y, x, 3\n.data xs = 1, 2\n"), "y", "x")
     assert g.derivatives[0].value == 0
     assert [w.code for w in g.warnings][:1] == ["grad-overwritten"] and g.warnings[0].span.line == 2
+
+
+def test_expect_gradient_lines(tmp_path):
+    base = vm.bundled.find("seed_step_loss").read_text(encoding="utf-8")
+    cases = {"factor.gdasm": ("× -1/2", 0, ""), "match.gdasm": ("", 1, "gradcheck says: grad_avg = −½ × ∂loss/∂w"),
+             "bad.gdasm": ("× half", 1, "the factor 'half' is not a number")}
+    for name, (factor, code, message) in cases.items():
+        text = base.replace("# expect gradient: loss w:grad_avg × -1/2", f"# expect gradient: loss w:grad_avg {factor}")
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        proc = gdasm("test", name, cwd=tmp_path)
+        assert proc.returncode == code and message in proc.stdout, (name, proc.stdout)
+    text = vm.bundled.find("gradient_descent").read_text(encoding="utf-8").replace("MUL grad, sum_xe, -2",
+                                                                                   "MUL grad, sum_xe, 2")
+    (tmp_path / "flipped.gdasm").write_text(text.replace("# expect: w ≈ 2 ± 1e-6", "")
+                                            .replace("# expect: iterations = 171", "")
+                                            .replace("# expect: loss ≈ 0 ± 1e-12", ""), encoding="utf-8")
+    proc = gdasm("test", "flipped.gdasm", cwd=tmp_path)
+    assert proc.returncode == 1 and "grad = −∂loss/∂w: wrong sign" in proc.stdout

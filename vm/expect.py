@@ -7,6 +7,7 @@
     # expect error: unknown-mnemonic       an assembly error with this code, or whose message contains the text
     # expect steps: 12                     the number of steps executed
     # expect status: halted                halted, finished or fault
+    # expect gradient: loss w:grad         gdasm gradcheck says grad matches ∂loss/∂w (`× -1/2`: that factor)
     # run: --set lr=1.0                    the options to run with, as for `gdasm run`
 
 `fault` and `error` accept a place after the text: `# expect fault: zero @ 12:5` (line:column). A file's
@@ -24,13 +25,14 @@ import re
 import shlex
 import stat
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Optional
 
 from . import datafile, render, report, source
 from .assembler import assemble
 from .errors import AssemblyError, GdasmError, InputFileError, RuntimeFault, UsageError
-from .inputs import ArgParser, add_run_options, find_program, make_machine
+from .inputs import ArgParser, add_run_options, find_program, make_machine, parse_data, parse_sets
 from .machine import DEFAULT_MAX_STEPS
 from .numbers import NumberError, is_decimal, to_number
 
@@ -40,7 +42,10 @@ _LINE = re.compile(r"\s*[#;]\s*(expect(?:\s+(?P<kind>[a-z]+))?|run)\s*:(?P<body>
 _TARGET = r"(?P<name>[^\W\d]\w*)(?:\[(?P<index>[0-9]{1,15})\])?"
 _EXACT = re.compile(_TARGET + r"\s*=\s*(?P<value>\S+)\Z")
 _PLACE = re.compile(r"\s*(?P<line>[0-9]{1,15})(?::(?P<col>[0-9]{1,15}))?\s*\Z")
-KINDS = ("", "output", "fault", "error", "steps", "status")
+KINDS = ("", "output", "fault", "error", "steps", "status", "gradient")
+# `# expect gradient: LOSS PARAM:GRADREG[,...] [× FACTOR]`: gdasm gradcheck's verdict (matches, or that factor)
+_GRADIENT = re.compile(r"\s*(?P<loss>[^\W\d]\w*)\s+(?P<pairs>[^×*\s]+(?:\s*,\s*[^×*\s]+)*)"
+                       r"(?:\s*[×*x]\s*(?P<factor>\S+))?\s*\Z")
 STATUSES = ("halted", "finished", "fault")
 
 
@@ -156,8 +161,10 @@ def _place_matches(diag, line: Optional[str], col: Optional[str]) -> bool:
     return col is None or diag.span.column == int(col)
 
 
-def check(spec: Spec, result=None, error: Optional[GdasmError] = None, exact: bool = False) -> list[str]:
-    """Every way the run differs from the expectations, as lines of text in line order (empty: all hold)."""
+def check(spec: Spec, result=None, error: Optional[GdasmError] = None, exact: bool = False,
+          gradient=None) -> list[str]:
+    """Every way the run differs from the expectations, as lines of text in line order (empty: all hold).
+    `gradient(body)` checks an `# expect gradient:` line (None: it cannot be checked here)."""
     failures = [(n, f"line {n}: {text}") for n, text in spec.problems]
     kinds = {e.kind for e in spec.expectations}
     if error is not None and not (isinstance(error, RuntimeFault) and "fault" in kinds) \
@@ -171,7 +178,7 @@ def check(spec: Spec, result=None, error: Optional[GdasmError] = None, exact: bo
     else:
         for e in spec.expectations:
             try:
-                problem = _check_one(e, result, error, exact)
+                problem = _check_one(e, result, error, exact, gradient)
             except _Unreadable as exc:
                 problem = f"cannot read this expectation: {exc}"
             if problem:
@@ -202,8 +209,14 @@ def _close(body: str):
     return head.group("name"), head.group("index"), value, tol
 
 
-def _check_one(e: Expectation, result, error, exact: bool) -> Optional[str]:
+def _check_one(e: Expectation, result, error, exact: bool, gradient=None) -> Optional[str]:
     body = _short(e.body)
+    if e.kind == "gradient":
+        if not _GRADIENT.match(e.body):
+            raise _Unreadable("write '# expect gradient: LOSS PARAM:GRADREG' (or '... × -1/2' for a known factor)")
+        if result is None or gradient is None:
+            return f"no run to check '{body}' against"
+        return gradient(e.body)
     if e.kind in ("fault", "error"):
         want = RuntimeFault if e.kind == "fault" else AssemblyError
         text, line, col = _place(e.body)
@@ -386,12 +399,44 @@ def run_expectations(path: Path) -> list[str]:
         m = make_machine(program, args, base=path.parent)
         result = m.run()
     except (AssemblyError, RuntimeFault) as err:
-        return check(spec, None, err, exact=args.exact)
+        failures = check(spec, None, err, exact=args.exact)
+        if isinstance(err, RuntimeFault):  # a wrong gradient often diverges: say which, beside the fault
+            for e in spec.expectations:
+                try:
+                    problem = _check_one(e, True, None, args.exact, lambda body: _gradient(program, args, path, body)) \
+                        if e.kind == "gradient" else None
+                except _Unreadable as exc:
+                    problem = f"cannot read this expectation: {exc}"
+                if problem:
+                    failures.append(f"line {e.line}: {problem}")
+        return failures
     except GdasmError as err:
         return [f"line {spec.run_line}: bad '# run:' options: {err.diagnostics[0].message}"]
     except MemoryError:  # this file's run, not the grading of the others
         return ["the run needs more memory than there is (smaller data, arrays or --max-steps)"]
-    return check(spec, result, None, exact=args.exact)
+    return check(spec, result, None, exact=args.exact, gradient=lambda body: _gradient(program, args, path, body))
+
+
+def _gradient(program, args, path: Path, body: str) -> Optional[str]:
+    """An `# expect gradient:` line, by gdasm gradcheck: a problem, or None when the verdict is the expected one."""
+    from .gradcheck import _factor_text, gradcheck
+    m = _GRADIENT.match(body)
+    want = Fraction(1)
+    if m.group("factor"):
+        try:
+            want = Fraction(m.group("factor").replace("−", "-"))
+        except (ValueError, ZeroDivisionError):
+            raise _Unreadable(f"the factor '{_short(m.group('factor'))}' is not a number such as -1/2") from None
+    try:
+        c = gradcheck(program, m.group("loss"), m.group("pairs").replace(" ", ""), parse_sets(args.set),
+                      parse_data(args.data, path.parent), args.max_steps)
+    except GdasmError as err:
+        return f"cannot check the gradient: {err.diagnostics[0].message}"
+    wrong = [v.text for v in c.verdicts if v.factor is None or Fraction(v.factor) != want]
+    if not wrong:
+        return None
+    expected = "to match" if want == 1 else f"to be {_factor_text(want)} × the derivative"
+    return f"expected each gradient register {expected}; gradcheck says: " + "; ".join(wrong)
 
 
 # --- which files: a folder nobody has read is searched without leaving it -----------------------------------
