@@ -16,7 +16,7 @@ import sys
 CHILD = r"""
 import json, sys, time
 import vm
-from vm.grad import _backward, _Recorder, parse_inputs
+from vm.autodiff import _backward, _Recorder, parse_inputs
 
 def rss():
     with open("/proc/self/statm") as f:

@@ -11,7 +11,7 @@ import pytest
 
 import vm
 from conftest import gdasm
-from vm.grad import grad
+from vm.autodiff import grad
 
 
 def analytic_mse(w: float, x, y) -> float:
@@ -140,7 +140,7 @@ def test_format_without_backward_is_refused():
 # --- gradcheck -----------------------------------------------------------------------------------------
 
 def test_gradcheck_finds_the_seeds_minus_half():
-    from vm.gradcheck import gradcheck
+    from vm.gradient_check import gradcheck
     c = gradcheck(vm.load("seed_step_loss"), "loss", "w:grad_avg")
     [v] = c.verdicts
     assert (v.verdict, v.factor, v.text) == ("off by a factor", Fraction(-1, 2), "grad_avg = −½ × ∂loss/∂w")
@@ -151,7 +151,7 @@ def test_gradcheck_finds_the_seeds_minus_half():
 
 
 def test_gradcheck_bundled_loops_match():
-    from vm.gradcheck import gradcheck
+    from vm.gradient_check import gradcheck
     assert gradcheck(vm.load("gradient_descent"), "loss", "w:grad").ok
     assert gradcheck(vm.load("mse_gradient_step"), "loss", "w:grad").ok
     for name in ("linear_regression", "logistic_regression"):
@@ -178,7 +178,7 @@ def test_gradcheck_finds_a_flipped_sign(tmp_path):
 
 
 def test_gradcheck_is_inconclusive_where_the_derivative_is_zero():
-    from vm.gradcheck import gradcheck
+    from vm.gradient_check import gradcheck
     # at w = b = 0 on balanced labels, ∂loss/∂b = mean(p − y) = 0.5 − 0.5 = 0 exactly
     c = gradcheck(vm.load("logistic_regression"), "loss", "b:grad_b", at_out=[1])
     assert c.evaluations[0].derivatives["b"] == 0 and c.verdicts[0].verdict == "inconclusive here"

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import vm
-from vm.grad import grad
+from vm.autodiff import grad
 
 sympy = pytest.importorskip("sympy")
 

@@ -43,6 +43,28 @@ def load(name) -> Program:
     return assemble(source.read_bounded(path, source.PROGRAM_LIMIT, "a program", shown), shown)
 
 
+def grad(program, register: str, wrt, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS,
+         exact: bool = False, at=None, at_out=None):
+    """∂register/∂each input of `wrt` by reverse mode over the run's executed steps (see docs/backprop.md)."""
+    from .autodiff import grad as _grad
+    return _grad(_program(program), register, wrt, registers, arrays, max_steps, exact, at, at_out)
+
+
+def gradcheck(program, loss: str, grads, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS,
+              at_out=None):
+    """Whether each PARAM:GRADREG of `grads` holds ∂loss/∂PARAM at the program's evaluations: the verdicts."""
+    from .gradient_check import gradcheck as _check
+    return _check(_program(program), loss, grads, registers, arrays, max_steps, at_out)
+
+
+def _program(program) -> Program:
+    if isinstance(program, (str, bytes)):
+        return assemble(program)
+    if not isinstance(program, Program):
+        raise UsageError(f"program must be a Program or gdasm text, not {type(program).__name__}")
+    return program
+
+
 def __getattr__(name: str):
     """`vm.plot` is loaded on first use: it needs matplotlib (gdasm[plot]), which `import vm` must not load."""
     if name == "plot":
@@ -54,5 +76,5 @@ def __getattr__(name: str):
 __all__ = (
     "assemble", "run", "Machine", "Program", "Result", "StepRecord", "UNSET", "DEFAULT_MAX_STEPS", "Formatter",
     "GdasmError", "AssemblyError", "RuntimeFault", "UsageError", "InputFileError", "Diagnostic", "Span",
-    "sample", "Samples", "load",
+    "sample", "Samples", "load", "grad", "gradcheck",
 )

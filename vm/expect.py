@@ -419,7 +419,7 @@ def run_expectations(path: Path) -> list[str]:
 
 def _gradient(program, args, path: Path, body: str) -> Optional[str]:
     """An `# expect gradient:` line, by gdasm gradcheck: a problem, or None when the verdict is the expected one."""
-    from .gradcheck import _factor_text, gradcheck
+    from .gradient_check import _factor_text, gradcheck
     m = _GRADIENT.match(body)
     want = Fraction(1)
     if m.group("factor"):

@@ -7,7 +7,7 @@ import csv
 
 from . import report
 from .errors import UsageError, json_number
-from .grad import backward, grad
+from .autodiff import backward, grad
 from .inputs import parse_data, parse_sets, read_program, steps_option, warnings_for
 
 
@@ -123,7 +123,7 @@ def _meaning(v) -> str:
 
 def run_check(args, con: report.Console) -> int:
     """Verdicts for each PARAM:GRADREG; exit 0 only when every one matches (1 otherwise, as `gdasm test`)."""
-    from .gradcheck import gradcheck
+    from .gradient_check import gradcheck
     if args.exact:
         raise UsageError("gradcheck compares the program's floats with the derivative: leave out --exact")
     program = read_program(args.program, con)

@@ -1,7 +1,7 @@
 """`gdasm gradcheck`: does a program's own gradient register hold the derivative of its own loss?
 
 At each evaluation — an `OUT` (the bundled loop rule prints the loss right after computing loss and gradient),
-or the end of a program that prints nothing — the loss is differentiated by reverse mode (`grad.py`) with
+or the end of a program that prints nothing — the loss is differentiated by reverse mode (`autodiff.py`) with
 respect to the value the parameter held when that loss was written, and compared with the program's own
 register. The verdict names the relation when there is one: matches, wrong sign, off by a factor.
 """
@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Optional, Sequence
 
 from .errors import RuntimeFault, UsageError
-from .grad import CONSTANT, _backward, _Recorder, parse_inputs
+from .autodiff import CONSTANT, _backward, _Recorder, parse_inputs
 from .ir import UNSET, Program
 from .machine import DEFAULT_MAX_STEPS, Machine
 from .render import safe
