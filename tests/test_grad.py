@@ -236,3 +236,20 @@ def test_expect_gradient_lines(tmp_path):
                                             .replace("# expect: loss ≈ 0 ± 1e-12", ""), encoding="utf-8")
     proc = gdasm("test", "flipped.gdasm", cwd=tmp_path)
     assert proc.returncode == 1 and "grad = −∂loss/∂w: wrong sign" in proc.stdout
+
+
+def test_sqrt_at_zero_is_warned_and_an_index_on_an_input_too():
+    g = grad(vm.assemble("SQRT y, x\n"), "y", "x", registers={"x": 0.0})
+    assert [w.code for w in g.warnings] == ["grad-kink"] and g.derivatives[0].value == float("inf")
+    assert "slope is vertical" in g.warnings[0].message
+    p = vm.assemble(".data a = 10, 20, 30\nLOAD v, a, i\nMUL y, v, i\n", filename="idx.gdasm")
+    g = grad(p, "y", "i", registers={"i": 1.0})
+    assert [w.code for w in g.warnings] == ["grad-index"] and g.warnings[0].span.line == 2
+    assert g.derivatives[0].value == 20.0  # through MUL only: the element read is treated as fixed
+
+
+def test_a_register_never_written_has_nothing_to_differentiate():
+    proc = gdasm("grad", "-", "q", "--wrt", "x", "--set", "x=1", stdin="MUL y, x, 2\nADD z, y, q\n")
+    assert proc.returncode in (64, 70)
+    proc = gdasm("grad", "-", "q", "--wrt", "x", "--set", "x=1", stdin="MUL y, x, 2\nJMP end\nMOV q, 1\nend:\n")
+    assert proc.returncode == 64 and "nothing wrote it" in proc.stderr

@@ -17,7 +17,7 @@ from typing import NamedTuple, Optional
 
 from .errors import Diagnostic, RuntimeFault, UsageError
 from .inputs import first_write_before_read
-from .ir import Imm, Program, element
+from .ir import UNSET, Imm, Program, element
 from .machine import DEFAULT_MAX_STEPS, Machine
 from .render import safe
 from .sampling import outs
@@ -255,6 +255,10 @@ def grad(program: Program, register: str, wrt, registers=None, arrays=None, max_
         raise UsageError(f"--at-out {at_out}: the program printed {len(m.output)} values")
     slot = program.register_slot(register)
     value = m.regs[slot]
+    if value is UNSET:
+        raise UsageError(f"{safe(register)} has no value " + (f"after step {m.steps:,}" if at is not None else
+                         f"at OUT number {at_out}" if at_out is not None else "at the end of the run")
+                         + ": nothing wrote it, so there is nothing to differentiate")
     target = rec.reg_node[slot]
     one = Fraction(1) if exact else 1.0
     adj = _backward(rec.nodes, target, program, one)

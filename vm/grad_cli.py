@@ -152,8 +152,9 @@ def run_check(args, con: report.Console) -> int:
         con.say(v.text)
         for e in c.evaluations:
             at = f"OUT {e.out}" if e.out else "end"
-            con.say(f"  {at:>8}: {v.register} = {fmt.value(e.values[v.register])}, "
-                    f"∂{c.loss}/∂{v.param} = {fmt.value(e.derivatives[v.param])}")
+            g, d = e.values[v.register], e.derivatives[v.param]
+            ratio = f", ratio {float(g) / float(d):.6g}" if d != 0 else ""
+            con.say(f"  {at:>8}: {v.register} = {fmt.value(g)}, ∂{c.loss}/∂{v.param} = {fmt.value(d)}{ratio}")
         meaning = _meaning(v)
         if meaning:
             con.say(meaning)
