@@ -3,7 +3,7 @@
 from importlib import metadata as _metadata
 
 from . import describe, machine as _machine  # noqa: F401  (vm.describe is part of the API)
-from .assembler import assemble
+from .assembler import as_program, assemble
 from .errors import AssemblyError, Diagnostic, GdasmError, InputFileError, RuntimeFault, Span, UsageError
 from .ir import UNSET, Program
 from .machine import DEFAULT_MAX_STEPS, Machine, Result, StepRecord
@@ -18,11 +18,7 @@ except _metadata.PackageNotFoundError:  # a source tree used without installing 
 
 def run(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS, exact: bool = False) -> Result:
     """Run a Program (or assemble gdasm text first); returns a Result or raises RuntimeFault."""
-    if isinstance(program, (str, bytes)):
-        program = assemble(program)
-    elif not isinstance(program, Program):
-        raise UsageError(f"program must be a Program or gdasm text, not {type(program).__name__}")
-    return _machine.run(program, registers, arrays, max_steps, exact)
+    return _machine.run(as_program(program), registers, arrays, max_steps, exact)
 
 
 def load(name) -> Program:
@@ -47,22 +43,14 @@ def grad(program, register: str, wrt, registers=None, arrays=None, max_steps: in
          exact: bool = False, at=None, at_out=None):
     """∂register/∂each input of `wrt` by reverse mode over the run's executed steps (see docs/backprop.md)."""
     from .autodiff import grad as _grad
-    return _grad(_program(program), register, wrt, registers, arrays, max_steps, exact, at, at_out)
+    return _grad(as_program(program), register, wrt, registers, arrays, max_steps, exact, at, at_out)
 
 
 def gradcheck(program, loss: str, grads, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS,
               at_out=None):
     """Whether each PARAM:GRADREG of `grads` holds ∂loss/∂PARAM at the program's evaluations: the verdicts."""
     from .gradient_check import gradcheck as _check
-    return _check(_program(program), loss, grads, registers, arrays, max_steps, at_out)
-
-
-def _program(program) -> Program:
-    if isinstance(program, (str, bytes)):
-        return assemble(program)
-    if not isinstance(program, Program):
-        raise UsageError(f"program must be a Program or gdasm text, not {type(program).__name__}")
-    return program
+    return _check(as_program(program), loss, grads, registers, arrays, max_steps, at_out)
 
 
 def __getattr__(name: str):

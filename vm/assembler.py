@@ -901,3 +901,12 @@ def assemble(text: Union[str, bytes], filename: str = "<input>") -> Program:
     return Program(filename, text, tuple(code), tuple(r.registers),
                    tuple(i.name for i in r.array_inputs), tuple(r.reg_inputs), tuple(r.array_inputs),
                    dict(r.labels), tuple(out.diagnostics))
+
+
+def as_program(program) -> Program:
+    """A Program as given, or gdasm text (str or bytes) assembled; anything else is a UsageError."""
+    if isinstance(program, (str, bytes)):
+        return assemble(program)
+    if not isinstance(program, Program):
+        raise UsageError(f"program must be a Program or gdasm text, not {type(program).__name__}")
+    return program

@@ -18,7 +18,7 @@ from typing import Optional
 
 from . import pictures, report
 from .errors import UsageError
-from .ir import Program
+from .assembler import as_program
 from .render import safe
 
 try:
@@ -522,43 +522,34 @@ def _seed(d: dict, w: dict, lang: str, size, dpi):
 
 # --- the API -------------------------------------------------------------------------------------------
 
-def _program(program) -> Program:
-    if isinstance(program, (str, bytes)):
-        from .assembler import assemble
-        return assemble(program)
-    if not isinstance(program, Program):
-        raise UsageError(f"program must be a Program or gdasm text, not {type(program).__name__}")
-    return program
-
-
 def loss(program, y: Optional[str] = None, every=None, lang: str = "en", size=None, dpi=None, **run) -> "Figure":
     """The OUT values per iteration (or register y at each OUT, or where the loop passes `every`)."""
     check_size(size, dpi)
-    return draw(pictures.loss(_program(program), y, every, **run), lang, size, dpi)
+    return draw(pictures.loss(as_program(program), y, every, **run), lang, size, dpi)
 
 
 def path(program, param="w", lang: str = "en", size=None, dpi=None, **run) -> "Figure":
     """The loss landscape over one parameter (a curve) or two (contours), with the iterates rolling down it."""
     check_size(size, dpi)
-    return draw(pictures.path(_program(program), param, **run), lang, size, dpi)
+    return draw(pictures.path(as_program(program), param, **run), lang, size, dpi)
 
 
 def lr(program, rates=None, lang: str = "en", size=None, dpi=None, **run) -> "Figure":
     """The loss per iteration for several learning rates on one log-scale plot."""
     check_size(size, dpi)
-    return draw(pictures.lr(_program(program), rates, **run), lang, size, dpi)
+    return draw(pictures.lr(as_program(program), rates, **run), lang, size, dpi)
 
 
 def fit(program, pred: Optional[str] = None, lang: str = "en", size=None, dpi=None, **run) -> "Figure":
     """The data and the model's predictions after the run, with the loss (absolute_loss: the seed's figure)."""
     check_size(size, dpi)
-    return draw(pictures.fit(_program(program), pred, **run), lang, size, dpi)
+    return draw(pictures.fit(as_program(program), pred, **run), lang, size, dpi)
 
 
 def regs(program, y, every=None, lang: str = "en", size=None, dpi=None, **run) -> "Figure":
     """Chosen registers against the iteration (or the step, for a program that never prints)."""
     check_size(size, dpi)
-    return draw(pictures.regs(_program(program), y.split(",") if isinstance(y, str) else y, every, **run),
+    return draw(pictures.regs(as_program(program), y.split(",") if isinstance(y, str) else y, every, **run),
                 lang, size, dpi)
 
 

@@ -13,6 +13,7 @@ from typing import Iterator, NamedTuple, Optional, Sequence, Union
 
 from .errors import RuntimeFault, UsageError
 from .ir import UNSET, Program, element
+from .assembler import as_program
 from .machine import DEFAULT_MAX_STEPS, Machine
 from .render import safe
 
@@ -137,11 +138,7 @@ def sample(program: Program, regs: Sequence[str] = (), at: Union[str, int] = "ou
            limit: int = MAX_ROWS) -> Samples:
     """Run `program` and sample `regs` (registers or elements; none: every register) at "out", "step", a label,
     or a line number (an int, or its text); a fault ends the rows and is kept in `fault`, not raised."""
-    if isinstance(program, (str, bytes)):
-        from .assembler import assemble
-        program = assemble(program)
-    elif not isinstance(program, Program):
-        raise UsageError(f"program must be a Program or gdasm text, not {type(program).__name__}")
+    program = as_program(program)
     if regs is None:
         regs = ()
     elif isinstance(regs, str):
