@@ -253,3 +253,8 @@ def test_a_register_never_written_has_nothing_to_differentiate():
     assert proc.returncode in (64, 70)
     proc = gdasm("grad", "-", "q", "--wrt", "x", "--set", "x=1", stdin="MUL y, x, 2\nJMP end\nMOV q, 1\nend:\n")
     assert proc.returncode == 64 and "nothing wrote it" in proc.stderr
+
+
+def test_at_a_step_the_estimate_runs_to_that_same_step():
+    [d] = grad(vm.load("gradient_descent"), "loss", "w", at=500).derivatives
+    assert d.agrees and d.estimate == pytest.approx(d.value, rel=1e-6)

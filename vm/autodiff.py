@@ -294,16 +294,8 @@ def _perturbed(program: Program, register: str, inp: Input, delta: float, rec: _
             m.step()
         m.regs[inp.slot] = m.regs[inp.slot] + delta
     if stop.step is not None:  # at full speed to the same point: a step, the K-th OUT, or the end
-        while m.steps < stop.step and m.step() is not None:
-            if m.steps < stop.step - 1 and m.status == "ready":
-                m.max_steps, limit = stop.step, m.max_steps
-                try:
-                    m.run()
-                except RuntimeFault as fault:
-                    if fault.code != "step-limit":
-                        raise
-                    m.clear_fault()
-                m.max_steps = limit
+        if m.status == "ready" and m.steps < stop.step:
+            m._run(min(stop.step, m.max_steps))  # stops there, still ready, unless the program ends first
     elif stop.out is not None:
         printing = outs(program)
         while len(m.output) < stop.out and m.run_to(printing):
