@@ -44,3 +44,55 @@ def write(tmp_path):
         p.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
         return p
     return _write
+
+
+# --- a real browser (Playwright driving Debian's chromium) ---------------------------------------------------------
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str | None:
+    """The system Chromium: $GDASM_CHROMIUM, else chromium (Debian) or chromium-browser on the PATH."""
+    return os.environ.get("GDASM_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium under Playwright. Outside CI a missing browser skips (saying how to enable the tests);
+    with CI=true it fails the run, so the browser tests cannot silently stop running there."""
+    why = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        why = "the playwright package is not installed (pip install -e '.[test]')"
+    exe = chromium_path()
+    if why is None and exe is None:
+        why = "no system Chromium (apt-get install chromium, or set GDASM_CHROMIUM to its path)"
+    if why:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"browser tests must run in CI: {why}")
+        pytest.skip(f"browser tests skipped: {why}")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page (1280×800) that fails the test on any script error, console error or dialog."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    pg = context.new_page()
+    problems: list = []
+    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning")
+          else None)
+    pg.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    requests: list = []
+    pg.on("request", lambda r: requests.append(r.url))
+    pg.problems = problems
+    pg.requests = requests
+    yield pg
+    context.close()
+    assert not problems, problems

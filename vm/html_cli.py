@@ -1,0 +1,79 @@
+"""`gdasm html`: its options, the run recorded for the page (page.py), and the file written."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+from pathlib import Path
+
+from . import page, render, report, source
+from .errors import UsageError
+from .inputs import make_machine, parse_data, parse_sets, read_program, steps_option, warnings_for
+
+
+def add_options(p: argparse.ArgumentParser) -> None:
+    """The options of `gdasm html` after the run options."""
+    p.add_argument("-o", "--output", metavar="FILE.html", help="where to write the page (default PROGRAM.html here)")
+    p.add_argument("--lang", choices=tuple(page.WORDS), default="en", help="the page's own words: en or zh (中文)")
+    p.add_argument("--max-page-steps", type=steps_option, default=page.MAX_PAGE_STEPS, metavar="N",
+                   help=f"keep at most N steps in the page: the first and last halves of a longer run "
+                        f"(default {page.MAX_PAGE_STEPS:,})")
+    p.add_argument("--no-path", action="store_true", help="leave out the descent-path picture (it re-runs the "
+                                                          "program over a grid of w)")
+
+
+def output_path(args, program_name: str) -> Path:
+    """The page's path, checked before the run: .html, in a folder that exists."""
+    if args.output is not None:
+        path = Path(args.output)
+    else:
+        path = Path(("stdin" if args.program == "-" else Path(program_name).name.removesuffix(".gdasm")) + ".html")
+    shown = render.safe(source.shorten(str(path)))
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"-o {shown}: a page is written as FILE.html")
+    try:
+        if path.is_dir():
+            raise report.StreamError(errno.EISDIR, f"cannot write {shown}: it is a folder")
+        if not path.parent.is_dir():
+            raise report.StreamError(errno.ENOENT, f"cannot write {shown}: no folder "
+                                                   f"{render.safe(source.shorten(str(path.parent)))}")
+    except (OSError, ValueError) as e:
+        if isinstance(e, report.StreamError):
+            raise
+        raise report.StreamError(errno.EINVAL, f"cannot write {shown}: {getattr(e, 'strerror', None) or e}") from None
+    return path
+
+
+def run(args, con: report.Console) -> int:
+    """Record the run, write the page, print its path; a run that faults still gets its page (exit 0)."""
+    program = read_program(args.program, con)
+    warnings = warnings_for(program, parse_sets(args.set))
+    if not args.json:
+        report.print_diagnostics(warnings, con)
+    path = output_path(args, program.filename)
+    make_machine(program, args)  # checks --set and --data as `run` does, before the long part
+    inputs = {"registers": parse_sets(args.set), "arrays": parse_data(args.data, exact=args.exact),
+              "max_steps": args.max_steps, "exact": args.exact}
+    data = page.record(program, max_page_steps=args.max_page_steps, **inputs)
+    if not args.no_path and not args.exact:
+        page.add_path(data, program, inputs)
+    text = page.html_page(data, args.lang, con.fmt.numbers)
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+    except OSError as e:
+        raise report.StreamError(e.errno or errno.EIO, f"cannot write {render.safe(str(path))}: "
+                                                       f"{e.strerror or e}") from None
+    size = len(text.encode("utf-8"))
+    fault = data["fault"]
+    if args.json:
+        con.say(report.dumps({"status": "ok", "file": str(path), "bytes": size, "steps": data["total"],
+                              "kept_steps": data["kept"], "run_status": data["status"],
+                              "fault": {"code": fault["code"], "line": fault["line"], "step": fault["step"],
+                                        "message": fault["text"][con.fmt.numbers]} if fault else None,
+                              "warnings": [d.to_json() for d in warnings]}))
+        return 0
+    if fault:
+        con.warn(fault["full"][con.fmt.numbers])
+    con.say(render.safe(str(path)))
+    return 0
