@@ -163,13 +163,13 @@ def test_gradcheck_bundled_loops_match():
 
 
 def test_gradcheck_finds_a_flipped_sign(tmp_path):
-    text = vm.bundled.find("gradient_descent").read_text(encoding="utf-8").replace("MUL grad, sum_xe, -2",
+    text = vm.catalog.find("gradient_descent").read_text(encoding="utf-8").replace("MUL grad, sum_xe, -2",
                                                                                    "MUL grad, sum_xe, 2")
     (tmp_path / "flipped.gdasm").write_text(text, encoding="utf-8")
     proc = gdasm("gradcheck", "flipped.gdasm", "--loss", "loss", "--grad", "w:grad", cwd=tmp_path)
     assert proc.returncode == 1 and "grad = −∂loss/∂w: wrong sign" in proc.stdout
     assert "runtime error: overflow" in proc.stderr  # the flipped run diverges; the check says so and goes on
-    text = vm.bundled.find("logistic_regression").read_text(encoding="utf-8").replace(
+    text = vm.catalog.find("logistic_regression").read_text(encoding="utf-8").replace(
         "    DIV grad_b, sum_d, n\n", "    DIV grad_b, sum_d, n\n    NEG grad_b, grad_b\n")
     (tmp_path / "flipb.gdasm").write_text(text, encoding="utf-8")
     proc = gdasm("gradcheck", "flipb.gdasm", "--loss", "loss", "--grad", "w:grad_w,b:grad_b", cwd=tmp_path)
@@ -221,7 +221,7 @@ def test_an_input_overwritten_before_it_is_read_says_so():
 
 
 def test_expect_gradient_lines(tmp_path):
-    base = vm.bundled.find("seed_step_loss").read_text(encoding="utf-8")
+    base = vm.catalog.find("seed_step_loss").read_text(encoding="utf-8")
     cases = {"factor.gdasm": ("× -1/2", 0, ""), "match.gdasm": ("", 1, "gradcheck says: grad_avg = −½ × ∂loss/∂w"),
              "bad.gdasm": ("× half", 1, "the factor 'half' is not a number")}
     for name, (factor, code, message) in cases.items():
@@ -229,7 +229,7 @@ def test_expect_gradient_lines(tmp_path):
         (tmp_path / name).write_text(text, encoding="utf-8")
         proc = gdasm("test", name, cwd=tmp_path)
         assert proc.returncode == code and message in proc.stdout, (name, proc.stdout)
-    text = vm.bundled.find("gradient_descent").read_text(encoding="utf-8").replace("MUL grad, sum_xe, -2",
+    text = vm.catalog.find("gradient_descent").read_text(encoding="utf-8").replace("MUL grad, sum_xe, -2",
                                                                                    "MUL grad, sum_xe, 2")
     (tmp_path / "flipped.gdasm").write_text(text.replace("# expect: w ≈ 2 ± 1e-6", "")
                                             .replace("# expect: iterations = 171", "")

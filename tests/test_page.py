@@ -9,7 +9,6 @@ import json
 import random
 import re
 import struct
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,7 @@ import pytest
 
 import vm
 from conftest import ROOT, gdasm
-from vm import bundled, cli, page as pagemod, render
+from vm import cli, render
 from vm.history import History, explanation
 
 FORMATS = ("dec", "hex", "bits", "exact")

@@ -14,7 +14,7 @@ import pytest
 
 import vm
 from conftest import ROOT, gdasm
-from vm import bundled
+from vm import catalog
 
 pytest.importorskip("matplotlib")
 from vm import plot  # noqa: E402  (after the skip: the pictures need the extra gdasm[plot])
@@ -23,7 +23,7 @@ CENSUS = ["x=@us_population.csv:decades_since_1900", "y=@us_population.csv:popul
 
 
 def program(name: str) -> vm.Program:
-    return vm.assemble(bundled.find(name).read_text(encoding="utf-8"), filename=f"{name}.gdasm")
+    return vm.assemble(catalog.find(name).read_text(encoding="utf-8"), filename=f"{name}.gdasm")
 
 
 def line(fig, gid: str):
@@ -427,7 +427,7 @@ def test_docs_pictures_are_current(tmp_path):
 # --- hostile and odd input: each a clear answer ---------------------------------------------------------
 
 def test_a_rate_the_program_sets_itself_is_refused(tmp_path):
-    text = bundled.find("gradient_descent").read_text(encoding="utf-8").replace(".reg lr = 0.01", "")
+    text = catalog.find("gradient_descent").read_text(encoding="utf-8").replace(".reg lr = 0.01", "")
     text = text.replace("    MOV iterations, 0\n", "    MOV iterations, 0\n    MOV lr, 0.01\n", 1)
     (tmp_path / "movlr.gdasm").write_text(text, encoding="utf-8")
     proc = gdasm("plot", "movlr.gdasm", "--kind", "lr", "--lr", "0.001,0.3", cwd=tmp_path)

@@ -25,18 +25,50 @@ def load(name) -> Program:
     """A program by file path, or a bundled program by name (`vm.load("gradient_descent")`), assembled."""
     import os
     from pathlib import Path
-    from . import bundled, source
+    from . import catalog, source
     if not isinstance(name, (str, os.PathLike)):
         raise UsageError(f"load() takes a file path or a bundled program's name, not {type(name).__name__}")
     path = Path(name)
     if not source.exists(path):
-        found = bundled.find(str(name))
+        found = catalog.find(str(name))
         if found is None:
             raise InputFileError(f"{source.shorten(str(name))}: no such file or bundled program (bundled: "
-                                 f"{', '.join(bundled.names())})")
+                                 f"{', '.join(catalog.names())})")
         path = found
-    shown = path.name if path.parent == bundled.programs_dir() else str(path)
+    shown = path.name if path.parent == catalog.programs_dir() else str(path)
     return assemble(source.read_bounded(path, source.PROGRAM_LIMIT, "a program", shown), shown)
+
+
+def bundled(name: str) -> Program:
+    """A bundled program by name, assembled: `vm.bundled("gradient_descent")` (`gdasm list` names them all)."""
+    from . import catalog, source
+    if not isinstance(name, str):
+        raise UsageError(f"bundled() takes a bundled program's name, not {type(name).__name__}")
+    path = catalog.find(name)
+    if path is None:
+        from .suggest import closest
+        close = closest(name.removesuffix(".gdasm"), catalog.names()) if len(name) < 100 else None
+        raise InputFileError(f"{source.shorten(name)}: no bundled program of that name"
+                             + (f"; did you mean '{close}'?" if close else f" (bundled: {', '.join(catalog.names())})"))
+    return assemble(source.read_bounded(path, source.PROGRAM_LIMIT, "a program", path.name), path.name)
+
+
+def page_html(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS, exact: bool = False,
+         lang: str = "en", numbers: str = "dec", max_page_steps: int = 20_000) -> str:
+    """The click-through page of a run (what `gdasm html` writes), as HTML text; see docs/page.md."""
+    from . import page as _page
+    program = as_program(program)
+    inputs = {"registers": registers, "arrays": arrays, "max_steps": max_steps, "exact": exact}
+    data = _page.record(program, max_page_steps=max_page_steps, **inputs)
+    if not exact:
+        _page.add_path(data, program, inputs)
+    return _page.html_page(data, lang, numbers)
+
+
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext vm` in Jupyter/IPython: registers the `%%gdasm` cell magic (needs gdasm[notebook])."""
+    from .notebook import load_ipython_extension as _load
+    _load(ipython)
 
 
 def grad(program, register: str, wrt, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS,
@@ -64,5 +96,5 @@ def __getattr__(name: str):
 __all__ = (
     "assemble", "run", "Machine", "Program", "Result", "StepRecord", "UNSET", "DEFAULT_MAX_STEPS", "Formatter",
     "GdasmError", "AssemblyError", "RuntimeFault", "UsageError", "InputFileError", "Diagnostic", "Span",
-    "sample", "Samples", "load", "grad", "gradcheck",
+    "sample", "Samples", "load", "bundled", "page_html", "grad", "gradcheck",
 )

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Optional, TextIO
 
-from . import bundled, grad_cli, html_cli, plot_cli, progress, render, report, source
+from . import catalog, grad_cli, html_cli, plot_cli, progress, render, report, source
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_number
 from .inputs import ArgParser, add_run_options, make_machine, parse_sets, read_program, steps_option, warnings_for
 from .ir import Program
@@ -134,18 +134,18 @@ def cmd_test(args, con: report.Console) -> int:
 
 
 def cmd_list(args, con: report.Console) -> int:
-    names = bundled.names()
+    names = catalog.names()
     width = max((len(n) for n in names), default=0)
     for name in names:
-        con.say(f"{name:<{width}}  {bundled.description(bundled.find(name))}")
+        con.say(f"{name:<{width}}  {catalog.description(catalog.find(name))}")
     return EXIT_OK
 
 
 def cmd_show(args, con: report.Console) -> int:
-    path = bundled.find(args.name)
+    path = catalog.find(args.name)
     if path is None:
         from .suggest import closest
-        close = closest(args.name.removesuffix(".gdasm"), bundled.names())
+        close = closest(args.name.removesuffix(".gdasm"), catalog.names())
         raise InputFileError(f"{args.name}: no bundled program of that name"
                              + (f"; did you mean '{close}'?" if close else "; `gdasm list` shows them"))
     if args.path:

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Optional
 
-from . import bundled, isa, source
+from . import catalog, isa, source
 from .errors import AssemblyError, Collector, GdasmError, InputFileError, Span, UsageError
 from .numbers import EXACT_BOUNDS, exact_value, finite_text
 
@@ -109,7 +109,7 @@ def load(spec: str, option: str, base: Optional[Path] = None, room: int = isa.MA
     if base is not None and not path.is_absolute():
         path = base / path
     if not source.exists(path):
-        path = bundled.data_file(name)  # a file that ships with gdasm, by name: us_population.csv
+        path = catalog.data_file(name)  # a file that ships with gdasm, by name: us_population.csv
         if path is None:
             raise InputFileError(f"{option}: {source.shorten(name)}: no such file (nor a bundled data file)")
     data = read_input(path, f"{source.shorten(option)}: {source.shorten(name)}", "a data file", source.DATA_LIMIT)

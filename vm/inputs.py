@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from . import bundled, datafile, isa, report, source
+from . import catalog, datafile, isa, report, source
 from .assembler import assemble
 from .errors import Diagnostic, InputFileError, UsageError
 from .ir import Program
@@ -32,7 +32,7 @@ def find_program(arg: str, con) -> Path:
         return path
     local = Path(arg + ".gdasm")
     try:
-        found = bundled.find(arg)
+        found = catalog.find(arg)
         is_local = local.is_file() and not arg.endswith(".gdasm")
     except OSError:  # a name too long to be a bundled program or a file: reading it says why
         return path
@@ -42,7 +42,7 @@ def find_program(arg: str, con) -> Path:
                      f"(`gdasm show {arg}` prints the bundled one)")
         return local
     if found is None:
-        close = closest(arg.removesuffix(".gdasm"), bundled.names()) if len(arg) < 100 else None
+        close = closest(arg.removesuffix(".gdasm"), catalog.names()) if len(arg) < 100 else None
         hint = f"; did you mean the bundled program '{close}'?" if close else \
             "; `gdasm list` shows the bundled programs"
         raise InputFileError(f"{source.shorten(arg)}: no such file or bundled program{hint}")
@@ -55,7 +55,7 @@ def read_program(arg: str, con) -> Program:
         return assemble(source.read_bounded(sys.stdin and sys.stdin.buffer, source.PROGRAM_LIMIT, "a program"),
                         "<stdin>")
     path = find_program(arg, con)
-    shown = path.name if path.parent == bundled.programs_dir() else str(path)
+    shown = path.name if path.parent == catalog.programs_dir() else str(path)
     return assemble(datafile.read_input(path, shown, "a program"), shown)
 
 

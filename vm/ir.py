@@ -166,6 +166,15 @@ class Program:
         """Equal programs come from the same text under the same name, so those two decide the hash."""
         return hash((self.filename, self.source))
 
+    def __repr__(self) -> str:
+        return (f"<Program {self.filename}: {len(self.instructions):,} instructions, {len(self.registers):,} "
+                f"registers, {len(self.arrays):,} arrays>")
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a Program as a listing: address, line, label, instruction."""
+        from .display import program_html
+        return program_html(self)
+
     @property
     def lines(self) -> list[str]:
         return self.source.split("\n")

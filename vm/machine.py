@@ -118,6 +118,11 @@ class Result:
     steps: int
     status: str  # "halted" or "finished"
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows a Result as a table: status, output, registers, arrays."""
+        from .display import result_html
+        return result_html(self)
+
 
 def _mapping(given, what: str) -> Mapping:
     """`registers=` or `arrays=`: None, or a mapping whose keys are names; else a UsageError naming it."""

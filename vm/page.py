@@ -16,9 +16,10 @@ import json
 import re
 from fractions import Fraction
 from importlib import resources
+from types import MappingProxyType
 from typing import Optional
 
-from . import isa, render
+from . import render
 from .errors import GdasmError, RuntimeFault, UsageError
 from .history import History, _level, _plain_number, _pretty
 from .ir import UNSET, Imm, Program, Reg
@@ -31,9 +32,6 @@ MAX_OUTS = 20_000  # OUT values a page keeps; a run with more keeps every k-th (
 MAX_ELEMENTS = 200_000  # array elements a page holds (the start of the run, and of the kept tail)
 PATH_STEPS = 2_000_000  # the path picture is drawn for runs up to this long (its landscape re-runs the program)
 VERSION = 1  # the page data's shape (docs/page.md); tools reading `gdasm-data` check it
-
-_KINDS = {"compute": "c", "load": "ld", "store": "st", "length": "len", "out": "out"}
-
 
 class _Pool:
     """Value texts, each once: the page refers to a value by its index (-1: unset)."""
@@ -61,7 +59,7 @@ def _kind(ins) -> str:
         if ins.array is not None:
             return "ld" if ins.index is not None else "len"
         return "c"
-    return "out" if ins.op.mnemonic == "OUT" else "j"
+    return "out" if eff.outputs else "j"
 
 
 def _code(p: Program, pool: _Pool, exact: bool) -> tuple[list, list, dict]:
@@ -184,7 +182,7 @@ def record(program: Program, registers=None, arrays=None, max_steps: int = DEFAU
     total = m.steps
     if fault is None and m.status == "ready":  # longer than a page holds: run on, noting each OUT
         flat_head = _cut_flat(tape, head)
-        outs_at = {a for a, i in enumerate(program.instructions) if i.op.mnemonic == "OUT"}
+        outs_at = {a for a, i in enumerate(program.instructions) if i.op.effects.outputs}
         try:
             while m.run_to(outs_at):
                 rec = m.step()
@@ -249,8 +247,8 @@ def add_path(data: dict, program: Program, inputs: dict) -> Optional[str]:
     return None
 
 
-WORDS = {
-    "en": {
+WORDS = MappingProxyType({
+    "en": MappingProxyType({
         "title": "gdasm", "first": "First step", "back": "Back one step (\u2190)", "forward": "Forward one step (\u2192)",
         "last": "Last step", "step": "step", "of": "of", "source": "Program", "registers": "Registers",
         "arrays": "Arrays", "output": "Output", "explain": "Explain", "numbers": "Numbers",
@@ -275,8 +273,8 @@ WORDS = {
         "value": "value", "register": "register", "gap": "\u2026 steps {a}\u2013{b} left out \u2026",
         "keys": "Keys: \u2190 \u2192 step, Home / End, click a line number to run to it.",
         "lang": "en",
-    },
-    "zh": {
+    }),
+    "zh": MappingProxyType({
         "title": "gdasm", "first": "\u7b2c\u4e00\u6b65", "back": "\u540e\u9000\u4e00\u6b65\uff08\u2190\uff09",
         "forward": "\u524d\u8fdb\u4e00\u6b65\uff08\u2192\uff09", "last": "\u6700\u540e\u4e00\u6b65",
         "step": "\u6b65", "of": "/", "source": "\u7a0b\u5e8f", "registers": "\u5bc4\u5b58\u5668",
@@ -315,8 +313,8 @@ WORDS = {
         "keys": "\u6309\u952e\uff1a\u2190 \u2192 \u5355\u6b65\uff0cHome / End\uff0c\u70b9\u51fb\u884c\u53f7\u8fd0"
                 "\u884c\u5230\u8be5\u884c\u3002",
         "lang": "zh-CN",
-    },
-}
+    }),
+})
 
 
 def _asset(name: str) -> str:
@@ -334,7 +332,7 @@ def html_page(data: dict, lang: str = "en", numbers: str = "dec", step: Optional
     if lang not in WORDS:
         raise UsageError(f"unknown language {lang!r}; the languages are {', '.join(WORDS)}")
     render.Formatter(numbers)  # checks the name
-    data = {**data, "words": WORDS[lang], "numbers": numbers, "open": step}
+    data = {**data, "words": dict(WORDS[lang]), "numbers": numbers, "open": step}
     title = html.escape(f"{render.safe(data['program'].replace(chr(92), '/').rsplit('/', 1)[-1])} \u00b7 gdasm")
     parts = {"lang": WORDS[lang]["lang"], "title": title, "style": _asset("page.css"), "data": _script_json(data),
              "script": _asset("page.js")}

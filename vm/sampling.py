@@ -53,6 +53,11 @@ class Samples:
     registers: dict
     arrays: dict
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows sampled rows as a table: a column per register, a row per sample."""
+        from .display import samples_html
+        return samples_html(self)
+
     def column(self, name: str) -> list:
         """The values of one column, a row at a time (UNSET where it was not yet written)."""
         k = self.columns.index(name)

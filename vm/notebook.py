@@ -1,0 +1,117 @@
+"""gdasm in Jupyter: the `%%gdasm` cell magic and `%gdasm` line magic (`%load_ext vm`); displays are display.py.
+
+The magic runs the cell's text as a program with the command line's run options, and shows the final registers,
+the output and the click-through page of `gdasm html` in an `<iframe srcdoc>` (the same page, not a second
+one). An error is shown as the command line shows it, with its caret, never as a Python traceback.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import shlex
+from typing import Optional
+
+from . import page, render, report
+from .display import STYLE, escape, result_html
+from .errors import GdasmError, RuntimeFault, UsageError
+from .inputs import ArgParser, add_run_options, make_machine, parse_data, parse_sets
+
+
+def page_iframe(text: str, height: int = 640) -> str:
+    """The page inside an iframe's srcdoc: sandboxed to its own scripts, no network, no access to the notebook."""
+    return (f"<iframe sandbox='allow-scripts' style='width:100%;height:{height}px;border:1px solid #ddd;"
+            f"border-radius:6px' srcdoc=\"{html.escape(text, quote=True)}\"></iframe>")
+
+
+def _parser(line_magic: bool = False) -> ArgParser:
+    if line_magic:
+        p = ArgParser(prog="%gdasm", description="Run a program (a file, or a bundled program by name): its output, "
+                                                  "final registers, and a page that steps through the run. "
+                                                  "%%gdasm runs the cell's text instead.")
+    else:
+        p = ArgParser(prog="%%gdasm", description="Run the cell as a gdasm program: its output, final registers, "
+                                                   "and a page that steps through the run.")
+    add_run_options(p, program=line_magic, json=False)
+    p.add_argument("--lang", choices=tuple(page.WORDS), default="en", help="the page's words: en or zh (中文)")
+    p.add_argument("--max-page-steps", type=int, default=page.MAX_PAGE_STEPS, metavar="N",
+                   help=f"steps the page keeps (default {page.MAX_PAGE_STEPS:,})")
+    p.add_argument("--no-page", action="store_true", help="leave out the step-through page")
+    p.add_argument("--height", type=int, default=640, metavar="PX", help="the page's height in the notebook")
+    return p
+
+
+def cell(line: str, text: Optional[str], filename: str = "cell.gdasm") -> Shown:
+    """What `%%gdasm LINE` shows for a cell (HTML and a plain line): success, a fault, an error or `--help`.
+
+    With no cell (`%gdasm PROGRAM [options]`, a line magic), the program is a file or a bundled program's name.
+    """
+    from .assembler import assemble
+    parser = _parser(line_magic=text is None)
+    printed = io.StringIO()
+    parser._print_message = lambda message, file=None: printed.write(message or "")  # into the cell, not stdout
+    try:
+        try:
+            args = parser.parse_args(shlex.split(line))
+        except SystemExit:  # --help
+            return Shown(f"<pre>{escape(printed.getvalue())}</pre>", printed.getvalue())
+        except ValueError as e:  # shlex: an unclosed quote
+            raise UsageError(f"%%gdasm: {e}") from None
+        fmt = render.Formatter(args.numbers)
+        if text is None:
+            from vm import load  # the package's loader (a file, or a bundled program by name)
+            program = load(args.program)
+        else:
+            program = assemble(text, filename)
+        m = make_machine(program, args)
+        parts = [STYLE]
+        plain = ""
+        try:
+            m.run()
+        except RuntimeFault as fault:
+            plain = render.diagnostic(fault.diagnostic, fmt=fmt) + "\n"
+            parts.append(f"<div class='gdasm-err'>{escape(plain)}</div>")
+        plain += report.status_line(m.status, m.steps)
+        parts.append(result_html(m.result() if m.status != "fault" else _partial(m), fmt))
+        if not args.no_page:
+            inputs = {"registers": parse_sets(args.set), "arrays": parse_data(args.data, exact=args.exact),
+                      "max_steps": args.max_steps, "exact": args.exact}
+            data = page.record(program, max_page_steps=args.max_page_steps, **inputs)
+            if not args.exact:
+                page.add_path(data, program, inputs)
+            parts.append(page_iframe(page.html_page(data, args.lang, fmt.numbers), args.height))
+        return Shown("".join(parts), plain)
+    except GdasmError as err:
+        shown = "\n".join(render.diagnostic(d) if d.filename else render.safe(
+            d.message if d.message.startswith("%%gdasm") else f"%%gdasm: error: {d.message}") for d in err.diagnostics)
+        return Shown(STYLE + f"<div class='gdasm-err'>{escape(shown)}</div>", shown)
+
+
+def _partial(m):
+    """The state a faulted machine stopped in, as a Result-like object for the table."""
+    from .machine import Result
+    return Result(m.registers, m.array_values, list(m.output), m.steps, "fault")
+
+
+class Shown:
+    """What `%%gdasm` returns: HTML for Jupyter, and a plain text line for a terminal IPython."""
+
+    def __init__(self, html_text: str, plain: str):
+        self.html, self.plain = html_text, plain
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return self.plain
+
+
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext vm`: register `%%gdasm` (the cell is the program) and `%gdasm PROGRAM` (a file or bundled name)."""
+    def gdasm(line, cell_text=None):
+        return cell(line, cell_text)
+    gdasm.__doc__ = _parser().format_help()
+    ipython.register_magic_function(gdasm, magic_kind="line_cell", magic_name="gdasm")
+
+
+__all__ = ("cell", "Shown", "load_ipython_extension", "page_iframe")
