@@ -99,6 +99,12 @@ def test_seed_page_opens_at_a_linked_step(page, pages):
 def test_clicking_a_register_explains_it_as_the_cli_does(page, pages):
     open_page(page, pages["seed"], "#step=10")
     page.click('[data-reg="grad_avg"]')
+    # still green as the value this step wrote, while selected and under the mouse
+    assert page.eval_on_selector('[data-reg="grad_avg"]', "e => getComputedStyle(e).backgroundColor") == \
+        "rgb(217, 247, 212)"
+    page.focus("#explain-tools input")
+    page.keyboard.press("ArrowLeft")  # keys typed in the depth box stay there
+    assert page.inner_text("[data-step]") == "10"
     formula = page.inner_text("#explain .formula")
     assert formula.startswith("formula: (((2 − 0·1)·1 + (4 − 0·2)·2) + (6 − 0·3)·3) / 3 = 9.333333333333334")
     cli_text = gdasm("explain", "gradient_step", "grad_avg", "--at", "10").stdout.splitlines()[1:]
@@ -282,7 +288,7 @@ def test_tail_explanations_say_where_history_was_dropped(page, pages):
     assert any(f"written before step {d['tail']['from'] + 1:,}" in ln for ln in lines)
     page.evaluate("s => gdasm.go(s)", step)
     page.click('[data-reg="w"]')
-    assert "values from steps this page left out" in page.inner_text("#explain")
+    assert f"this page does not include steps 10,001\u2013{d['tail']['from']:,}" in page.inner_text("#explain")
 
 
 # --- controls -------------------------------------------------------------------------------------------------------
@@ -297,7 +303,7 @@ def test_slider_buttons_and_run_to_line(page, pages):
     page.click("#last")
     total = data_of(pages["gd"])["total"]
     assert page.inner_text("[data-step]") == str(total)
-    assert page.inner_text("#status") == f"halted after {total:,} steps"
+    assert page.inner_text("#status").endswith(f" \u00b7 halted after {total:,} steps")
     page.click("#first")
     page.click('.src[data-line="20"] .no')  # SUB w, step: run until it is the next line to run
     n = int(page.inner_text("[data-step]"))
@@ -305,6 +311,11 @@ def test_slider_buttons_and_run_to_line(page, pages):
     while m.program.instructions[m.pc].line != 20:
         m.step()
     assert n == m.steps
+    page.click('.src[data-line="1"] .no')  # a comment line
+    assert page.inner_text("#notice") == "Line 1 has no instruction."
+    page.keyboard.press("End")
+    page.click('.src[data-line="14"] .no')
+    assert page.inner_text("#notice") == f"Line 14 does not run again after step {total:,}."
     page.fill("#slider", "5000")
     page.dispatch_event("#slider", "input")
     assert page.inner_text("[data-step]") == "5000"
@@ -332,7 +343,8 @@ def test_chinese_page_words(page, tmp_path):
     path = build(tmp_path, "gradient_step", "--lang", "zh")
     open_page(page, path, "#step=12")
     assert page.get_attribute("html", "lang") == "zh-CN"
-    assert page.inner_text("#status") == "\u8fd0\u884c\u5b8c\u6bd5\uff0c\u5171 12 \u6b65"
+    assert page.inner_text("#status").endswith("\u8fd0\u884c\u5b8c\u6bd5\uff0c\u5171 12 \u6b65")
+    assert page.inner_text("#counter") == "\u7b2c 12 \u6b65 / \u5171 12 \u6b65"
     assert page.inner_text("#registers-h") == "\u5bc4\u5b58\u5668"
 
 

@@ -7,6 +7,7 @@ one). An error is shown as the command line shows it, with its caret, never as a
 
 from __future__ import annotations
 
+import argparse
 import html
 import io
 import shlex
@@ -20,7 +21,7 @@ from .inputs import ArgParser, add_run_options, make_machine, parse_data, parse_
 
 def page_iframe(text: str, height: int = 640) -> str:
     """The page inside an iframe's srcdoc: sandboxed to its own scripts, no network, no access to the notebook."""
-    return (f"<iframe sandbox='allow-scripts' style='width:100%;height:{height}px;border:1px solid #ddd;"
+    return (f"<iframe sandbox='allow-scripts' style='width:100%;height:{height}px;margin-top:12px;border:1px solid #ddd;"
             f"border-radius:6px' srcdoc=\"{html.escape(text, quote=True)}\"></iframe>")
 
 
@@ -33,12 +34,28 @@ def _parser(line_magic: bool = False) -> ArgParser:
         p = ArgParser(prog="%%gdasm", description="Run the cell as a gdasm program: its output, final registers, "
                                                    "and a page that steps through the run.")
     add_run_options(p, program=line_magic, json=False)
+    for action in p._actions:
+        if action.dest == "program":
+            action.help = "a .gdasm file, or a bundled program's name (gradient_descent)"
     p.add_argument("--lang", choices=tuple(page.WORDS), default="en", help="the page's words: en or zh (中文)")
     p.add_argument("--max-page-steps", type=int, default=page.MAX_PAGE_STEPS, metavar="N",
                    help=f"steps the page keeps (default {page.MAX_PAGE_STEPS:,})")
     p.add_argument("--no-page", action="store_true", help="leave out the step-through page")
-    p.add_argument("--height", type=int, default=640, metavar="PX", help="the page's height in the notebook")
+    p.add_argument("--height", type=_pixels, default=None, metavar="PX",
+                   help="the page's height in the notebook (default: from the program's length, at most 720)")
     return p
+
+
+def _pixels(text: str) -> int:
+    if not text.strip().isdigit() or not 100 <= int(text) <= 10_000:
+        raise argparse.ArgumentTypeError(f"'{text[:20]}' is not a height in pixels from 100 to 10,000")
+    return int(text)
+
+
+def _height(data: dict) -> int:
+    """An iframe tall enough for a short program's page, so a notebook shows no empty band (at most 720)."""
+    pictures = 340 if len(data["outs"]) >= 2 else 0
+    return min(720, 200 + 20 * max(len(data["lines"]), 12) + pictures)
 
 
 def cell(line: str, text: Optional[str], filename: str = "cell.gdasm") -> Shown:
@@ -56,7 +73,7 @@ def cell(line: str, text: Optional[str], filename: str = "cell.gdasm") -> Shown:
         except SystemExit:  # --help
             return Shown(f"<pre>{escape(printed.getvalue())}</pre>", printed.getvalue())
         except ValueError as e:  # shlex: an unclosed quote
-            raise UsageError(f"%%gdasm: {e}") from None
+            raise UsageError(f"{parser.prog}: error: {e}") from None
         fmt = render.Formatter(args.numbers)
         if text is None:
             from vm import load  # the package's loader (a file, or a bundled program by name)
@@ -64,7 +81,7 @@ def cell(line: str, text: Optional[str], filename: str = "cell.gdasm") -> Shown:
         else:
             program = assemble(text, filename)
         m = make_machine(program, args)
-        parts = [STYLE]
+        parts = []  # result_html brings the style
         plain = ""
         try:
             m.run()
@@ -79,11 +96,13 @@ def cell(line: str, text: Optional[str], filename: str = "cell.gdasm") -> Shown:
             data = page.record(program, max_page_steps=args.max_page_steps, **inputs)
             if not args.exact:
                 page.add_path(data, program, inputs)
-            parts.append(page_iframe(page.html_page(data, args.lang, fmt.numbers), args.height))
+            height = args.height or _height(data)
+            parts.append(page_iframe(page.html_page(data, args.lang, fmt.numbers), height))
         return Shown("".join(parts), plain)
     except GdasmError as err:
         shown = "\n".join(render.diagnostic(d) if d.filename else render.safe(
-            d.message if d.message.startswith("%%gdasm") else f"%%gdasm: error: {d.message}") for d in err.diagnostics)
+            d.message if d.message.startswith(parser.prog) else f"{parser.prog}: error: {d.message}")
+            for d in err.diagnostics)
         return Shown(STYLE + f"<div class='gdasm-err'>{escape(shown)}</div>", shown)
 
 

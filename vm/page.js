@@ -328,9 +328,10 @@ function setup() {
     $(id).title = W[key];
     $(id).setAttribute("aria-label", W[key]);
   }
-  $("step-word").textContent = W.step;
-  $("of").textContent = W.of;
+  $("step-word").textContent = W.counter_pre;
+  $("of").textContent = W.counter_mid;
   $("total").textContent = grouped(D.total);
+  $("post").textContent = W.counter_post;
   $("source-h").textContent = W.source;
   $("registers-h").textContent = W.registers;
   $("arrays-h").textContent = W.arrays;
@@ -348,6 +349,7 @@ function setup() {
       const b = el("button", "", f);
       b.type = "button";
       b.dataset.format = f;
+      b.title = W["fmt_" + f];
       b.addEventListener("click", () => { fmt = f; show(); });
       box.appendChild(b);
     }
@@ -423,12 +425,15 @@ function show() {
   }
   const atEnd = pos === LAST;
   const fl = $("faultline");
-  if (fl) { fl.hidden = !atEnd; fl.textContent = "runtime error: " + D.fault.text[fmt]; }
+  if (fl) { fl.hidden = !atEnd; fl.textContent = [W.runtime_error + ": " + D.fault.text[fmt]].concat(D.fault.notes[fmt]).join("\n"); }
   // status
   const st = $("status");
   st.classList.toggle("fault", atEnd && D.status === "fault");
-  if (atEnd && D.status !== "ready") st.textContent = words(D.status, { n: grouped(D.status === "fault" ? D.total + 1 : D.total) });
-  else st.textContent = pos === 0 ? W.start + " · " + words("ready", { line: nextLine }) : words("ready", { line: nextLine });
+  const ran = c ? words("ran", { step: grouped(step), line: c.l, text: c.t }) : pos === 0 ? W.start : "";
+  if (atEnd && D.status !== "ready") {
+    const end = words(D.status, { n: grouped(D.status === "fault" ? D.total + 1 : D.total), m: grouped(D.total) });
+    st.textContent = ran && D.status !== "fault" ? ran + " \u00b7 " + end : end;
+  } else st.textContent = (ran ? ran + " \u00b7 " : "") + words("ready", { line: nextLine });
   if (atEnd && D.fault) st.title = D.fault.full[fmt];
   const notice = $("notice");
   notice.hidden = !note;
@@ -471,7 +476,7 @@ function arrays(k, c) {
     const written = c && c.k === "st" && c.a === a ? E[k] : -1;
     for (let i = 0; i < Math.min(vals.length, MAX_SHOWN); i++) {
       const e = el("span", "elem");
-      e.appendChild(el("span", "idx", String(i)));
+      e.appendChild(el("span", "idx", "[" + i + "]"));
       const v = el("span", "val", value(vals[i]));
       v.dataset.elem = name + "[" + i + "]";
       e.appendChild(v);
@@ -512,7 +517,10 @@ function explain(target, userClick) {
   const label = el("label", "", W.depth + " ");
   const input = el("input");
   input.type = "number"; input.min = "0"; input.max = String(LIM.max_depth); input.value = String(depth);
-  input.addEventListener("change", () => { const d = Number(input.value); if (d >= 0) { depth = Math.min(d, LIM.max_depth); explain(target); } });
+  input.addEventListener("change", () => {
+    const d = Number(input.value);
+    if (d >= 0) { depth = Math.min(Math.floor(d), LIM.max_depth); explain(target); document.querySelector("#explain-tools input").focus(); }
+  });
   label.appendChild(input);
   tools.appendChild(el("span", "head", words("after_step", { name: target, n: grouped(stepAt(pos)) })));
   tools.appendChild(label);
@@ -527,7 +535,7 @@ function explain(target, userClick) {
   box.appendChild(el("pre", "tree", lines.slice(0, at).join("\n")));
   box.appendChild(el("pre", "formula", lines[at]));
   for (const l of lines.slice(at + 1)) box.appendChild(el("pre", "note", l));
-  if (countWhere(root, (n) => n.leaf === "dropped")) box.appendChild(el("pre", "note", words("dropped_note", { n: grouped(tail.from) })));
+  if (countWhere(root, (n) => n.leaf === "dropped")) box.appendChild(el("pre", "note", words("dropped_note", { a: grouped(H + 1), b: grouped(tail.from) })));
   box.dataset.text = lines.join("\n");
   if (userClick && window.innerWidth < 760) box.scrollIntoView({ block: "nearest" });  // a phone: it is below
 }
@@ -542,6 +550,7 @@ function goStep(step) {
     shown: grouped(stepAt(near)) }));
 }
 function runTo(line) {
+  if (!code.some((c) => c.l === line)) { note = words("no_code", { line: line }); show(); return; }
   for (let q = pos + 1; q <= LAST; q++) {
     const save = pos;
     pos = q;
@@ -549,7 +558,7 @@ function runTo(line) {
     pos = save;
     if (l === line) { go(q); return; }
   }
-  note = words("not_again", { line: line, step: grouped(stepAt(pos)) });
+  note = stopLine() === line ? words("is_next", { line: line }) : words("not_again", { line: line, step: grouped(stepAt(pos)) });
   show();
 }
 function fromHash() {
@@ -571,9 +580,13 @@ function ticks(lo, hi, n) {
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
   return out;
 }
-function tickText(t) { return Math.abs(t) >= 1e5 || (t !== 0 && Math.abs(t) < 1e-3) ? t.toExponential(1) : String(+t.toPrecision(6)); }
+function tickText(t) {
+  if (Math.abs(t) >= 1e5 || (t !== 0 && Math.abs(t) < 1e-3)) return t.toExponential(1).replace(".0e", "e").replace("e+", "e");
+  return String(+t.toPrecision(6));
+}
 function chart(caption, xs, ys, opts) {
-  const w = 640, h = 300, L = 62, R = 14, T = 12, B = 36;
+  const narrow = $("pictures").clientWidth < 560;  // a phone: fewer units across, so labels stay readable
+  const w = narrow ? 400 : 640, h = narrow ? 260 : 300, L = 56, R = 12, T = 12, B = 36;
   const fig = el("figure");
   fig.appendChild(el("figcaption", "", caption));
   const s = svg("svg", { viewBox: "0 0 " + w + " " + h, role: "img" });
@@ -582,6 +595,7 @@ function chart(caption, xs, ys, opts) {
   const allX = xs.concat(opts.lineX || []).filter(finite), allY = ys.concat(opts.lineY || []).filter(finite);
   let x0 = Math.min(...allX), x1 = Math.max(...allX), y0 = Math.min(...allY), y1 = Math.max(...allY);
   const logY = opts.log && y0 > 0 && y1 / y0 > 1000;
+  if (logY) { y0 = Math.pow(10, Math.floor(Math.log10(y0))); y1 = Math.pow(10, Math.ceil(Math.log10(y1))); }
   const fy = logY ? Math.log10 : (v) => v;
   const sx = scale(x0, x1, L, w - R), syRaw = scale(fy(y0), fy(y1), h - B, T), sy = (v) => syRaw(fy(v));
   s.appendChild(svg("line", { class: "axis", x1: L, y1: h - B, x2: w - R, y2: h - B }));
@@ -591,7 +605,7 @@ function chart(caption, xs, ys, opts) {
     tx.textContent = tickText(t);
     s.appendChild(tx);
   }
-  const yt = logY ? ticks(Math.floor(Math.log10(y0)), Math.ceil(Math.log10(y1)), 5).map((e) => Math.pow(10, e)).filter((v) => v >= y0 && v <= y1) : ticks(y0, y1, 5);
+  const yt = logY ? ticks(Math.log10(y0), Math.log10(y1), 5).map((e) => Math.pow(10, Math.round(e))) : ticks(y0, y1, 5);
   for (const t of yt) {
     const ty = svg("text", { class: "tick", x: L - 6, y: sy(t) + 4, "text-anchor": "end" });
     ty.textContent = tickText(t);
@@ -609,11 +623,11 @@ function chart(caption, xs, ys, opts) {
   const every = Math.max(1, Math.ceil(pts.length / 400));
   pts.forEach((p, j) => {
     if (j % every && j !== pts.length - 1) return;
-    const c = svg("circle", { class: "pt", cx: p[0].toFixed(1), cy: p[1].toFixed(1), r: pts.length > 40 ? 2 : 3.5 });
+    const c = svg("circle", { class: "pt", cx: p[0].toFixed(1), cy: p[1].toFixed(1), r: pts.length > 40 ? (narrow ? 3 : 2) : 3.5 });
     c.dataset.step = String(opts.steps[p[2]]);
-    const t = svg("title", {});
-    t.textContent = opts.xlabel + " " + (p[2] + 1) + ": " + D.pool[opts.valueIds ? opts.valueIds[p[2]] : 0];
-    if (!opts.valueIds) t.textContent = opts.xlabel + " " + (p[2] + 1) + ", " + W.step + " " + grouped(opts.steps[p[2]]);
+    const t = svg("title", {});  // OUT 12 (step 594): 0.0123…
+    const shownValue = opts.valueIds ? D.pool[opts.valueIds[p[2]]] : String(ys[p[2]]);
+    t.textContent = W.out_no + " " + (p[2] + 1) + " (" + W.step + " " + grouped(opts.steps[p[2]]) + "): " + shownValue;
     c.appendChild(t);
     s.appendChild(c);
   });
@@ -633,7 +647,7 @@ function chart(caption, xs, ys, opts) {
 function pictures() {
   if (D.outs.length >= 2) {
     const xs = D.outs.map((o) => o[3] + 1), ys = D.outs.map((o) => parse(D.pool[o[2]]));
-    chart(W.loss, xs, ys, { xlabel: W.iteration, steps: D.outs.map((o) => o[0]), valueIds: D.outs.map((o) => o[2]),
+    chart(W.loss, xs, ys, { xlabel: W.out_no, steps: D.outs.map((o) => o[0]), valueIds: D.outs.map((o) => o[2]),
       connect: true, log: true });
   }
   if (D.path) {
@@ -657,7 +671,7 @@ $("forward").addEventListener("click", () => go(pos + 1));
 $("last").addEventListener("click", () => go(LAST));
 slider.addEventListener("input", () => go(Number(slider.value)));
 document.addEventListener("keydown", (ev) => {
-  if (ev.target instanceof HTMLInputElement && ev.target.type === "number") return;
+  if (ev.target instanceof HTMLInputElement && ev.target.type !== "range") return;  // typing in the depth box
   if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
   const moves = { ArrowRight: 1, ArrowLeft: -1, PageDown: 10, PageUp: -10 };
   if (ev.key in moves) { go(pos + moves[ev.key]); ev.preventDefault(); }
