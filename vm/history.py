@@ -250,16 +250,16 @@ class History:
             v = self.initial_regs[slot]
             if v is UNSET:
                 return Node(name, UNSET, "never written", leaf="unset")
-            return Node(name, v, self._input_origin(name), leaf="input")
+            return Node(name, v, self.input_origin(name), leaf="input")
         return self.step_node(k, depth)
 
-    def _input_origin(self, name: str) -> str:
+    def input_origin(self, name: str) -> str:
         decl = next((i for i in self.m.program.reg_inputs if i.name == name), None)
         given = decl is None or self.initial_regs[decl.slot] != self.m.num(
             decl.exact[0] if self.m.exact else decl.values[0])
         return "input (--set)" if given else f"input (.reg, line {decl.span.line})"
 
-    def _array_origin(self, slot: int) -> str:
+    def array_origin(self, slot: int) -> str:
         decl = self.m.program.array_inputs[slot]
         declared = [self.m.num(v) for v in (decl.exact if self.m.exact else decl.values)]
         if self.initial_arrays[slot] != declared:
@@ -302,7 +302,7 @@ class History:
         k = self._lookup().last_element_write(slot, index, before)
         if k is None:
             v = self.initial_arrays[slot][index]
-            return Node(label, v, self._array_origin(slot), leaf="input")
+            return Node(label, v, self.array_origin(slot), leaf="input")
         ins = self.m.program.instructions[self._addr[k]]
         node = Node(label, self._vals[k], ins.text, line=ins.line, step=k + 1, op=ins.op.mnemonic,
                     notation=isa.PASS_THROUGH)
@@ -414,14 +414,14 @@ class Node:
     cut: str = ""  # not expanded: "depth" (the depth asked for) or "size" (the tree's own bounds)
 
 
-def _pretty(text: str) -> str:
+def pretty(text: str) -> str:
     return text.replace("*", "·").replace(" - ", " − ").replace("-", "−")
 
 
 def formula(node: Node) -> str:
     """One line: the expression with immediates as written and inputs by name, e.g. `(2 − 0·1)·1 + …`."""
     if node.leaf == "immediate":
-        return _pretty(node.label)
+        return pretty(node.label)
     if node.leaf or node.cut or node.notation is None:
         return node.label
     parts = [_operand(child, node, i) for i, child in enumerate(node.children)]
@@ -434,6 +434,11 @@ def _shown(node: Node) -> Node:
             and node.children:
         node = node.children[0]
     return node
+
+
+def immediate(node_label: str) -> tuple[str, int]:
+    """An immediate as a formula shows it, and how tightly it binds: `0*1` → ("0·1", PRODUCT)."""
+    return pretty(node_label), _level(Node(node_label, 0.0, "immediate", leaf="immediate"))
 
 
 def _level(node: Node) -> int:
@@ -474,7 +479,7 @@ def render_tree(node: Node, fmt: Formatter = DEC, max_lines: int = 200) -> list[
             continue
         value = fmt.value(n.value)
         if n.leaf == "immediate":
-            desc = n.label if _plain_number(n.label, n.value) else f"{n.label} = {value}"
+            desc = n.label if plain_number(n.label, n.value) else f"{n.label} = {value}"
         elif n.leaf:
             desc = f"{n.label} = {value}   {n.text}"
         else:
@@ -492,7 +497,7 @@ def render_tree(node: Node, fmt: Formatter = DEC, max_lines: int = 200) -> list[
     return lines
 
 
-def _plain_number(text: str, value) -> bool:
+def plain_number(text: str, value) -> bool:
     """True when an immediate is written as a plain number equal to its value (nothing to add)."""
     try:
         return float(text) == value

@@ -21,7 +21,7 @@ from typing import Optional
 
 from . import render
 from .errors import GdasmError, RuntimeFault, UsageError
-from .history import History, _level, _plain_number, _pretty
+from .history import History, immediate, plain_number
 from .ir import UNSET, Imm, Program, Reg
 from .machine import DEFAULT_MAX_STEPS, Machine
 from .numbers import fraction_text
@@ -70,7 +70,7 @@ def _code(p: Program, pool: _Pool, exact: bool) -> tuple[list, list, dict]:
     def operand(o):
         if isinstance(o, Imm):
             value = o.exact if exact else o.value
-            imms.append([o.text, pool(value), _plain_number(o.text, value), _pretty(o.text), _imm_level(o.text)])
+            imms.append([o.text, pool(value), plain_number(o.text, value), *immediate(o.text)])
             return [1, len(imms) - 1]
         return [0, o.slot]
 
@@ -93,11 +93,6 @@ def _code(p: Program, pool: _Pool, exact: bool) -> tuple[list, list, dict]:
             entry["n"] = key
         code.append(entry)
     return code, imms, notations
-
-
-def _imm_level(text: str) -> int:
-    from .history import Node
-    return _level(Node(text, 0.0, "immediate", leaf="immediate"))
 
 
 class _Tape:
@@ -230,9 +225,9 @@ def _cut_flat(tape: _Tape, head: int) -> list:
 def _origins(p: Program, m: Machine) -> dict:
     """Where each register's and array's starting value came from, as `explain` says it."""
     h = History(m)
-    return {"regs": [h._input_origin(name) if m.regs[slot] is not UNSET else "never written"
+    return {"regs": [h.input_origin(name) if m.regs[slot] is not UNSET else "never written"
                      for slot, name in enumerate(p.registers)],
-            "arrays": [h._array_origin(slot) for slot in range(len(p.arrays))]}
+            "arrays": [h.array_origin(slot) for slot in range(len(p.arrays))]}
 
 
 def add_path(data: dict, program: Program, inputs: dict) -> Optional[str]:
