@@ -16,7 +16,7 @@ import pytest
 
 import vm
 from conftest import ROOT, gdasm
-from vm import cli, render
+from vm import cli, page as pagemod, render
 from vm.history import History, explanation
 
 FORMATS = ("dec", "hex", "bits", "exact")
@@ -395,3 +395,105 @@ def test_cli_default_name_json_and_errors(tmp_path, write):
     assert gdasm("html", "gradient_step", "-o", str(tmp_path / "no" / "x.html")).returncode == 74
     assert gdasm("html", "gradient_step", "--max-page-steps", "1").returncode == 64
     assert gdasm("html", "gradient_step", "--set", "w=abc").returncode == 64
+
+
+# --- what an adversarial review found ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(vm.catalog.names()))
+def test_every_register_of_every_bundled_program_explains_as_the_cli_does(page, tmp_path, name):
+    path = build(tmp_path, name, "--no-path")
+    d = data_of(path)
+    program = vm.load(name)
+    open_page(page, path)
+    step = d["head"]  # the last step, or the last of the kept first half of a long run
+    h = History(vm.Machine(program))
+    while h.step < step:
+        h.forward()
+    for target in list(h.m.registers) + [f"{a}[0]" for a in program.arrays]:
+        want = explanation(h.explain(target), render.Formatter("dec"))
+        assert page.evaluate("([t, s]) => gdasm.explain(t, s, 'dec')", [target, step]) == want, target
+
+
+@pytest.mark.parametrize("values", [("1.0", "1.0000000000000002"), ("1e16", "1e16+2"), ("1.7e308", "-1.7e308"),
+                                    ("5e-324", "0")])
+def test_loss_curves_of_awkward_values_draw_without_errors(page, write, tmp_path, values):
+    a, b = values
+    prog = write(f"    MOV a, {a}\n    OUT a\n    MOV a, {b}\n    OUT a\n")
+    open_page(page, build(tmp_path, prog))
+    assert page.locator("figure circle.pt").count() == 2  # both points drawn; the fixture fails on any script error
+    assert page.inner_text("#status").startswith("not started")
+
+
+def test_a_malformed_fragment_is_a_note_not_a_blank_page(page, pages):
+    open_page(page, pages["seed"], "#%E0%A4%A")
+    assert page.inner_text("[data-step]") == "0" and "is not a step" in page.inner_text("#notice")
+    open_page(page, pages["seed"], "#step=99999999999999999999")
+    assert page.inner_text("[data-step]") == "12"
+
+
+def test_a_run_exactly_as_long_as_the_page_is_not_cut(page, write, tmp_path):
+    prog = write("    MOV a, 1\n    MOV z, 0\n    ADD a, a, 1\n    ADD a, a, 1\n    DIV b, a, z\n")
+    path = build(tmp_path, prog, "--max-page-steps", "4")
+    d = data_of(path)
+    assert d["tail"] is None and d["kept"] == d["total"] == 4 and d["status"] == "fault"
+    open_page(page, path)
+    assert page.locator("[data-kept]").is_hidden()
+    program = vm.assemble(prog.read_text(), filename=prog.name)
+    assert page.evaluate("gdasm.explain('a', 4, 'dec')") == python_explanation(program, "a", 4, "dec")
+
+
+def test_a_page_of_many_outs_holds_only_the_values_it_keeps(monkeypatch, write):
+    monkeypatch.setattr(pagemod, "MAX_OUTS", 100)
+    prog = write("    MOV w, 1\nloop:\n    MUL w, w, 0.999\n    OUT w\n    ADD i, i, 1\n    JLT i, 20000, loop\n"
+                 ".reg i = 0\n")
+    program = vm.assemble(prog.read_text(), filename=prog.name)
+    d = pagemod.record(program, max_page_steps=200)
+    assert d["outs_total"] == 20_000 and d["outs_stride"] == 256 and len(d["outs"]) <= 101
+    assert d["outs"][-1][3] == 19_999  # the last OUT is kept
+    assert len(d["pool"]) < 400  # the kept steps' values and the kept OUTs', not all 20,000
+    last = vm.run(program).output[-1]
+    assert d["pool"][d["outs"][-1][2]] == repr(last)
+
+
+def test_thinned_output_lines_say_which_out_they_are(page, monkeypatch, tmp_path, write):
+    monkeypatch.setattr(pagemod, "MAX_OUTS", 50)
+    prog = write("loop:\n    ADD i, i, 1\n    OUT i\n    JLT i, 1000, loop\n.reg i = 0\n")
+    path = build(tmp_path, prog)
+    open_page(page, path)
+    page.keyboard.press("End")
+    lines = page.inner_text("#output").splitlines()
+    assert lines[-1] == "#1,000  1000.0" and lines[-2] == "#993  993.0"  # OUT 1 + 32k, and the last
+    assert "1 in every 32" in page.inner_text("[data-kept]")
+
+
+def test_exact_runs_draw_every_loss_point(page, tmp_path, write):
+    prog = write("    MOV w, 0\nloop:\n    MUL w, w, 0.3\n    ADD w, w, 0.7\n    OUT w\n    ADD i, i, 1\n"
+                 "    JLT i, 40, loop\n.reg i = 0\n")
+    path = build(tmp_path, prog, "--exact")
+    open_page(page, path)
+    assert page.locator("figure circle.pt").count() == 40
+
+
+def test_many_arrays_show_a_bounded_number_of_elements(page, tmp_path, write):
+    prog = write("".join(f".zeros a{k}, 200\n" for k in range(300)) + "    MOV i, 150\n    STORE a299, i, 7\n")
+    open_page(page, build(tmp_path, prog), "#step=2")
+    assert page.locator(".elem").count() == 2000 + 1  # 2,000 shown, and the element step 2 wrote
+    assert page.inner_text('[data-elem="a299[150]"]') == "7.0"
+
+
+def test_a_file_name_that_is_not_utf8_gets_its_page(tmp_path):
+    import os
+    import subprocess
+    from conftest import gdasm_script
+    name = os.fsencode(tmp_path) + b"/bad\xff.gdasm"
+    with open(name, "wb") as f:
+        f.write(b"    MOV a, 1\n")
+    proc = subprocess.run([os.fsencode(gdasm_script()), b"html", name, b"-o", os.fsencode(tmp_path) + b"/p.html"],
+                          capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+    assert data_of(tmp_path / "p.html")["program"].endswith("bad\\xff.gdasm")
+
+
+def test_an_output_path_that_names_a_folder_is_refused(tmp_path):
+    proc = gdasm("html", "gradient_step", "-o", str(tmp_path / "x.html") + "/")
+    assert proc.returncode == 64 and "not a folder" in proc.stderr and not (tmp_path / "x.html").exists()

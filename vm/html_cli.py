@@ -25,6 +25,8 @@ def add_options(p: argparse.ArgumentParser) -> None:
 def output_path(args, program_name: str) -> Path:
     """The page's path, checked before the run: .html, in a folder that exists."""
     if args.output is not None:
+        if args.output.endswith(("/", "\\")):
+            raise UsageError(f"-o {render.safe(source.shorten(args.output))}: name a file (FILE.html), not a folder")
         path = Path(args.output)
     else:
         path = Path(("stdin" if args.program == "-" else Path(program_name).name.removesuffix(".gdasm")) + ".html")
@@ -58,13 +60,14 @@ def run(args, con: report.Console) -> int:
     if not args.no_path and not args.exact:
         page.add_path(data, program, inputs)
     text = page.html_page(data, args.lang, con.fmt.numbers)
+    body = text.encode("utf-8", "backslashreplace")  # made before the file is opened: no half-written page
     try:
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        with open(path, "wb") as f:
+            f.write(body)
     except OSError as e:
         raise report.StreamError(e.errno or errno.EIO, f"cannot write {render.safe(str(path))}: "
                                                        f"{e.strerror or e}") from None
-    size = len(text.encode("utf-8"))
+    size = len(body)
     fault = data["fault"]
     if args.json:
         con.say(report.dumps({"status": "ok", "file": str(path), "bytes": size, "steps": data["total"],

@@ -16,7 +16,7 @@ from typing import Optional
 from . import page, render, report
 from .display import STYLE, escape, result_html
 from .errors import GdasmError, RuntimeFault, UsageError
-from .inputs import ArgParser, add_run_options, make_machine, parse_data, parse_sets
+from .inputs import ArgParser, add_run_options, make_machine, parse_data, parse_sets, steps_option
 
 
 def page_iframe(text: str, height: int = 640) -> str:
@@ -38,7 +38,7 @@ def _parser(line_magic: bool = False) -> ArgParser:
         if action.dest == "program":
             action.help = "a .gdasm file, or a bundled program's name (gradient_descent)"
     p.add_argument("--lang", choices=tuple(page.WORDS), default="en", help="the page's words: en or zh (中文)")
-    p.add_argument("--max-page-steps", type=int, default=page.MAX_PAGE_STEPS, metavar="N",
+    p.add_argument("--max-page-steps", type=steps_option, default=page.MAX_PAGE_STEPS, metavar="N",
                    help=f"steps the page keeps (default {page.MAX_PAGE_STEPS:,})")
     p.add_argument("--no-page", action="store_true", help="leave out the step-through page")
     p.add_argument("--height", type=_pixels, default=None, metavar="PX",
@@ -75,6 +75,9 @@ def cell(line: str, text: Optional[str], filename: str = "cell.gdasm") -> Shown:
         except ValueError as e:  # shlex: an unclosed quote
             raise UsageError(f"{parser.prog}: error: {e}") from None
         fmt = render.Formatter(args.numbers)
+        if args.exact and fmt.numbers != "dec":
+            raise UsageError(f"--numbers {fmt.numbers} shows binary64 doubles, but under --exact every value is an "
+                             "exact fraction (28/3): leave out one of them")
         if text is None:
             from vm import load  # the package's loader (a file, or a bundled program by name)
             program = load(args.program)

@@ -142,7 +142,7 @@ function seek(q) {
 }
 
 // ---- where each value came from, read off the kept entries (vm/history.py, in the browser)
-const regWrites = code.map(() => null), elemWrites = new Map();
+const regWrites = D.regs.map(() => null), elemWrites = new Map();  // per register slot, built when first asked
 function writesOf(slot) {
   if (regWrites[slot] === null) {
     const list = [];
@@ -464,17 +464,26 @@ function registers(k, c) {
     body.appendChild(tr);
   }
 }
-const MAX_SHOWN = 200;
+const MAX_SHOWN = 200, MAX_TOTAL = 2000;  // elements shown per array and in all: the rest are counted
 function arrays(k, c) {
   const box = $("arrays");
   box.textContent = "";
+  let budget = MAX_TOTAL;
   D.arrays.forEach((name, a) => {
     const div = el("div", "array");
     const vals = state.arrays[a];
     div.appendChild(el("span", "aname", name + " (" + vals.length + ")"));
     const elems = el("div", "elems");
     const written = c && c.k === "st" && c.a === a ? E[k] : -1;
-    for (let i = 0; i < Math.min(vals.length, MAX_SHOWN); i++) {
+    const shown = Math.max(0, Math.min(vals.length, MAX_SHOWN, budget));
+    budget -= shown;
+    const indexes = [];
+    for (let i = 0; i < shown; i++) indexes.push(i);
+    if (written >= shown) indexes.push(written);  // the element this step wrote is always shown
+    let last = -1;
+    for (const i of indexes) {
+      if (i !== last + 1) elems.appendChild(el("span", "prev", "\u2026"));
+      last = i;
       const e = el("span", "elem");
       e.appendChild(el("span", "idx", "[" + i + "]"));
       const v = el("span", "val", value(vals[i]));
@@ -484,10 +493,10 @@ function arrays(k, c) {
         e.classList.add("changed");
         e.appendChild(el("span", "prev", " " + W.was + " " + value(OLD[k])));
       }
-      e.addEventListener("click", () => explain(name + "[" + i + "]", true));
       elems.appendChild(e);
     }
-    if (vals.length > MAX_SHOWN) elems.appendChild(el("span", "prev", "… " + grouped(vals.length - MAX_SHOWN)));
+    const rest = vals.length - indexes.length;
+    if (rest > 0) elems.appendChild(el("span", "prev", "\u2026 " + grouped(rest)));
     div.appendChild(elems);
     box.appendChild(div);
   });
@@ -501,7 +510,8 @@ function output(step) {
   const n = outsUpTo(step), box = $("output"), first = Math.max(0, n - 100);
   const lines = [];
   if (first > 0) lines.push(words("earlier", { n: grouped(D.outs[first][3]) }));
-  for (let i = first; i < n; i++) lines.push(value(D.outs[i][2]));
+  const sampled = D.outs_stride > 1;  // thinned: each line says which OUT it is
+  for (let i = first; i < n; i++) lines.push((sampled ? "#" + grouped(D.outs[i][3] + 1) + "  " : "") + value(D.outs[i][2]));
   box.textContent = lines.length ? lines.join("\n") : W.none_yet;
   box.scrollTop = box.scrollHeight;
 }
@@ -518,8 +528,11 @@ function explain(target, userClick) {
   const input = el("input");
   input.type = "number"; input.min = "0"; input.max = String(LIM.max_depth); input.value = String(depth);
   input.addEventListener("change", () => {
-    const d = Number(input.value);
-    if (d >= 0) { depth = Math.min(Math.floor(d), LIM.max_depth); explain(target); document.querySelector("#explain-tools input").focus(); }
+    const d = input.value.trim() === "" ? NaN : Number(input.value);
+    if (!Number.isInteger(d) || d < 0) { input.value = String(depth); return; }  // only whole numbers ≥ 0
+    depth = Math.min(d, LIM.max_depth);
+    explain(target);
+    document.querySelector("#explain-tools input").focus();
   });
   label.appendChild(input);
   tools.appendChild(el("span", "head", words("after_step", { name: target, n: grouped(stepAt(pos)) })));
@@ -562,9 +575,10 @@ function runTo(line) {
   show();
 }
 function fromHash() {
-  const h = decodeURIComponent(location.hash.slice(1));
+  let h = location.hash.slice(1);
+  try { h = decodeURIComponent(h); } catch (e) { /* a malformed % escape: shown as it is */ }
   if (!h) return false;
-  const m = /^step=(\d{1,12})$/.exec(h);
+  const m = /^step=(\d+)$/.exec(h);
   if (!m) { note = words("bad_hash", { hash: h.slice(0, 40) }); return false; }
   goStep(Number(m[1]));
   return true;
@@ -572,13 +586,21 @@ function fromHash() {
 
 // ---- pictures: the loss curve (every kept OUT) and, when the page has it, the path on the landscape
 const pics = [];
-function scale(lo, hi, a, b) { const d = hi - lo || 1; return (x) => a + (x - lo) * (b - a) / d; }
-function ticks(lo, hi, n) {
-  const span = hi - lo || Math.abs(hi) || 1, raw = span / n, mag = Math.pow(10, Math.floor(Math.log10(raw)));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw);
-  const out = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
-  return out;
+function scale(lo, hi, a, b) {  // halves first: hi − lo may overflow when the values span the doubles
+  const d = hi / 2 - lo / 2;
+  return d > 0 ? (x) => a + (b - a) * ((x / 2 - lo / 2) / d) : () => (a + b) / 2;
+}
+function ticks(lo, hi, n) {  // at most 20 round values in [lo, hi]; the ends when none are round enough
+  if (!(hi > lo) || hi - lo <= Math.abs(lo) * 1e-12) return [lo];
+  const raw = hi / n - lo / n, mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((v) => v >= raw) || raw;
+  const first = Math.ceil(lo / step), out = [];
+  for (let i = 0; i < 20; i++) {
+    const t = (first + i) * step;
+    if (t > hi + step * 1e-9 || !Number.isFinite(t)) break;
+    out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+  }
+  return out.length ? out : [lo, hi];
 }
 function tickText(t) {
   if (Math.abs(t) >= 1e5 || (t !== 0 && Math.abs(t) < 1e-3)) return t.toExponential(1).replace(".0e", "e").replace("e+", "e");
@@ -592,6 +614,7 @@ function chart(caption, xs, ys, opts) {
   const s = svg("svg", { viewBox: "0 0 " + w + " " + h, role: "img" });
   s.setAttribute("aria-label", caption);
   const finite = (v) => typeof v === "number" && Number.isFinite(v);
+  if (!xs.some(finite) || !ys.some(finite)) return;
   const allX = xs.concat(opts.lineX || []).filter(finite), allY = ys.concat(opts.lineY || []).filter(finite);
   let x0 = Math.min(...allX), x1 = Math.max(...allX), y0 = Math.min(...allY), y1 = Math.max(...allY);
   const logY = opts.log && y0 > 0 && y1 / y0 > 1000;
@@ -646,7 +669,8 @@ function chart(caption, xs, ys, opts) {
 }
 function pictures() {
   if (D.outs.length >= 2) {
-    const xs = D.outs.map((o) => o[3] + 1), ys = D.outs.map((o) => parse(D.pool[o[2]]));
+    const xs = D.outs.map((o) => o[3] + 1);
+    const ys = D.outs.map((o) => (D.exact ? (o[4] === null ? NaN : o[4]) : parse(D.pool[o[2]])));
     chart(W.loss, xs, ys, { xlabel: W.out_no, steps: D.outs.map((o) => o[0]), valueIds: D.outs.map((o) => o[2]),
       connect: true, log: true });
   }
@@ -665,6 +689,10 @@ function markPictures(step) {
 }
 
 // ---- controls
+$("arrays").addEventListener("click", (ev) => {  // one listener for every element shown
+  const v = ev.target.closest(".elem");
+  if (v) explain(v.querySelector("[data-elem]").dataset.elem, true);
+});
 $("first").addEventListener("click", () => go(0));
 $("back").addEventListener("click", () => go(pos - 1));
 $("forward").addEventListener("click", () => go(pos + 1));

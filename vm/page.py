@@ -102,7 +102,7 @@ class _Tape:
         self.pool = pool
         self.flat: list[int] = []
         self.count = 0
-        self.outs: list = []  # [step, address, value index]
+        self.outs: list = []  # [step, address, value, index among all OUTs]: values pooled only when kept
         self.outs_total = 0
         self.stride = 1  # keep every stride-th OUT once there are more than MAX_OUTS
         self._kinds = [_kind(i) for i in program.instructions]
@@ -124,7 +124,7 @@ class _Tape:
         self.outs_total += 1
         if self.outs and self.outs[-1][3] % self.stride:
             self.outs.pop()  # the last one kept only because it was the last
-        self.outs.append([step, address, self.pool(value), self.outs_total - 1])
+        self.outs.append([step, address, value, self.outs_total - 1])
         if len(self.outs) > MAX_OUTS:
             self.stride *= 2
             self.outs = [o for o in self.outs if o[3] % self.stride == 0]
@@ -177,8 +177,7 @@ def record(program: Program, registers=None, arrays=None, max_steps: int = DEFAU
         fault = f
     tail = None
     total = m.steps
-    if fault is None and m.status == "ready":  # longer than a page holds: run on, noting each OUT
-        flat_head = _cut_flat(tape, head)
+    if fault is None and m.status == "ready":  # perhaps longer than a page holds: run on, noting each OUT
         outs_at = {a for a, i in enumerate(program.instructions) if i.op.effects.outputs}
         try:
             while m.run_to(outs_at):
@@ -187,6 +186,8 @@ def record(program: Program, registers=None, arrays=None, max_steps: int = DEFAU
         except RuntimeFault as f:
             fault = f
         total = m.steps
+    if total > tape.count:  # it was: keep the first and the last halves
+        flat_head = _cut_flat(tape, head)
         keep = max_page_steps - head
         again = Machine(program, registers, arrays, max_steps, exact)
         again._run(total - keep)  # the same deterministic run, at full speed, to where the kept tail starts
@@ -198,17 +199,26 @@ def record(program: Program, registers=None, arrays=None, max_steps: int = DEFAU
         except RuntimeFault as f:
             fault = f
     return {
-        "version": VERSION, "program": program.filename, "lines": program.source.split("\n"),
+        "version": VERSION, "program": render.safe(program.filename), "lines": program.source.split("\n"),
         "exact": exact, "regs": list(program.registers), "arrays": list(program.arrays),
         "code": code, "imms": imms, "notations": notations, "origins": origins,
         "start": start, "steps": tape.flat, "kept": tape.count, "head": head if tail else tape.count,
         "head_next": head_next, "tail": tail, "total": total,
         "status": "fault" if fault else m.status, "fault": _fault(fault) if fault else None,
-        "outs": tape.outs, "outs_total": tape.outs_total, "outs_stride": tape.stride,
+        "outs": [[st, a, pool(v), k] + ([_approx(v)] if exact else []) for st, a, v, k in tape.outs],
+        "outs_total": tape.outs_total, "outs_stride": tape.stride,
         "limits": {"depth": 8, "max_depth": History.MAX_DEPTH, "max_nodes": History.MAX_NODES,
                    "max_lines": 200, "max_formula": 2000},
         "pool": pool.texts, "path": None,
     }
+
+
+def _approx(v) -> Optional[float]:
+    """An exact value as the nearest double, for the loss curve (None when it is past the doubles' range)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return None
 
 
 def _cut_flat(tape: _Tape, head: int) -> list:
