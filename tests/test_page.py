@@ -188,17 +188,22 @@ def machine_registers(program: vm.Program, steps: list[int], **inputs) -> dict:
     return out
 
 
+def assert_page_shows_machine(page, path: Path, name: str, steps: list) -> None:
+    """At each step, the registers the page shows (names, order, text) are a stepped Machine's."""
+    expect = machine_registers(vm.load(name), steps)
+    open_page(page, path)
+    for n in steps:
+        page.evaluate("n => gdasm.go(n)", n)
+        assert page.inner_text("[data-step]") == str(n)
+        assert regs_shown(page) == expect[n], n
+
+
 def test_every_sampled_step_of_gradient_descent_shows_the_machine_state(page, pages):
     total = data_of(pages["gd"])["total"]
     rng = random.Random(3)
     steps = sorted(set(range(0, total + 1, 41)) | set(rng.sample(range(total + 1), 60)) | {total})
     assert len(steps) >= 200
-    expect = machine_registers(vm.load("gradient_descent"), steps)
-    open_page(page, pages["gd"])
-    for n in steps:
-        page.evaluate("n => gdasm.go(n)", n)
-        assert page.inner_text("[data-step]") == str(n)
-        assert regs_shown(page) == expect[n], n
+    assert_page_shows_machine(page, pages["gd"], "gradient_descent", steps)
 
 
 def test_a_cut_page_shows_the_machine_state_on_both_sides_of_the_gap(page, pages):
@@ -206,12 +211,7 @@ def test_a_cut_page_shows_the_machine_state_on_both_sides_of_the_gap(page, pages
     total, head, start = d["total"], d["head"], d["tail"]["from"]
     assert d["kept"] == 20_000 and head == 10_000 and start == total - 10_000
     steps = [0, 1, 5_000, head - 1, head, start, start + 1, start + 4_321, total - 1, total]
-    expect = machine_registers(vm.load("linear_regression"), steps)
-    open_page(page, pages["lr"])
-    for n in steps:
-        page.evaluate("n => gdasm.go(n)", n)
-        assert page.inner_text("[data-step]") == str(n)
-        assert regs_shown(page) == expect[n], n
+    assert_page_shows_machine(page, pages["lr"], "linear_regression", steps)
     notice = page.inner_text("[data-kept]")
     assert f"20,000 of the run's {total:,} steps" in notice and f"10,001\u2013{start:,}" in notice
     assert f"Every OUT value of the run is kept ({len(vm.run(vm.load('linear_regression')).output):,})" in notice

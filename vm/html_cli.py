@@ -6,8 +6,7 @@ import argparse
 import errno
 from pathlib import Path
 
-from . import page, render, report, source
-from .errors import UsageError
+from . import page, render, report
 from .inputs import make_machine, parse_data, parse_sets, read_program, steps_option, warnings_for
 
 
@@ -24,26 +23,10 @@ def add_options(p: argparse.ArgumentParser) -> None:
 
 def output_path(args, program_name: str) -> Path:
     """The page's path, checked before the run: .html, in a folder that exists."""
-    if args.output is not None:
-        if args.output.endswith(("/", "\\")):
-            raise UsageError(f"-o {render.safe(source.shorten(args.output))}: name a file (FILE.html), not a folder")
-        path = Path(args.output)
-    else:
-        path = Path(("stdin" if args.program == "-" else Path(program_name).name.removesuffix(".gdasm")) + ".html")
-    shown = render.safe(source.shorten(str(path)))
-    if path.suffix.lower() not in (".html", ".htm"):
-        raise UsageError(f"-o {shown}: a page is written as FILE.html")
-    try:
-        if path.is_dir():
-            raise report.StreamError(errno.EISDIR, f"cannot write {shown}: it is a folder")
-        if not path.parent.is_dir():
-            raise report.StreamError(errno.ENOENT, f"cannot write {shown}: no folder "
-                                                   f"{render.safe(source.shorten(str(path.parent)))}")
-    except (OSError, ValueError) as e:
-        if isinstance(e, report.StreamError):
-            raise
-        raise report.StreamError(errno.EINVAL, f"cannot write {shown}: {getattr(e, 'strerror', None) or e}") from None
-    return path
+    given = args.output
+    if given is None:
+        given = ("stdin" if args.program == "-" else Path(program_name).name.removesuffix(".gdasm")) + ".html"
+    return report.output_file(given, (".html", ".htm"), "a page is written as FILE.html")
 
 
 def run(args, con: report.Console) -> int:

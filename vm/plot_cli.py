@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import json
 import re
 from pathlib import Path
@@ -65,24 +64,11 @@ def add_options(p: argparse.ArgumentParser) -> None:
 def _output(args, program_name: str) -> Path:
     """The picture's path, checked before any run: a known suffix, in a folder that exists."""
     if args.output is not None:
-        path = Path(args.output)
+        given = args.output
     else:
         stem = "stdin" if args.program == "-" else Path(program_name).name.removesuffix(".gdasm")
-        path = Path(f"{stem}-{args.kind}{'-zh' if args.lang == 'zh' else ''}.png")  # one file a language
-    shown = render.safe(source.shorten(str(path)))
-    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise UsageError(f"-o {shown}: a picture is written as .png, .svg or .pdf")
-    try:
-        if path.is_dir():
-            raise report.StreamError(errno.EISDIR, f"cannot write {shown}: it is a folder")
-        if not path.parent.is_dir():
-            raise report.StreamError(errno.ENOENT, f"cannot write {shown}: no folder "
-                                                   f"{render.safe(source.shorten(str(path.parent)))}")
-    except (OSError, ValueError) as e:
-        if isinstance(e, report.StreamError):
-            raise
-        raise report.StreamError(errno.EINVAL, f"cannot write {shown}: {getattr(e, 'strerror', None) or e}") from None
-    return path
+        given = f"{stem}-{args.kind}{'-zh' if args.lang == 'zh' else ''}.png"  # one file a language
+    return report.output_file(given, (".png", ".svg", ".pdf"), "a picture is written as .png, .svg or .pdf")
 
 
 def _check(args) -> None:

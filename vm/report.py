@@ -188,3 +188,28 @@ def print_diagnostics(diags, con: Console, stream: Optional[TextIO] = None) -> N
     for kind in ("error", "warning"):
         if total[kind] > MAX_SHOWN_ERRORS:
             stream.write(f"... and {total[kind] - MAX_SHOWN_ERRORS} more {kind}s\n")
+
+
+def output_file(given: str, suffixes: tuple, what: str):
+    """A file to write, checked before any work: a name (not a folder), one of `suffixes`, in a folder that
+    exists. A bad name is a UsageError (64); a folder that is not there, or is the file, a StreamError (74)."""
+    from pathlib import Path
+    from . import source
+    from .errors import UsageError
+    shown = render.safe(source.shorten(given))
+    if given.endswith(("/", "\\")):
+        raise UsageError(f"-o {shown}: name a file ({what}), not a folder")
+    path = Path(given)
+    if path.suffix.lower() not in suffixes:
+        raise UsageError(f"-o {shown}: {what}")
+    try:
+        if path.is_dir():
+            raise StreamError(errno.EISDIR, f"cannot write {shown}: it is a folder")
+        if not path.parent.is_dir():
+            raise StreamError(errno.ENOENT, f"cannot write {shown}: no folder "
+                                            f"{render.safe(source.shorten(str(path.parent)))}")
+    except (OSError, ValueError) as e:
+        if isinstance(e, StreamError):
+            raise
+        raise StreamError(errno.EINVAL, f"cannot write {shown}: {getattr(e, 'strerror', None) or e}") from None
+    return path
