@@ -497,3 +497,14 @@ def test_a_file_name_that_is_not_utf8_gets_its_page(tmp_path):
 def test_an_output_path_that_names_a_folder_is_refused(tmp_path):
     proc = gdasm("html", "gradient_step", "-o", str(tmp_path / "x.html") + "/")
     assert proc.returncode == 64 and "not a folder" in proc.stderr and not (tmp_path / "x.html").exists()
+
+
+def test_the_page_script_never_parses_text_as_html():
+    """Program text reaches the page only through textContent: no API that parses a string as HTML or code."""
+    script = (ROOT / "vm" / "page.js").read_text(encoding="utf-8")
+    for api in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
+                "setTimeout(\"", "srcdoc", "createContextualFragment"):
+        assert api not in script, api
+    template = (ROOT / "vm" / "page.html").read_text(encoding="utf-8")
+    assert re.findall(r"\{\{(\w+)\}\}", template) == ["lang", "title", "style", "data", "script"]
+    assert "http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';" in template
