@@ -712,7 +712,7 @@ window.gdasm = { explain: (target, step, f, d) => {
   const q = positionOf(step);
   return q === null ? null : explanation(explainAt(target, q, d === undefined ? LIM.depth : d), f || fmt);
 }, format: (text, f) => { D.pool.push(text); const t = value(D.pool.length - 1, f); D.pool.pop(); return t; },
-  go: goStep, step: () => stepAt(pos) };
+  go: goStep, step: () => stepAt(pos), steps: () => Array.from({ length: LAST + 1 }, (_, q) => stepAt(q)) };
 
 setup();
 if (!fromHash()) {
