@@ -112,6 +112,7 @@ class Op:
     derivative: str = ""  # the partials as the docs write them
     kink: Optional[Callable] = None
     kink_note: str = ""
+    opcode: Optional[int] = None  # the instruction word's top byte (docs/machine-code.md); None: not encodable
 
     kinds: tuple = field(default=(), init=False, repr=False)  # derived from `operands`
     roles: tuple = field(default=(), init=False, repr=False)  # the role of each operand, in order
@@ -172,55 +173,73 @@ def _log_domain(a):
 
 
 _TABLE = (
-    Op("MOV", "d a", "compute", "d ← a", "copy a value into a register",
+    Op("MOV", "d a", "compute", "d ← a", "copy a value into a register", opcode=0x01,
        fn=operator.pos, notation=PASS_THROUGH, partials=lambda a, r: (1,), derivative="1"),
-    Op("ADD", "d a b", "compute", "d ← a + b", "add", fn=operator.add, shorthand=True,
+    Op("ADD", "d a b", "compute", "d ← a + b", "add", opcode=0x02, fn=operator.add, shorthand=True,
        notation=_binary(" + ", SUM, PRODUCT, True), partials=lambda a, b, r: (1, 1), derivative="1, 1"),
-    Op("SUB", "d a b", "compute", "d ← a − b", "subtract", fn=operator.sub, shorthand=True,
+    Op("SUB", "d a b", "compute", "d ← a − b", "subtract", opcode=0x03, fn=operator.sub, shorthand=True,
        notation=_binary(" − ", SUM, PRODUCT, False), partials=lambda a, b, r: (1, -1), derivative="1, −1"),
-    Op("MUL", "d a b", "compute", "d ← a × b", "multiply", fn=operator.mul, shorthand=True,
+    Op("MUL", "d a b", "compute", "d ← a × b", "multiply", opcode=0x04, fn=operator.mul, shorthand=True,
        notation=Notation("{0}·{1}", PRODUCT, (PRODUCT, PRODUCT), (True, False)),
        partials=lambda a, b, r: (b, a), derivative="b, a"),
-    Op("DIV", "d a b", "compute", "d ← a ÷ b", "divide", fn=operator.truediv, shorthand=True,
+    Op("DIV", "d a b", "compute", "d ← a ÷ b", "divide", opcode=0x05, fn=operator.truediv, shorthand=True,
        domain=_div_domain, faults="b = 0",
        notation=Notation("{0} / {1}", PRODUCT, (PRODUCT, PREFIX), (True, False), groups=True),
        partials=lambda a, b, r: (1 / b, -r / b), derivative="1/b, −a/b²"),
-    Op("NEG", "d a", "compute", "d ← −a", "negate", fn=operator.neg,
+    Op("NEG", "d a", "compute", "d ← −a", "negate", opcode=0x06, fn=operator.neg,
        notation=Notation("−{0}", PREFIX, (PREFIX,), (True,)), partials=lambda a, r: (-1,), derivative="−1"),
-    Op("ABS", "d a", "compute", "d ← |a|", "absolute value", fn=abs,
+    Op("ABS", "d a", "compute", "d ← |a|", "absolute value", opcode=0x07, fn=abs,
        notation=Notation("|{0}|", ATOM, (0,), (True,)), partials=lambda a, r: ((a > 0) - (a < 0),),
        derivative="sign a", kink=lambda a: a == 0, kink_note="at a = 0 gdasm uses 0 (a subgradient: any slope from −1 to 1 is one)"),
-    Op("SQRT", "d a", "compute", "d ← √a", "square root", fn=math.sqrt, domain=_sqrt_domain,
+    Op("SQRT", "d a", "compute", "d ← √a", "square root", opcode=0x08, fn=math.sqrt, domain=_sqrt_domain,
        faults="a < 0", exact=False, notation=Notation("√{0}", PREFIX, (PREFIX,), (True,)),
        partials=lambda a, r: (1 / (2 * r) if r else math.inf,), derivative="1/(2√a)", kink=lambda a: a == 0,
        kink_note="at a = 0 the slope is vertical: gdasm uses ∞"),
-    Op("EXP", "d a", "compute", "d ← eᵃ", "exponential", fn=math.exp,
+    Op("EXP", "d a", "compute", "d ← eᵃ", "exponential", opcode=0x09, fn=math.exp,
        faults="result too large (overflow)", exact=False, notation=Notation("exp({0})", ATOM, (0,), (True,)),
        partials=lambda a, r: (r,), derivative="eᵃ"),
-    Op("LOG", "d a", "compute", "d ← ln a", "natural logarithm", fn=math.log, domain=_log_domain,
+    Op("LOG", "d a", "compute", "d ← ln a", "natural logarithm", opcode=0x0A, fn=math.log, domain=_log_domain,
        faults="a ≤ 0", exact=False, notation=Notation("ln({0})", ATOM, (0,), (True,)),
        partials=lambda a, r: (1 / a,), derivative="1/a"),
-    Op("JMP", "L", "jump", "go to L", "jump"),
-    Op("JLT", "a b L", "branch", "go to L if a < b", "jump if less", fn=operator.lt),
-    Op("JLE", "a b L", "branch", "go to L if a ≤ b", "jump if less or equal", fn=operator.le),
-    Op("JGT", "a b L", "branch", "go to L if a > b", "jump if greater", fn=operator.gt),
-    Op("JGE", "a b L", "branch", "go to L if a ≥ b", "jump if greater or equal", fn=operator.ge),
-    Op("JEQ", "a b L", "branch", "go to L if a = b", "jump if equal", fn=operator.eq),
-    Op("JNE", "a b L", "branch", "go to L if a ≠ b", "jump if not equal", fn=operator.ne),
-    Op("CALL", "L", "call", "push the next address; go to L", "call a subroutine",
+    Op("JMP", "L", "jump", "go to L", "jump", opcode=0x10),
+    Op("JLT", "a b L", "branch", "go to L if a < b", "jump if less", opcode=0x11, fn=operator.lt),
+    Op("JLE", "a b L", "branch", "go to L if a ≤ b", "jump if less or equal", opcode=0x12, fn=operator.le),
+    Op("JGT", "a b L", "branch", "go to L if a > b", "jump if greater", opcode=0x13, fn=operator.gt),
+    Op("JGE", "a b L", "branch", "go to L if a ≥ b", "jump if greater or equal", opcode=0x14, fn=operator.ge),
+    Op("JEQ", "a b L", "branch", "go to L if a = b", "jump if equal", opcode=0x15, fn=operator.eq),
+    Op("JNE", "a b L", "branch", "go to L if a ≠ b", "jump if not equal", opcode=0x16, fn=operator.ne),
+    Op("CALL", "L", "call", "push the next address; go to L", "call a subroutine", opcode=0x18,
        faults=FAULTS["call-depth"]),
-    Op("RET", "", "ret", "pop an address; go there", "return from a subroutine",
+    Op("RET", "", "ret", "pop an address; go there", "return from a subroutine", opcode=0x19,
        faults="nothing to return to"),
-    Op("LOAD", "d M i", "load", "d ← M[i]", "read an array element (0-based)",
+    Op("LOAD", "d M i", "load", "d ← M[i]", "read an array element (0-based)", opcode=0x20,
        faults="i not a whole number in range"),
-    Op("STORE", "M i a", "store", "M[i] ← a", "write an array element (0-based)",
+    Op("STORE", "M i a", "store", "M[i] ← a", "write an array element (0-based)", opcode=0x21,
        faults="i not a whole number in range"),
-    Op("LEN", "d M", "len", "d ← length of M", "number of elements of an array"),
-    Op("OUT", "a", "out", "print a", "print a value as one line of program output"),
-    Op("HALT", "", "halt", "stop", "stop the program (counts as a step)"),
+    Op("LEN", "d M", "len", "d ← length of M", "number of elements of an array", opcode=0x22),
+    Op("OUT", "a", "out", "print a", "print a value as one line of program output", opcode=0x30),
+    Op("HALT", "", "halt", "stop", "stop the program (counts as a step)", opcode=0x3F),
 )
 
 OPS: Mapping[str, Op] = MappingProxyType({op.mnemonic: op for op in _TABLE})
+BY_OPCODE: Mapping[int, Op] = MappingProxyType({op.opcode: op for op in _TABLE if op.opcode is not None})
+
+# The instruction word (docs/machine-code.md): 64 bits, one word an instruction, as wide as a double, so code and
+# constant pool share a word size. The top byte is the opcode (0x00 is none: a zeroed word is not code); then one
+# 18-bit field per operand of the table's full form, in order, at bits 55–38, 37–20 and 19–2; bits 1–0 and the
+# fields an op does not use are 0. What a field holds follows from the operand's kind: a register number (d), an
+# array number (M), a code address (L), or for a value read (a, b, i) a register number, or a constant-pool
+# index with the top bit of the field set. Limits this implies: 131,072 registers and constants (17 bits),
+# 262,144 arrays; code addresses up to 262,143, beyond MAX_PROGRAM_LINES instructions.
+WORD_BITS = 64
+OPCODE_SHIFT = 56
+FIELD_BITS = 18
+FIELD_SHIFTS = (38, 20, 2)
+CONSTANT_FLAG = 1 << (FIELD_BITS - 1)
+FIELD_KINDS = MappingProxyType({"d": "register", "a": "value", "b": "value", "i": "value", "L": "address",
+                                "M": "array"})
+MAX_FIELD = MappingProxyType({"register": CONSTANT_FLAG - 1, "constant": CONSTANT_FLAG - 1,
+                              "array": (1 << FIELD_BITS) - 1, "address": (1 << FIELD_BITS) - 1})
 
 
 @dataclass(frozen=True)
