@@ -474,6 +474,30 @@ _DATA_CHUNK = 1 << 20  # characters split at once: bounds the strings alive toge
 _INF = float("inf")
 
 
+class _DataTexts(Sequence):
+    """The values of a long `.data` line as written, split from its text only when asked for (the object file)."""
+
+    __slots__ = ("_body", "_count")
+
+    def __init__(self, body: str, count: int):
+        self._body, self._count = body, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self):
+        return (m.group().strip() for m in re.finditer(r"[^,]+", self._body))
+
+    def __getitem__(self, i):
+        return tuple(self)[i]
+
+    def __eq__(self, other):
+        return isinstance(other, Sequence) and len(other) == self._count and all(a == b for a, b in zip(self, other))
+
+    def __hash__(self):
+        return hash(tuple(self))
+
+
 class _DataExact(Sequence):
     """The exact values of a long `.data` line, read from its text only when an exact run asks for them: a
     Fraction costs about 150 bytes and 2 µs, 10 million of them whether used or not."""
@@ -544,7 +568,7 @@ def _fast_data(line: str, lineno: int):
         values = _read_data(body)
         if values is None:
             return None
-        data = (values, _DataExact(body, len(values)))
+        data = (values, _DataExact(body, len(values)), _DataTexts(body, len(values)))
     name = _Placed()
     name.kind, name.name, name.span = "name", head.group(2), Span(lineno, head.start(2) + 1, head.end(2) + 1)
     assign = _Placed()
@@ -681,7 +705,7 @@ class _Resolver:
                 if data[0] is None:  # more values than all arrays may hold: not read
                     self._fits(name, data[1], name.span)
                 elif self._check_name(name, "array"):
-                    self._declare_array(name, data[0], data[1], name.span)
+                    self._declare_array(name, data[0], data[1], name.span, texts=data[2])
                 return
             values = [self._const(ops[0].expr, "a value")] + [self._const(x, "a value") for x in ops[1:]]
             if not self._check_name(name, "register" if key == ".reg" else "array"):
@@ -693,7 +717,8 @@ class _Resolver:
             if key == ".reg":
                 self._declare_reg(name, values[0])
             else:
-                self._declare_array(name, tuple(v.value for v in values), tuple(v.exact for v in values), name.span)
+                self._declare_array(name, tuple(v.value for v in values), tuple(v.exact for v in values), name.span,
+                                    texts=tuple(self._text(v.span) for v in values))
         else:  # .zeros
             if len(ops) != 2 or ops[0].kind != "name":
                 self.out.error(".zeros needs a name and a length", stmt.span, hint=usage, code="directive-shape")
@@ -722,7 +747,7 @@ class _Resolver:
             return
         self.reg_decl[name.name] = name.span
         self.reg_inputs.append(Input(name.name, self._slot(name.name), (value.value,), (value.exact,), name.span,
-                                     ".reg"))
+                                     ".reg", (self._text(value.span),)))
 
     def _fits(self, name, length: int, span: Span) -> bool:
         """True when `length` more elements keep all arrays within isa.MAX_ARRAYS_TOTAL; else report it (and
@@ -739,13 +764,13 @@ class _Resolver:
                             "Use less data, or fewer or shorter arrays", code="arrays-too-large")
         return False
 
-    def _declare_array(self, name, values: tuple, exact, span: Span, directive: str = ".data"):
+    def _declare_array(self, name, values: tuple, exact, span: Span, directive: str = ".data", texts=()):
         if self._declared_twice(name) or not self._fits(name, len(values), span):
             return
         self.array_total += len(values)
         self.array_decl[name.name] = name.span
         self.array_index[name.name] = len(self.array_inputs)
-        self.array_inputs.append(Input(name.name, len(self.array_inputs), values, exact, name.span, directive))
+        self.array_inputs.append(Input(name.name, len(self.array_inputs), values, exact, name.span, directive, texts))
 
     def build(self) -> list[Instruction]:
         code = []

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Mapping, Optional, Union
+from typing import Mapping, Optional, Sequence, Union
 
 from .errors import Span
 from .isa import Op
@@ -142,6 +142,7 @@ class Input:
     exact: tuple[Optional[Fraction], ...]
     span: Span
     directive: str = ""  # ".reg", ".data" or ".zeros"
+    texts: Sequence[str] = ()  # each value as written (`0.1`, `1/3`); empty for .zeros (the object file keeps them)
 
 
 @dataclass(frozen=True)
