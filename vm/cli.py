@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Optional, TextIO
 
-from . import catalog, grad_cli, html_cli, plot_cli, progress, render, report, source
+from . import asm_cli, catalog, grad_cli, html_cli, plot_cli, progress, render, report, source
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_number
 from .inputs import ArgParser, add_run_options, make_machine, parse_sets, read_program, steps_option, warnings_for
 from .ir import Program
@@ -203,6 +203,7 @@ def _parser() -> ArgParser:
     add_run_options(p)
     html_cli.add_options(p)
     p.set_defaults(func=html_cli.run)
+    asm_cli.add_parsers(sub)
     p = sub.add_parser("check", help="assemble only, and report every error")
     p.add_argument("programs", nargs="+", metavar="PROGRAM")
     p.add_argument("--json", action="store_true", help="print JSON for tools instead of text")

@@ -36,6 +36,7 @@ class Diagnostic:
     template: str = ""  # the message with {placeholders} for `values`, so a formatter can show them
     values: tuple = ()  # ((placeholder, number), ...)
     subject: str = ""  # the name the message is about (the register never written), for tools
+    offset: Optional[int] = None  # a byte offset in a binary file (a .gdbin), shown instead of a line
 
     def text(self, fmt=None) -> str:
         """The message, with its numbers in the formatter's format (default: as `message` has them)."""
@@ -62,6 +63,8 @@ class Diagnostic:
         }
         if self.subject:
             doc["subject"] = self.subject
+        if self.offset is not None:
+            doc["offset"] = self.offset
         if self.step is not None:
             doc["step"] = self.step
             doc["reads"] = {name: json_number(v) for name, v in self.reads}

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Optional
 
 from . import catalog, datafile, isa, report, source
-from .assembler import assemble
 from .errors import Diagnostic, InputFileError, UsageError
 from .ir import Program
 from .machine import DEFAULT_MAX_STEPS, Machine
@@ -51,12 +50,13 @@ def find_program(arg: str, con) -> Path:
 
 def read_program(arg: str, con) -> Program:
     """Assemble PROGRAM: a path, `-` for standard input, or a bundled program's name (see find_program)."""
+    from .objfile import program_from  # a .gdbin file, or one that starts with the binary's magic, is a binary
     if arg == "-":
-        return assemble(source.read_bounded(sys.stdin and sys.stdin.buffer, source.PROGRAM_LIMIT, "a program"),
-                        "<stdin>")
+        return program_from(source.read_bounded(sys.stdin and sys.stdin.buffer, source.PROGRAM_LIMIT, "a program"),
+                            "<stdin>")
     path = find_program(arg, con)
     shown = path.name if path.parent == catalog.programs_dir() else str(path)
-    return assemble(datafile.read_input(path, shown, "a program"), shown)
+    return program_from(datafile.read_input(path, shown, "a program"), shown)
 
 
 def first_write_before_read(program: Program, name: str):

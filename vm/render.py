@@ -142,6 +142,8 @@ def diagnostic(d: Diagnostic, colour: bool = False, fmt: Formatter = DEC) -> str
     where = filename or "gdasm"  # a message about no file (a command line, a missing path)
     if d.span:
         where = f"{filename}:{d.span.line}:{d.span.column}"
+    elif d.offset is not None:
+        where = f"{filename}: offset 0x{d.offset:x}"
     head = f"{paint(where + ':', 'bold', colour)} {paint(d.severity + ':', d.severity, colour)} "
     out = [head + paint(safe(d.text(fmt)), "bold", colour)]
     if d.span:

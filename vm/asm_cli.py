@@ -1,0 +1,54 @@
+"""`gdasm asm` and `gdasm disasm`: a program as an object file (objfile.py), and an object file as gdasm text."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+from pathlib import Path
+
+from . import objfile, render, report, source
+from .inputs import read_program
+
+
+def add_parsers(sub) -> None:
+    """The two commands, added to the command line's subparsers."""
+    p = sub.add_parser("asm", help="assemble a program into a binary object file (.gdbin)")
+    p.add_argument("program", help="a .gdasm file, - for standard input, or a bundled program's name")
+    p.add_argument("-o", "--output", metavar="FILE.gdbin", help="where to write it (default PROGRAM.gdbin here)")
+    p.add_argument("--strip", action="store_true", help="leave out the debug section, names and spellings")
+    p.set_defaults(func=run_asm)
+    p = sub.add_parser("disasm", help="print a binary (.gdbin) as gdasm text that assembles back to it")
+    p.add_argument("program", metavar="FILE.gdbin", help="a binary made by gdasm asm (- for standard input)")
+    p.set_defaults(func=run_disasm)
+
+
+def run_asm(args: argparse.Namespace, con: report.Console) -> int:
+    program = read_program(args.program, con)
+    given = args.output
+    if given is None:
+        given = ("stdin" if args.program == "-" else Path(program.filename).name.removesuffix(".gdasm")
+                 .removesuffix(".gdbin")) + ".gdbin"
+    path = report.output_file(given, (".gdbin",), "a binary is written as FILE.gdbin")
+    data = objfile.write(program, args.strip)
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise report.StreamError(e.errno or errno.EIO, f"cannot write {render.safe(str(path))}: "
+                                                       f"{e.strerror or e}") from None
+    con.say(render.safe(str(path)))
+    return 0
+
+
+def run_disasm(args: argparse.Namespace, con: report.Console) -> int:
+    import sys
+    from . import datafile
+    from .inputs import find_program
+    if args.program == "-":
+        data, shown = source.read_bounded(sys.stdin and sys.stdin.buffer, source.PROGRAM_LIMIT, "a binary"), "<stdin>"
+    else:
+        path = find_program(args.program, con)
+        shown = str(path)
+        data = datafile.read_input(path, shown, "a binary")
+    con.out.write(objfile.disassemble(objfile.read(data, shown)))
+    return 0
