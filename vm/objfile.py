@@ -20,6 +20,7 @@ import struct
 import zlib
 from dataclasses import replace
 from fractions import Fraction
+from types import MappingProxyType
 from typing import NamedTuple, Optional
 
 from . import encoding, isa
@@ -32,8 +33,8 @@ STRIPPED = 1
 _HEADER = struct.Struct("<8sHHIQII")
 _ENTRY = struct.Struct("<IIQQ")
 CODE, CONSTANTS, REGISTERS, ARRAYS, LABELS, DEBUG = 1, 2, 3, 4, 5, 6
-SECTION_NAMES = {CODE: "code", CONSTANTS: "constants", REGISTERS: "registers", ARRAYS: "arrays", LABELS: "labels",
-                 DEBUG: "debug"}
+SECTION_NAMES = MappingProxyType({CODE: "code", CONSTANTS: "constants", REGISTERS: "registers", ARRAYS: "arrays",
+                                  LABELS: "labels", DEBUG: "debug"})
 _NONE = 0xFFFFFFFF
 _DATA, _ZEROS = 0, 1
 
