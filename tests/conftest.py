@@ -36,6 +36,20 @@ def gdasm(*args: str, stdin: bytes | str | None = None, env: dict | None = None,
     return proc
 
 
+def program_files() -> list[Path]:
+    """Every bundled program and every tests/programs file that assembles."""
+    import vm
+    from vm import catalog
+    found = [catalog.find(n) for n in catalog.names()]
+    for p in sorted((ROOT / "tests" / "programs").glob("*.gdasm")):
+        try:
+            vm.assemble(p.read_text(encoding="utf-8"), p.name)
+        except vm.AssemblyError:
+            continue
+        found.append(p)
+    return found
+
+
 @pytest.fixture
 def write(tmp_path):
     """write(text, name) -> path of a new program file."""

@@ -4,14 +4,13 @@ shifts and masks on the integer, `struct` for the constants' bits — not the en
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 import vm
-from conftest import ROOT
-from vm import catalog, encoding, isa
+from conftest import program_files
+from vm import encoding, isa
 from vm.ir import ArrayRef, Imm, LabelRef, Reg
 
 from test_shape import programs
@@ -52,23 +51,12 @@ def check_program(program: vm.Program, strip: bool = False) -> None:
         assert all(x == 0 for x in f[len(ins.operands):]), ins.text
 
 
-def sources() -> list[Path]:
-    found = [catalog.find(n) for n in catalog.names()]
-    for p in sorted((ROOT / "tests" / "programs").glob("*.gdasm")):
-        try:
-            vm.assemble(p.read_text(encoding="utf-8"), p.name)
-        except vm.AssemblyError:
-            continue
-        found.append(p)
-    return found
-
-
 def test_the_opcodes_are_the_documented_ones():
     assert {m: op.opcode for m, op in isa.OPS.items()} == OPCODES
     assert len(set(OPCODES.values())) == len(OPCODES) and 0 not in OPCODES.values()
 
 
-@pytest.mark.parametrize("path", sources(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", program_files(), ids=lambda p: p.name)
 def test_every_word_of_every_program_decodes_by_the_documented_layout(path):
     program = vm.assemble(path.read_text(encoding="utf-8"), path.name)
     check_program(program)

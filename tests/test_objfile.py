@@ -7,30 +7,18 @@ from __future__ import annotations
 import struct
 import zlib
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import vm
-from conftest import ROOT, gdasm
+from conftest import gdasm, program_files
 from vm import catalog, objfile
 
 from test_shape import programs
 
 MAGIC = b"\x89GDBIN\r\n"
-
-
-def sources() -> list[Path]:
-    found = [catalog.find(n) for n in catalog.names()]
-    for p in sorted((ROOT / "tests" / "programs").glob("*.gdasm")):
-        try:
-            vm.assemble(p.read_text(encoding="utf-8"), p.name)
-        except vm.AssemblyError:
-            continue
-        found.append(p)
-    return found
 
 
 def outcome(p: vm.Program, exact: bool = False, max_steps: int = 10**7):
@@ -43,7 +31,7 @@ def outcome(p: vm.Program, exact: bool = False, max_steps: int = 10**7):
             [repr(v) for v in r.output], r.steps, r.status)
 
 
-@pytest.mark.parametrize("path", sources(), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", program_files(), ids=lambda p: p.name)
 def test_every_program_round_trips_and_runs_alike(path):
     text = path.read_text(encoding="utf-8")
     program = vm.assemble(text, path.name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import errno
 from pathlib import Path
 
 from . import objfile, render, report, source
@@ -29,13 +28,7 @@ def run_asm(args: argparse.Namespace, con: report.Console) -> int:
         given = ("stdin" if args.program == "-" else Path(program.filename).name.removesuffix(".gdasm")
                  .removesuffix(".gdbin")) + ".gdbin"
     path = report.output_file(given, (".gdbin",), "a binary is written as FILE.gdbin")
-    data = objfile.write(program, args.strip)
-    try:
-        with open(path, "wb") as f:
-            f.write(data)
-    except OSError as e:
-        raise report.StreamError(e.errno or errno.EIO, f"cannot write {render.safe(str(path))}: "
-                                                       f"{e.strerror or e}") from None
+    report.write_file(path, objfile.write(program, args.strip))
     con.say(render.safe(str(path)))
     return 0
 

@@ -474,30 +474,6 @@ _DATA_CHUNK = 1 << 20  # characters split at once: bounds the strings alive toge
 _INF = float("inf")
 
 
-class _DataTexts(Sequence):
-    """The values of a long `.data` line as written, split from its text only when asked for (the object file)."""
-
-    __slots__ = ("_body", "_count")
-
-    def __init__(self, body: str, count: int):
-        self._body, self._count = body, count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __iter__(self):
-        return (m.group().strip() for m in re.finditer(r"[^,]+", self._body))
-
-    def __getitem__(self, i):
-        return tuple(self)[i]
-
-    def __eq__(self, other):
-        return isinstance(other, Sequence) and len(other) == self._count and all(a == b for a, b in zip(self, other))
-
-    def __hash__(self):
-        return hash(tuple(self))
-
-
 class _DataExact(Sequence):
     """The exact values of a long `.data` line, read from its text only when an exact run asks for them: a
     Fraction costs about 150 bytes and 2 µs, 10 million of them whether used or not."""
@@ -507,11 +483,15 @@ class _DataExact(Sequence):
     def __init__(self, body: str, count: int):
         self._body, self._count = body, count
 
+    @staticmethod
+    def _item(text: str):
+        return exact_value(text)
+
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self):
-        return (exact_value(m.group()) for m in re.finditer(r"[^,]+", self._body))
+        return (self._item(m.group()) for m in re.finditer(r"[^,]+", self._body))
 
     def __getitem__(self, i):
         if isinstance(i, slice):
@@ -525,6 +505,16 @@ class _DataExact(Sequence):
 
     def __hash__(self):
         return hash(tuple(self))
+
+
+class _DataTexts(_DataExact):
+    """The values of a long `.data` line as written, split from its text only when asked for (the object file)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def _item(text: str):
+        return text.strip()
 
 
 def _read_data(body: str) -> Optional[tuple]:

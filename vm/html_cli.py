@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import errno
 from pathlib import Path
 
 from . import page, render, report
@@ -44,12 +43,7 @@ def run(args, con: report.Console) -> int:
         page.add_path(data, program, inputs)
     text = page.html_page(data, args.lang, con.fmt.numbers)
     body = text.encode("utf-8", "backslashreplace")  # made before the file is opened: no half-written page
-    try:
-        with open(path, "wb") as f:
-            f.write(body)
-    except OSError as e:
-        raise report.StreamError(e.errno or errno.EIO, f"cannot write {render.safe(str(path))}: "
-                                                       f"{e.strerror or e}") from None
+    report.write_file(path, body)
     size = len(body)
     fault = data["fault"]
     if args.json:

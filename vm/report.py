@@ -213,3 +213,12 @@ def output_file(given: str, suffixes: tuple, what: str):
             raise
         raise StreamError(errno.EINVAL, f"cannot write {shown}: {getattr(e, 'strerror', None) or e}") from None
     return path
+
+
+def write_file(path, data: bytes) -> None:
+    """Write a file that gdasm made (a page, a binary); a failure is a StreamError naming it (exit 74)."""
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        raise StreamError(e.errno or errno.EIO, f"cannot write {render.safe(str(path))}: {e.strerror or e}") from None
