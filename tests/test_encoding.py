@@ -118,3 +118,21 @@ def test_generated_programs_encode_and_decode(text):
         for o, d in zip(ins.operands, operands):
             kind = {Reg: "register", Imm: "constant", ArrayRef: "array", LabelRef: "address"}[type(o)]
             assert d.kind == kind
+
+
+def test_listing_shows_each_word_beside_its_source_line():
+    from conftest import gdasm
+    out = gdasm("listing", "gradient_step").stdout.splitlines()
+    program = vm.load("gradient_step")
+    rows = [ln for ln in out if ln.startswith("0x")]
+    assert len(rows) == 12 == len(program.instructions)
+    for address, (row, ins) in enumerate(zip(rows, program.instructions)):
+        addr, word, line, text = row.split(None, 3)
+        assert int(addr, 16) == address and int(line) == ins.line and text == program.lines[ins.line - 1].strip()
+        opcode, f, reserved = fields(int(word, 16))
+        assert opcode == OPCODES[ins.op.mnemonic] and reserved == 0
+    div = next(r for r in rows if "DIV grad_avg" in r)
+    assert div.split()[1] == "0x0500020000780020"
+    bits = gdasm("listing", "gradient_step", "--bits").stdout
+    assert "DIV 0x05 | d r8 | a r7 | b c8" in bits
+    assert "  c9     0x3f847ae147ae147b  0.01" in "\n".join(out)

@@ -1,4 +1,4 @@
-"""`gdasm asm` and `gdasm disasm`: a program as an object file (objfile.py), and an object file as gdasm text."""
+"""`gdasm asm`, `listing` and `disasm`: a program as an object file (objfile.py), beside its words, and back."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ def add_parsers(sub) -> None:
     p.add_argument("-o", "--output", metavar="FILE.gdbin", help="where to write it (default PROGRAM.gdbin here)")
     p.add_argument("--strip", action="store_true", help="leave out the debug section, names and spellings")
     p.set_defaults(func=run_asm)
+    p = sub.add_parser("listing", help="each source line beside its address and 64-bit instruction word")
+    p.add_argument("program", help="a .gdasm or .gdbin file, - for standard input, or a bundled program's name")
+    p.add_argument("--bits", action="store_true", help="also each word's fields: opcode and operands")
+    p.set_defaults(func=run_listing)
     p = sub.add_parser("disasm", help="print a binary (.gdbin) as gdasm text that assembles back to it")
     p.add_argument("program", metavar="FILE.gdbin", help="a binary made by gdasm asm (- for standard input)")
     p.set_defaults(func=run_disasm)
@@ -44,4 +48,11 @@ def run_disasm(args: argparse.Namespace, con: report.Console) -> int:
         shown = str(path)
         data = datafile.read_input(path, shown, "a binary")
     con.out.write(objfile.disassemble(objfile.read(data, shown)))
+    return 0
+
+
+def run_listing(args: argparse.Namespace, con: report.Console) -> int:
+    from .listing import listing
+    for line in listing(read_program(args.program, con), args.bits):
+        con.say(line)
     return 0

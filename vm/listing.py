@@ -1,0 +1,36 @@
+"""`gdasm listing`: each source line beside its address and instruction word, as assemblers' listings show
+them, then the constant pool, the registers and the arrays."""
+
+from __future__ import annotations
+
+from . import encoding, render
+from .ir import Program
+
+
+def listing(program: Program, bits: bool = False) -> list[str]:
+    """The listing's lines: address | word in hex | line | source (with `bits`, the word's fields too)."""
+    words, pool = encoding.encode(program)
+    at_line = {ins.line: (address, word) for address, (ins, word) in enumerate(zip(program.instructions, words))}
+    out = [f"{'addr':<6}  {'word':<18}  {'line':>4}  source"]
+    for number, text in enumerate(program.lines, 1):
+        if number == len(program.lines) and text == "":
+            break
+        address, word = at_line.get(number, (None, None))
+        left = f"{address:#06x}  {word:#018x}" if word is not None else " " * 26
+        out.append(f"{left}  {number:>4}  {render.safe(text)}".rstrip())
+        if bits and word is not None:
+            out.append(" " * 34 + encoding.fields_text(word))
+    out += ["", f"constants ({len(pool.items):,}): number, bits, value, as written"]
+    for k, c in enumerate(pool.items):
+        out.append(f"  c{k:<5} {c.bits:#018x}  {render.value(c.value):<22} {render.safe(c.spelling or '')}".rstrip())
+    out += ["", f"registers ({len(program.registers):,}): number, name, starting value"]
+    given = {i.slot: i for i in program.reg_inputs}
+    for k, name in enumerate(program.registers):
+        start = f"= {render.value(given[k].values[0])} (.reg, line {given[k].span.line})" if k in given else ""
+        out.append(f"  r{k:<5} {render.safe(name)} {start}".rstrip())
+    if program.array_inputs:
+        out += ["", f"arrays ({len(program.array_inputs):,}): number, name, length, values"]
+        for a in program.array_inputs:
+            out.append(f"  m{a.slot:<5} {render.safe(a.name)} [{len(a.values):,}] {a.directive} "
+                       f"{render.array(a.values, limit=8)}")
+    return out
