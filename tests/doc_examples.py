@@ -13,9 +13,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "docs" / "programs.md", ROOT / "docs" / "debugger.md", ROOT / "docs" / "pictures.md",
-        ROOT / "docs" / "backprop.md", ROOT / "docs" / "page.md"]
+        ROOT / "docs" / "backprop.md", ROOT / "docs" / "page.md", ROOT / "docs" / "machine-code.md"]
 # Docs whose commands write files run in an empty temporary folder, not in the checkout.
-SCRATCH = {"pictures.md", "page.md"}
+SCRATCH = {"pictures.md", "page.md", "machine-code.md"}
 
 
 def examples(text: str) -> list[tuple[str, str]]:

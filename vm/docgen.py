@@ -1,4 +1,4 @@
-"""Generate the instruction and directive tables of docs/language.md from vm/isa.py.
+"""Generate the tables of docs/language.md and docs/machine-code.md from vm/isa.py (and the object file's layout).
 
 A developer's tool, for a source checkout: `python -m vm.docgen` rewrites the generated part of
 docs/language.md in place; `python -m vm.docgen --check` exits 1 if the file has drifted from the table.
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import MappingProxyType
 
-from . import isa
+from . import encoding, isa, objfile
+from .assembler import assemble
 
 BEGIN = "<!-- generated from vm/isa.py by `python -m vm.docgen`: do not edit by hand -->"
 END = "<!-- end of generated tables -->"
@@ -47,21 +49,113 @@ def tables() -> str:
                       "### Directives", "", *directives])
 
 
-def render(doc: str) -> str:
+def _bits(x: float) -> str:
+    raw = encoding.double_bits(x)
+    return f"{raw >> 63} | {(raw >> 52) & 0x7FF:011b} | {raw & ((1 << 52) - 1):052b}"
+
+
+def machine_tables() -> str:
+    """docs/machine-code.md's generated part: opcodes, the word, the limits, the file header, a worked example."""
+    rows = ["| opcode | mnemonic | fields (in order) | meaning |", "|---|---|---|---|"]
+    for op in sorted(isa.OPS.values(), key=lambda o: o.opcode):
+        fields = ", ".join(f"`{k}` {isa.FIELD_KINDS[k]}" for k in op.kinds) or "none"
+        rows.append(f"| `0x{op.opcode:02X}` | `{op.mnemonic}` | {fields} | {_cell(op.meaning)} |")
+    s0, s1, s2 = isa.FIELD_SHIFTS
+    top, width = isa.WORD_BITS - 1, isa.FIELD_BITS
+    cells = [(top, isa.OPCODE_SHIFT, 10, "opcode")] + [(sh + width - 1, sh, 18, f"field {k}")
+                                                         for k, sh in enumerate(isa.FIELD_SHIFTS)]
+    numbers, boxes, names = "", "+", "|"
+    for hi, lo, w, name in cells:  # each cell's first and last bit numbers over its ends
+        numbers += " " + f"{hi:<{w // 2}}{lo:>{w - w // 2}}"
+        boxes += "-" * w + "+"
+        names += f"{name:^{w}}|"
+    diagram = ["```", numbers + " 1 0", boxes + "---+", names + " 0 |", boxes + "---+", "```"]
+    kinds = ["| operand kind | field holds |", "|---|---|",
+             "| `d` register written | its register number |",
+             f"| `a`, `b`, `i` value read | a register number, or with bit {isa.FIELD_BITS - 1} of the field set a "
+             "constant-pool index |",
+             "| `M` array | its array number |", "| `L` label | the code address it names |"]
+    limits = ["| what | at most |", "|---|---|"] + [
+        f"| {what} numbers | {n + 1:,} |" for what, n in isa.MAX_FIELD.items()]
+    program = assemble(_SEED, "seed.gdasm")
+    words, pool = encoding.encode(program)
+    div = next(k for k, ins in enumerate(program.instructions) if ins.text.startswith("DIV "))
+    word = words[div]
+    ins = program.instructions[div]
+    d, a, b = (word >> s0) & ((1 << width) - 1), (word >> s1) & ((1 << width) - 1), (word >> s2) & ((1 << width) - 1)
+    flag = isa.CONSTANT_FLAG
+    example = [f"`{ins.text}` is address {div} of the seed's listing (`gradient_step`); its word is "
+               f"`0x{word:016X}`:", "",
+               "| bits | field | value | means |", "|---|---|---|---|",
+               f"| {top}–{isa.OPCODE_SHIFT} | opcode | `0x{word >> isa.OPCODE_SHIFT:02X}` | "
+               f"`{isa.BY_OPCODE[word >> isa.OPCODE_SHIFT].mnemonic}` |",
+               f"| {s0 + width - 1}–{s0} | `d` | {d} | register {d}, `{program.registers[d]}` |",
+               f"| {s1 + width - 1}–{s1} | `a` | {a} | register {a}, `{program.registers[a]}` |",
+               f"| {s2 + width - 1}–{s2} | `b` | `0x{b:05X}` | bit {width - 1} set: constant {b & ~flag}, "
+               f"`{pool.items[b & ~flag].spelling}` |",
+               "| 1–0 | reserved | 0 | |", "",
+               "The constant `0.01` is the pool's constant "
+               f"{next(k for k, c in enumerate(pool.items) if c.spelling == '0.01')}, stored as the 64 bits of the "
+               f"double nearest to 1/100, `0x{encoding.double_bits(0.01):016X}` (sign | exponent | fraction):",
+               "", "```", _bits(0.01), "```"]
+    header = ["| bytes | field |", "|---|---|",
+              f"| 0–7 | magic `{' '.join(f'{x:02X}' for x in objfile.MAGIC)}` |",
+              f"| 8–9 | format version (u16, now {objfile.VERSION}) |",
+              f"| 10–11 | flags (u16): {objfile.STRIPPED} = stripped |", "| 12–15 | 0 |",
+              "| 16–23 | total length of the file (u64) |", "| 24–27 | number of sections (u32) |", "| 28–31 | 0 |",
+              "| 32– | the section table: per section 24 bytes, u32 id, u32 0, u64 offset, u64 length |",
+              "| … | the sections, back to back in id order |",
+              "| last 4 | CRC-32 (zlib) of every byte before it (u32) |"]
+    sections = ["| id | section | holds |", "|---|---|---|"] + [
+        f"| {sid} | {name} | {_SECTION_DOCS[name]} |" for sid, name in objfile.SECTION_NAMES.items()]
+    return "\n".join(["### Opcodes", "", *rows, "", "### The instruction word", "", *diagram, "", *kinds, "",
+                      "### Limits", "", *limits, "", "### The file", "", *header, "", *sections, "",
+                      "### A worked example", "", *example])
+
+
+_SEED = """    MOV w, 0.0
+    SUB error1, 2, 0*1
+    SUB error2, 4, 0*2
+    SUB error3, 6, 0*3
+    MUL grad1, error1, 1
+    MUL grad2, error2, 2
+    MUL grad3, error3, 3
+    ADD grad_total, grad1, grad2
+    ADD grad_total, grad_total, grad3
+    DIV grad_avg, grad_total, 3
+    MUL delta_w, grad_avg, 0.01
+    ADD w, w, delta_w
+"""  # the seed's section-6 listing, as programs/gradient_step.gdasm holds it (a test checks they encode alike)
+
+_SECTION_DOCS = MappingProxyType({
+    "code": "the instruction words (u64 each)",
+    "constants": "u32 count; per constant its 64 bits (u64) and its spelling (a text; none when stripped)",
+    "registers": "u32 count; u8 1 if names follow; the names; u32 count of `.reg` values; per value u32 "
+                 "register, u64 bits, spelling",
+    "arrays": "u32 count; per array its name (none when stripped), u8 kind (0 `.data`, 1 `.zeros`), u32 length, "
+              "and for `.data` each value's u64 bits and spelling",
+    "labels": "u32 count; per label its name and u32 address (not when stripped)",
+    "debug": "the source text the program was assembled from (not when stripped)",
+})
+
+DOCS = MappingProxyType({"language.md": tables, "machine-code.md": machine_tables})
+
+
+def render(doc: str, generate=tables) -> str:
     """doc with the text between the markers replaced by fresh tables."""
     head, sep, rest = doc.partition(BEGIN)
     _, sep2, tail = rest.partition(END)
     if not sep or not sep2:
-        raise ValueError("docs/language.md lacks the generated-table markers")
-    return f"{head}{BEGIN}\n\n{tables()}\n\n{END}{tail}"
+        raise ValueError("the document lacks the generated-table markers")
+    return f"{head}{BEGIN}\n\n{generate()}\n\n{END}{tail}"
 
 
-def checkout_doc() -> Path:
-    """docs/language.md of the source checkout this package runs from, or SystemExit(2) saying why not."""
+def checkout_doc(name: str = "language.md") -> Path:
+    """docs/NAME of the source checkout this package runs from, or SystemExit(2) saying why not."""
     root = Path(__file__).resolve().parent.parent
-    path = root / "docs" / "language.md"
+    path = root / "docs" / name
     if not (root / "pyproject.toml").is_file() or not path.is_file():
-        print("vm.docgen works in a source checkout of gdasm (with docs/language.md beside vm/); "
+        print(f"vm.docgen works in a source checkout of gdasm (with docs/{name} beside vm/); "
               "this gdasm is installed without one", file=sys.stderr)
         raise SystemExit(2)
     return path
@@ -69,16 +163,18 @@ def checkout_doc() -> Path:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    path = checkout_doc()
-    doc = path.read_text(encoding="utf-8")
-    new = render(doc)
-    if "--check" in argv:
-        if new != doc:
-            print(f"{path} has drifted from vm/isa.py; run: python -m vm.docgen", file=sys.stderr)
-            return 1
-        return 0
-    path.write_text(new, encoding="utf-8")
-    return 0
+    status = 0
+    for name, generate in DOCS.items():
+        path = checkout_doc(name)
+        doc = path.read_text(encoding="utf-8")
+        new = render(doc, generate)
+        if "--check" in argv:
+            if new != doc:
+                print(f"{path} has drifted from vm/isa.py; run: python -m vm.docgen", file=sys.stderr)
+                status = 1
+            continue
+        path.write_text(new, encoding="utf-8")
+    return status
 
 
 if __name__ == "__main__":
