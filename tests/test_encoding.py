@@ -148,3 +148,13 @@ def test_the_machine_code_docs_worked_example_is_right():
     assert encoding.encode(vm.assemble(docgen._SEED))[0] == encoding.encode(vm.load("gradient_step"))[0]
     for mnemonic, opcode in OPCODES.items():
         assert f"| `0x{opcode:02X}` | `{mnemonic}` |" in doc
+
+
+def test_the_debugger_shows_the_next_word_field_by_field():
+    from conftest import gdasm
+    out = gdasm("debug", "gradient_step", stdin="goto 9\nword\n").stdout
+    assert "word at address 0x0009 (line 15: DIV grad_avg, grad_total, 3) = 0x0500020000780020" in out
+    word = 0x0500020000780020
+    assert f"opcode    0x{word >> 56:02x}      DIV" in out
+    assert f"0x{(word >> 38) & 0x3FFFF:05x}   register 8: grad_avg" in out
+    assert f"0x{(word >> 2) & 0x3FFFF:05x}   constant 8: 3 (3.0)" in out

@@ -539,6 +539,26 @@ class Debugger(cmd.Cmd):
         for line in explanation(node, self.fmt):
             self.say(line)
 
+    def do_word(self, arg):
+        """word: the next instruction's 64-bit machine word, field by field (docs/machine-code.md)."""
+        from . import encoding
+        from .errors import AssemblyError
+        m = self.h.m
+        if m.pc >= len(self.program.instructions):
+            self.say("word: there is no next instruction (the program has ended)")
+            return
+        if getattr(self, "_encoded", None) is None:
+            try:
+                self._encoded = encoding.encode(self.program)
+            except AssemblyError as e:
+                self.say(f"word: {e.diagnostics[0].message}")
+                return
+        words, pool = self._encoded
+        ins = self.program.instructions[m.pc]
+        self.say(f"word at address {m.pc:#06x} (line {ins.line}: {safe(ins.text)}) = {words[m.pc]:#018x}")
+        for line in encoding.word_lines(words[m.pc], self.program.registers, pool, self.program.arrays):
+            self.say(safe(line))
+
     def do_numbers(self, arg):
         """numbers dec|hex|bits|exact: how values are shown from now on."""
         fmt = arg.strip()

@@ -142,3 +142,29 @@ def fields_text(word: int) -> str:
     parts = [f"{op.mnemonic} 0x{op.opcode:02x}"]
     parts += [f"{kind} {prefix[o.kind]}{o.number}" for kind, o in zip(op.kinds, operands)]
     return " | ".join(parts)
+
+
+def word_lines(word: int, registers, pool: Pool, arrays=()) -> list[str]:
+    """A word field by field, as the debugger's `word` shows it: bits, field, value, what it names."""
+    op, operands = decode_word(word)
+    width = isa.FIELD_BITS
+    out = [f"  {isa.WORD_BITS - 1}–{isa.OPCODE_SHIFT:<3} opcode    0x{op.opcode:02x}      {op.mnemonic}"]
+    for k, shift in enumerate(isa.FIELD_SHIFTS):
+        field = (word >> shift) & _FIELD_MASK
+        bits = f"{shift + width - 1}–{shift}"
+        if k >= len(operands):
+            out.append(f"  {bits:<6} (unused)  0")
+            continue
+        o = operands[k]
+        if o.kind == "constant":
+            c = pool.items[o.number]
+            what = f"constant {o.number}: {c.spelling or repr(c.value)} ({repr(c.value)})"
+        elif o.kind == "register":
+            what = f"register {o.number}: {registers[o.number]}"
+        elif o.kind == "array":
+            what = f"array {o.number}" + (f": {arrays[o.number]}" if o.number < len(arrays) else "")
+        else:
+            what = f"address {o.number}"
+        out.append(f"  {bits:<6} {op.kinds[k]:<9} 0x{field:05x}   {what}")
+    out.append("  1–0    reserved  0")
+    return out
