@@ -217,3 +217,25 @@ def test_a_gdbin_file_without_the_magic_is_an_error_even_empty(tmp_path):
         (tmp_path / "p.gdbin").write_bytes(body)
         proc = gdasm("run", str(tmp_path / "p.gdbin"))
         assert proc.returncode == 65 and "offset 0x0: error:" in proc.stderr
+
+
+@pytest.mark.parametrize("name", sorted(catalog.names()))
+def test_stats_count_what_the_source_and_the_binary_hold(tmp_path, name):
+    import json
+    import re
+    from collections import Counter
+    text = catalog.find(name).read_text(encoding="utf-8")
+    words = Counter()
+    for line in text.split("\n"):  # the mnemonics as a reader counts them: first word after any label
+        code = re.split(r"[#;]", line, maxsplit=1)[0]
+        code = re.sub(r"^\s*[A-Za-z_]\w*:", "", code).strip()
+        if code and not code.startswith("."):
+            words[code.split()[0].upper()] += 1
+    facts = json.loads(gdasm("stats", name, "--json").stdout)
+    assert facts["by_mnemonic"] == dict(words) and facts["instructions"] == sum(words.values())
+    assert facts["code_bytes"] == 8 * sum(words.values())
+    assert gdasm("asm", name, "-o", str(tmp_path / "p.gdbin")).returncode == 0
+    assert gdasm("asm", "--strip", name, "-o", str(tmp_path / "s.gdbin")).returncode == 0
+    assert facts["binary_bytes"] == (tmp_path / "p.gdbin").stat().st_size
+    assert facts["stripped_bytes"] == (tmp_path / "s.gdbin").stat().st_size
+    assert facts["source_bytes"] == len(text.encode("utf-8"))

@@ -1,4 +1,4 @@
-"""`gdasm asm`, `listing` and `disasm`: a program as an object file (objfile.py), beside its words, and back."""
+"""`gdasm asm`, `listing`, `stats` and `disasm`: a program as an object file (objfile.py), beside its words, and back."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ def add_parsers(sub) -> None:
     p.add_argument("program", help="a .gdasm or .gdbin file, - for standard input, or a bundled program's name")
     p.add_argument("--bits", action="store_true", help="also each word's fields: opcode and operands")
     p.set_defaults(func=run_listing)
+    p = sub.add_parser("stats", help="static facts: instructions by kind, registers, constants, sizes")
+    p.add_argument("program", help="a .gdasm or .gdbin file, - for standard input, or a bundled program's name")
+    p.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
+    p.set_defaults(func=run_stats)
     p = sub.add_parser("disasm", help="print a binary (.gdbin) as gdasm text that assembles back to it")
     p.add_argument("program", metavar="FILE.gdbin", help="a binary made by gdasm asm (- for standard input)")
     p.set_defaults(func=run_disasm)
@@ -55,4 +59,15 @@ def run_listing(args: argparse.Namespace, con: report.Console) -> int:
     from .listing import listing
     for line in listing(read_program(args.program, con), args.bits):
         con.say(line)
+    return 0
+
+
+def run_stats(args: argparse.Namespace, con: report.Console) -> int:
+    from .stats import stats, stats_text
+    facts = stats(read_program(args.program, con))
+    if args.json:
+        con.say(report.dumps(facts))
+    else:
+        for line in stats_text(facts):
+            con.say(render.safe(line))
     return 0
