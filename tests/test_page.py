@@ -508,3 +508,12 @@ def test_the_page_script_never_parses_text_as_html():
     template = (ROOT / "vm" / "page.html").read_text(encoding="utf-8")
     assert re.findall(r"\{\{(\w+)\}\}", template) == ["lang", "title", "style", "data", "script"]
     assert "http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';" in template
+
+
+def test_the_command_line_does_not_load_numpy_at_start_up():
+    """The page needs vm.history (NumPy) only when a page is made: other commands start without it."""
+    import subprocess
+    import sys
+    code = "import sys, vm.cli; print('numpy' in sys.modules, 'vm.history' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT).stdout
+    assert out.split() == ["False", "False"]

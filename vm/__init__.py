@@ -58,12 +58,8 @@ def page_html(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX
          lang: str = "en", numbers: str = "dec", max_page_steps: int = 20_000) -> str:
     """The click-through page of a run (what `gdasm html` writes), as HTML text; see docs/page.md."""
     from . import page as _page
-    program = as_program(program)
     inputs = {"registers": registers, "arrays": arrays, "max_steps": max_steps, "exact": exact}
-    data = _page.record(program, max_page_steps=max_page_steps, **inputs)
-    if not exact:
-        _page.add_path(data, program, inputs)
-    return _page.html_page(data, lang, numbers)
+    return _page.build(as_program(program), inputs, lang, numbers, max_page_steps)[0]
 
 
 def load_ipython_extension(ipython) -> None:

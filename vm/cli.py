@@ -157,6 +157,16 @@ def cmd_show(args, con: report.Console) -> int:
 
 # --- the parser ----------------------------------------------------------------------------------------
 
+_RUNNERS = (
+    ("grad", "differentiate a register with respect to inputs, over the run's own steps", grad_cli.add_options,
+     grad_cli.run),
+    ("gradcheck", "check that a program's gradient registers hold its loss's derivatives", grad_cli.add_check_options,
+     grad_cli.run_check),
+    ("plot", "draw a picture of a run: loss, path, lr, fit or regs (needs gdasm[plot])", plot_cli.add_options,
+     plot_cli.run),
+    ("html", "write one self-contained web page that steps through the run", html_cli.add_options, html_cli.run),
+)
+
 def _parser() -> ArgParser:
     parser = ArgParser(prog="gdasm", description="Run gradient descent as assembly, one register at a time.")
     parser.add_argument("--version", action="version", version=f"gdasm {_version()}")
@@ -184,25 +194,14 @@ def _parser() -> ArgParser:
     p.add_argument("--at", type=steps_option, metavar="STEP", help="explain the value just after this step")
     p.add_argument("--depth", type=steps_option, default=8, metavar="N", help="expand at most N levels (default 8)")
     p.set_defaults(func=cmd_explain)
-    p = sub.add_parser("grad", help="differentiate a register with respect to inputs, over the run's own steps")
-    add_run_options(p)
-    grad_cli.add_options(p)
-    p.set_defaults(func=grad_cli.run)
-    p = sub.add_parser("gradcheck", help="check that a program's gradient registers hold its loss's derivatives")
-    add_run_options(p)
-    grad_cli.add_check_options(p)
-    p.set_defaults(func=grad_cli.run_check)
+    for name, about, options, func in _RUNNERS:  # commands that run a program, each with its module's options
+        p = sub.add_parser(name, help=about)
+        add_run_options(p)
+        options(p)
+        p.set_defaults(func=func)
     p = sub.add_parser("debug", help="a time-travel debugger: step forward and back, breakpoints, explain")
     add_run_options(p, json=False)
     p.set_defaults(func=cmd_debug)
-    p = sub.add_parser("plot", help="draw a picture of a run: loss, path, lr, fit or regs (needs gdasm[plot])")
-    add_run_options(p)
-    plot_cli.add_options(p)
-    p.set_defaults(func=plot_cli.run)
-    p = sub.add_parser("html", help="write one self-contained web page that steps through the run")
-    add_run_options(p)
-    html_cli.add_options(p)
-    p.set_defaults(func=html_cli.run)
     asm_cli.add_parsers(sub)
     p = sub.add_parser("check", help="assemble only, and report every error")
     p.add_argument("programs", nargs="+", metavar="PROGRAM")

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from . import page, render, report
-from .inputs import make_machine, parse_data, parse_sets, read_program, steps_option, warnings_for
+from .inputs import parse_sets, read_program, run_inputs, steps_option, warnings_for
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
@@ -35,13 +35,8 @@ def run(args, con: report.Console) -> int:
     if not args.json:
         report.print_diagnostics(warnings, con)
     path = output_path(args, program.filename)
-    make_machine(program, args)  # checks --set and --data as `run` does, before the long part
-    inputs = {"registers": parse_sets(args.set), "arrays": parse_data(args.data, exact=args.exact),
-              "max_steps": args.max_steps, "exact": args.exact}
-    data = page.record(program, max_page_steps=args.max_page_steps, **inputs)
-    if not args.no_path and not args.exact:
-        page.add_path(data, program, inputs)
-    text = page.html_page(data, args.lang, con.fmt.numbers)
+    text, data = page.build(program, run_inputs(args), args.lang, con.fmt.numbers, args.max_page_steps,
+                            path=not args.no_path)
     body = text.encode("utf-8", "backslashreplace")  # made before the file is opened: no half-written page
     report.write_file(path, body)
     size = len(body)

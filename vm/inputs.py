@@ -135,12 +135,17 @@ def parse_data(items: list[str], base: Optional[Path] = None, exact: bool = Fals
     return out
 
 
+def run_inputs(args, base: Optional[Path] = None, exact: Optional[bool] = None) -> dict:
+    """The command line's --set, --data, --max-steps and --exact, read once, as Machine's keyword arguments."""
+    exact = getattr(args, "exact", False) if exact is None else exact
+    return {"registers": parse_sets(args.set), "arrays": parse_data(args.data, base, exact),
+            "max_steps": args.max_steps, "exact": exact}
+
+
 def make_machine(program: Program, args, base: Optional[Path] = None, exact: Optional[bool] = None,
                  on_output=None) -> Machine:
     """A Machine for PROGRAM with the command line's --set, --data, --max-steps and --exact."""
-    exact = getattr(args, "exact", False) if exact is None else exact
-    return Machine(program, parse_sets(args.set), parse_data(args.data, base, exact), args.max_steps, exact=exact,
-                   on_output=on_output)
+    return Machine(program, **run_inputs(args, base, exact), on_output=on_output)
 
 
 class ArgParser(argparse.ArgumentParser):

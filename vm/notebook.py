@@ -16,7 +16,8 @@ from typing import Optional
 from . import page, render, report
 from .display import STYLE, escape, result_html
 from .errors import GdasmError, RuntimeFault, UsageError
-from .inputs import ArgParser, add_run_options, make_machine, parse_data, parse_sets, steps_option
+from .inputs import ArgParser, add_run_options, run_inputs, steps_option
+from .machine import Machine
 
 
 def page_iframe(text: str, height: int = 640) -> str:
@@ -83,7 +84,8 @@ def cell(line: str, text: Optional[str], filename: str = "cell.gdasm") -> Shown:
             program = load(args.program)
         else:
             program = assemble(text, filename)
-        m = make_machine(program, args)
+        inputs = run_inputs(args)  # read once: a --data file is not read again for the page
+        m = Machine(program, **inputs)
         parts = []  # result_html brings the style
         plain = ""
         try:
@@ -94,13 +96,8 @@ def cell(line: str, text: Optional[str], filename: str = "cell.gdasm") -> Shown:
         plain += report.status_line(m.status, m.steps)
         parts.append(result_html(m.result() if m.status != "fault" else _partial(m), fmt))
         if not args.no_page:
-            inputs = {"registers": parse_sets(args.set), "arrays": parse_data(args.data, exact=args.exact),
-                      "max_steps": args.max_steps, "exact": args.exact}
-            data = page.record(program, max_page_steps=args.max_page_steps, **inputs)
-            if not args.exact:
-                page.add_path(data, program, inputs)
-            height = args.height or _height(data)
-            parts.append(page_iframe(page.html_page(data, args.lang, fmt.numbers), height))
+            text, data = page.build(program, inputs, args.lang, fmt.numbers, args.max_page_steps)
+            parts.append(page_iframe(text, args.height or _height(data)))
         return Shown("".join(parts), plain)
     except GdasmError as err:
         shown = "\n".join(render.diagnostic(d) if d.filename else render.safe(

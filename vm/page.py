@@ -21,7 +21,6 @@ from typing import Optional
 
 from . import render
 from .errors import GdasmError, RuntimeFault, UsageError
-from .history import History, immediate, plain_number
 from .ir import UNSET, Imm, Program, Reg
 from .machine import DEFAULT_MAX_STEPS, Machine
 from .numbers import fraction_text
@@ -64,6 +63,8 @@ def _kind(ins) -> str:
 
 def _code(p: Program, pool: _Pool, exact: bool) -> tuple[list, list, dict]:
     """Each address as the page needs it, the immediates, and the notations by number."""
+    from .history import immediate, plain_number  # here, not at import: history brings NumPy, which `gdasm`
+    # commands other than html must not pay for at start-up
     imms: list = []
     notations: dict = {}
 
@@ -148,6 +149,7 @@ def _fault(fault: RuntimeFault) -> dict:
 def record(program: Program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS,
            exact: bool = False, max_page_steps: int = MAX_PAGE_STEPS) -> dict:
     """The page's data for one run (see the module's docstring); the run may fault (the data says so)."""
+    from .history import History
     if not 2 <= max_page_steps <= MAX_PAGE_STEPS_LIMIT:
         raise UsageError(f"--max-page-steps must be from 2 to {MAX_PAGE_STEPS_LIMIT:,}, not {max_page_steps:,}")
     pool = _Pool()
@@ -234,24 +236,34 @@ def _cut_flat(tape: _Tape, head: int) -> list:
 
 def _origins(p: Program, m: Machine) -> dict:
     """Where each register's and array's starting value came from, as `explain` says it."""
+    from .history import History
     h = History(m)
     return {"regs": [h.input_origin(name) if m.regs[slot] is not UNSET else "never written"
                      for slot, name in enumerate(p.registers)],
             "arrays": [h.array_origin(slot) for slot in range(len(p.arrays))]}
 
 
-def add_path(data: dict, program: Program, inputs: dict) -> Optional[str]:
-    """Add the path picture's data (Pictures' `path`, param w) when it applies; else say why not (or None)."""
-    if data["total"] > PATH_STEPS or len(data["outs"]) < 2 or "w" not in program.registers:
-        return None
+def add_path(data: dict, program: Program, inputs: dict) -> None:
+    """Add the path picture's data (Pictures' `path`, param w) when it applies: a loop that OUTs, a register w,
+    a run short enough to re-run over a grid, and a landscape the Pictures issue can draw."""
+    if data["total"] > PATH_STEPS or len(data["outs"]) < 2 or "w" not in program.registers or data["exact"]:
+        return
     from . import pictures
     try:
         d = pictures.path(program, "w", **inputs)
-    except GdasmError as e:
-        return e.diagnostics[0].message if e.diagnostics else str(e)
+    except GdasmError:  # not a picture this program has (w not a parameter it learns, say): the page goes without
+        return
     data["path"] = {"grid": d["grid"][0], "landscape": d["landscape"], "w": d["iterates"][0], "loss": d["loss"],
                     "steps": d["steps_at"]}
-    return None
+
+
+def build(program: Program, inputs: dict, lang: str = "en", numbers: str = "dec",
+          max_page_steps: int = MAX_PAGE_STEPS, path: bool = True) -> tuple[str, dict]:
+    """The page of one run (`inputs`: Machine's keyword arguments), as HTML text, and its data."""
+    data = record(program, max_page_steps=max_page_steps, **inputs)
+    if path:
+        add_path(data, program, inputs)
+    return html_page(data, lang, numbers), data
 
 
 WORDS = MappingProxyType({

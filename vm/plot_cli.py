@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 from . import pictures, progress, render, report, source
 from .errors import GdasmError, UsageError
-from .inputs import parse_data, parse_sets, read_program, warnings_for
+from .inputs import parse_sets, read_program, run_inputs, warnings_for
 
 # Which options each kind reads: an option given to a kind that ignores it is refused, not silently dropped.
 USES = MappingProxyType({"y": ("loss", "regs"), "every": ("loss", "regs"), "param": ("path",), "lr": ("lr",),
@@ -94,9 +94,7 @@ def run(args, con: report.Console) -> int:
         report.print_diagnostics(warnings, con)
     path = _output(args, program.filename)
     plot.check_font(path, args.lang)  # before any run: a missing font is known now
-    exact = args.exact
-    inputs = {"registers": parse_sets(args.set), "arrays": parse_data(args.data, exact=exact),
-              "max_steps": args.max_steps, "exact": exact}
+    inputs = run_inputs(args)
     what = {"path": "the loss landscape", "lr": "one run per learning rate"}.get(args.kind, "running")
     show = progress.Runs(con.err, progress.wanted(con.err), what)
     faults: list = []
