@@ -145,7 +145,7 @@ def test_the_magics_page_steps_inside_its_iframe(ip, page):
     shown = ip.run_cell_magic("gdasm", "", (ROOT / "programs" / "gradient_step.gdasm").read_text(encoding="utf-8"))
     page.set_content("<!DOCTYPE html><meta charset='utf-8'><body>" + shown._repr_html_() + "</body>")
     frame = page.frame_locator("iframe")
-    frame.locator("[data-step]").wait_for()
+    frame.locator("html[data-ready]").wait_for(state="attached")  # not just the markup: the script has run
     assert frame.locator("[data-step]").inner_text() == "0"
     frame.locator("#forward").click()
     for _ in range(11):

@@ -52,7 +52,7 @@ def regs_shown(pg) -> list:
 
 def open_page(pg, path: Path, fragment: str = ""):
     pg.goto(path.as_uri() + fragment)
-    pg.wait_for_selector("[data-step]")
+    pg.wait_for_selector("html[data-ready]", state="attached")  # the script has run: the controls work
 
 
 # --- the seed's page ----------------------------------------------------------------------------------------------

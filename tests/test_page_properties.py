@@ -49,6 +49,7 @@ def test_generated_pages_show_the_machine(browser, text, exact, max_steps, keep,
         errors: list = []
         pg.on("pageerror", lambda e: errors.append(str(e)))
         pg.set_content(html)
+        pg.wait_for_selector("html[data-ready]", state="attached")
         shown = pg.evaluate(STATES)
         steps = [s for s, _, _ in shown]
         expect = machine_states(program, steps, max_steps, exact)

@@ -719,4 +719,5 @@ if (!fromHash()) {
   if (D.open !== null && D.open !== undefined) goStep(D.open);
   else go(D.status === "fault" ? LAST : 0, note);
 }
+document.documentElement.dataset.ready = "1";  // the controls work from now on (tests and tools wait for it)
 })();
