@@ -37,6 +37,8 @@ def cmd_run(args, con: report.Console) -> int:
     show = progress.Steps(con.err, progress.wanted(con.err, args.quiet or args.json))
     hook = None if args.json else (lambda v: (show.clear(), con.say(con.fmt.value(v))))
     m = args.machine = make_machine(program, args, on_output=hook)
+    if args.profile:
+        m.count_steps()
     try:
         try:
             m.run(progress=show if show.enabled else None)
@@ -44,18 +46,38 @@ def cmd_run(args, con: report.Console) -> int:
             show.close()
     except RuntimeFault as fault:
         if args.json:
-            con.say(report.dumps({**report.state_json(m), **report.fault_json(fault, con.fmt)}))
+            con.say(report.dumps({**report.state_json(m), **report.fault_json(fault, con.fmt), **_profile_json(args)}))
             return EXIT_FAULT
         if not args.quiet:
             report.print_state(m, con)
+        _print_profile(args, con)
         con.out.flush()
         raise
     if args.json:
         con.say(report.dumps({**report.state_json(m), "status": m.status,
-                              "warnings": [d.to_json() for d in _warnings(program, args)]}))
-    elif not args.quiet:
+                              "warnings": [d.to_json() for d in _warnings(program, args)], **_profile_json(args)}))
+        return EXIT_OK
+    if not args.quiet:
         report.print_state(m, con)
+    _print_profile(args, con)
     return EXIT_OK
+
+
+def _profile_json(args) -> dict:
+    """`--profile` under --json: the profile as one more key."""
+    if not args.profile:
+        return {}
+    from . import profile
+    return {"profile": profile.to_json(profile.build(args.machine.program, args.machine.executions()))}
+
+
+def _print_profile(args, con: report.Console) -> None:
+    """`--profile`: the table after everything else the command prints."""
+    if args.profile:
+        from . import profile
+        con.say()
+        for line in profile.text(profile.build(args.machine.program, args.machine.executions())):
+            con.say(line)
 
 
 def cmd_trace(args, con: report.Console) -> int:
@@ -175,6 +197,8 @@ def _parser() -> ArgParser:
     p = sub.add_parser("run", help="run a program; print its output and final registers")
     add_run_options(p)
     p.add_argument("--quiet", action="store_true", help="print only the program's OUT values")
+    p.add_argument("--profile", action="store_true",
+                   help="then, for each line, how often it ran and its modelled cycles; by region and mnemonic")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("trace", help="print one row per step: what each instruction changed")
     add_run_options(p)
@@ -187,6 +211,8 @@ def _parser() -> ArgParser:
     p.add_argument("--regs", metavar="A,B,...", help="with --table: only these registers, in this order")
     p.add_argument("--every", metavar="LABEL|LINE",
                    help="with --table: a row each time this line is reached (one per iteration of a loop)")
+    p.add_argument("--profile", action="store_true",
+                   help="after the rows, for each line, how often it ran and its modelled cycles (text or json)")
     p.set_defaults(func=cmd_trace)
     p = sub.add_parser("explain", help="show how a register got its value: the operations and inputs behind it")
     add_run_options(p)

@@ -110,7 +110,24 @@ def machine_tables() -> str:
         f"| {sid} | {name} | {_SECTION_DOCS[name]} |" for sid, name in objfile.SECTION_NAMES.items()]
     return "\n".join(["### Opcodes", "", *rows, "", "### The instruction word", "", *diagram, "", *kinds, "",
                       "### Limits", "", *limits, "", "### The file", "", *header, "", *sections, "",
-                      "### A worked example", "", *example])
+                      "### A worked example", "", *example, "", "### What each instruction costs", "", *_costs()])
+
+
+def _costs() -> list[str]:
+    """The cost model's table, grouped where instructions cost alike."""
+    groups: dict = {}
+    for op in isa.OPS.values():
+        groups.setdefault(op.cost, []).append(op.mnemonic)
+    rows = [f"The model's CPU: {isa.COST_CPU}. Its source: {isa.COST_SOURCE}; the last column names the "
+            "scheduling class (or instruction) whose latency the row takes. EXP and LOG are "
+            f"{isa.COST_ESTIMATE}.", "",
+            "| instruction | cycles | as x86-64 | from |", "|---|---|---|---|"]
+    for cost, names in groups.items():
+        cycles = "I/O" if cost.cycles is None else str(cost.cycles)
+        code, _, why = cost.x86.partition(" (")
+        x86 = f"`{code}`" + (f" ({why}" if why else "") if code else "—"
+        rows.append(f"| {', '.join(f'`{n}`' for n in names)} | {cycles} | {_cell(x86)} | {_cell(cost.basis)} |")
+    return rows
 
 
 _SEED = """    MOV w, 0.0

@@ -90,6 +90,28 @@ def _binary(symbol: str, level: int, right: int, right_prefix: bool, groups: boo
     return Notation("{0}" + symbol + "{1}", level, (level + 1, right), (True, right_prefix), groups)
 
 
+# The cost model (docs/machine-code.md): what each instruction would cost as the x86-64 instruction it stands for,
+# in core clock cycles of latency on one real CPU, from one published source. It is a model: it adds latencies
+# as if each instruction waited for the one before, where a real core overlaps independent work, predicts
+# branches and may miss the cache.
+COST_CPU = "Intel Skylake (client cores: 6th-generation Core, 2015)"
+COST_SOURCE = "LLVM's scheduling model for Skylake, SkylakeClientModel in llvm/lib/Target/X86/X86SchedSkylakeClient.td"
+COST_ESTIMATE = ("an estimate, not from that source: a call to the C library's exp or log, whose latency is "
+                 "measured at about 45 cycles (glibc 2.35's log2 on an AMD Zen 3, LLVM review D150374)")
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One instruction's cost in the model: cycles of latency, or None for I/O, which is counted, not timed."""
+
+    cycles: Optional[int]
+    x86: str  # the x86-64 instruction(s) it stands for
+    basis: str  # where the number comes from: the source's scheduling class(es), or "estimate"
+
+
+_BRANCH = Cost(3, "ucomisd; j<cc>", "WriteFComX 2 + WriteJump 1")
+
+
 @dataclass(frozen=True)
 class Op:
     """One mnemonic: its operands, behaviour, semantics, notation and documentation."""
@@ -113,6 +135,7 @@ class Op:
     kink: Optional[Callable] = None
     kink_note: str = ""
     opcode: Optional[int] = None  # the instruction word's top byte (docs/machine-code.md); None: not encodable
+    cost: Optional[Cost] = None  # the cost model's figures (docs/machine-code.md)
 
     kinds: tuple = field(default=(), init=False, repr=False)  # derived from `operands`
     roles: tuple = field(default=(), init=False, repr=False)  # the role of each operand, in order
@@ -174,51 +197,70 @@ def _log_domain(a):
 
 _TABLE = (
     Op("MOV", "d a", "compute", "d ← a", "copy a value into a register", opcode=0x01,
+       cost=Cost(1, "movapd", "WriteFMove"),
        fn=operator.pos, notation=PASS_THROUGH, partials=lambda a, r: (1,), derivative="1"),
-    Op("ADD", "d a b", "compute", "d ← a + b", "add", opcode=0x02, fn=operator.add, shorthand=True,
+    Op("ADD", "d a b", "compute", "d ← a + b", "add", opcode=0x02,
+       cost=Cost(4, "addsd", "WriteFAdd64"), fn=operator.add, shorthand=True,
        notation=_binary(" + ", SUM, PRODUCT, True), partials=lambda a, b, r: (1, 1), derivative="1, 1"),
-    Op("SUB", "d a b", "compute", "d ← a − b", "subtract", opcode=0x03, fn=operator.sub, shorthand=True,
+    Op("SUB", "d a b", "compute", "d ← a − b", "subtract", opcode=0x03,
+       cost=Cost(4, "subsd", "WriteFAdd64"), fn=operator.sub, shorthand=True,
        notation=_binary(" − ", SUM, PRODUCT, False), partials=lambda a, b, r: (1, -1), derivative="1, −1"),
-    Op("MUL", "d a b", "compute", "d ← a × b", "multiply", opcode=0x04, fn=operator.mul, shorthand=True,
+    Op("MUL", "d a b", "compute", "d ← a × b", "multiply", opcode=0x04,
+       cost=Cost(4, "mulsd", "WriteFMul64"), fn=operator.mul, shorthand=True,
        notation=Notation("{0}·{1}", PRODUCT, (PRODUCT, PRODUCT), (True, False)),
        partials=lambda a, b, r: (b, a), derivative="b, a"),
-    Op("DIV", "d a b", "compute", "d ← a ÷ b", "divide", opcode=0x05, fn=operator.truediv, shorthand=True,
+    Op("DIV", "d a b", "compute", "d ← a ÷ b", "divide", opcode=0x05,
+       cost=Cost(14, "divsd", "WriteFDiv64"), fn=operator.truediv, shorthand=True,
        domain=_div_domain, faults="b = 0",
        notation=Notation("{0} / {1}", PRODUCT, (PRODUCT, PREFIX), (True, False), groups=True),
        partials=lambda a, b, r: (1 / b, -r / b), derivative="1/b, −a/b²"),
-    Op("NEG", "d a", "compute", "d ← −a", "negate", opcode=0x06, fn=operator.neg,
+    Op("NEG", "d a", "compute", "d ← −a", "negate", opcode=0x06,
+       cost=Cost(1, "xorpd (flip the sign bit)", "WriteFLogic"), fn=operator.neg,
        notation=Notation("−{0}", PREFIX, (PREFIX,), (True,)), partials=lambda a, r: (-1,), derivative="−1"),
-    Op("ABS", "d a", "compute", "d ← |a|", "absolute value", opcode=0x07, fn=abs,
+    Op("ABS", "d a", "compute", "d ← |a|", "absolute value", opcode=0x07,
+       cost=Cost(1, "andpd (clear the sign bit)", "WriteFLogic"), fn=abs,
        notation=Notation("|{0}|", ATOM, (0,), (True,)), partials=lambda a, r: ((a > 0) - (a < 0),),
        derivative="sign a", kink=lambda a: a == 0, kink_note="at a = 0 gdasm uses 0 (a subgradient: any slope from −1 to 1 is one)"),
-    Op("SQRT", "d a", "compute", "d ← √a", "square root", opcode=0x08, fn=math.sqrt, domain=_sqrt_domain,
+    Op("SQRT", "d a", "compute", "d ← √a", "square root", opcode=0x08,
+       cost=Cost(18, "sqrtsd", "WriteFSqrt64"), fn=math.sqrt, domain=_sqrt_domain,
        faults="a < 0", exact=False, notation=Notation("√{0}", PREFIX, (PREFIX,), (True,)),
        partials=lambda a, r: (1 / (2 * r) if r else math.inf,), derivative="1/(2√a)", kink=lambda a: a == 0,
        kink_note="at a = 0 the slope is vertical: gdasm uses ∞"),
-    Op("EXP", "d a", "compute", "d ← eᵃ", "exponential", opcode=0x09, fn=math.exp,
+    Op("EXP", "d a", "compute", "d ← eᵃ", "exponential", opcode=0x09,
+       cost=Cost(45, "call exp", "estimate"), fn=math.exp,
        faults="result too large (overflow)", exact=False, notation=Notation("exp({0})", ATOM, (0,), (True,)),
        partials=lambda a, r: (r,), derivative="eᵃ"),
-    Op("LOG", "d a", "compute", "d ← ln a", "natural logarithm", opcode=0x0A, fn=math.log, domain=_log_domain,
+    Op("LOG", "d a", "compute", "d ← ln a", "natural logarithm", opcode=0x0A,
+       cost=Cost(45, "call log", "estimate"), fn=math.log, domain=_log_domain,
        faults="a ≤ 0", exact=False, notation=Notation("ln({0})", ATOM, (0,), (True,)),
        partials=lambda a, r: (1 / a,), derivative="1/a"),
-    Op("JMP", "L", "jump", "go to L", "jump", opcode=0x10),
-    Op("JLT", "a b L", "branch", "go to L if a < b", "jump if less", opcode=0x11, fn=operator.lt),
-    Op("JLE", "a b L", "branch", "go to L if a ≤ b", "jump if less or equal", opcode=0x12, fn=operator.le),
-    Op("JGT", "a b L", "branch", "go to L if a > b", "jump if greater", opcode=0x13, fn=operator.gt),
-    Op("JGE", "a b L", "branch", "go to L if a ≥ b", "jump if greater or equal", opcode=0x14, fn=operator.ge),
-    Op("JEQ", "a b L", "branch", "go to L if a = b", "jump if equal", opcode=0x15, fn=operator.eq),
-    Op("JNE", "a b L", "branch", "go to L if a ≠ b", "jump if not equal", opcode=0x16, fn=operator.ne),
+    Op("JMP", "L", "jump", "go to L", "jump", opcode=0x10, cost=Cost(1, "jmp", "WriteJump")),
+    Op("JLT", "a b L", "branch", "go to L if a < b", "jump if less", opcode=0x11, cost=_BRANCH, fn=operator.lt),
+    Op("JLE", "a b L", "branch", "go to L if a ≤ b", "jump if less or equal", opcode=0x12,
+       cost=_BRANCH, fn=operator.le),
+    Op("JGT", "a b L", "branch", "go to L if a > b", "jump if greater", opcode=0x13, cost=_BRANCH, fn=operator.gt),
+    Op("JGE", "a b L", "branch", "go to L if a ≥ b", "jump if greater or equal", opcode=0x14,
+       cost=_BRANCH, fn=operator.ge),
+    Op("JEQ", "a b L", "branch", "go to L if a = b", "jump if equal", opcode=0x15, cost=_BRANCH, fn=operator.eq),
+    Op("JNE", "a b L", "branch", "go to L if a ≠ b", "jump if not equal", opcode=0x16, cost=_BRANCH, fn=operator.ne),
     Op("CALL", "L", "call", "push the next address; go to L", "call a subroutine", opcode=0x18,
+       cost=Cost(3, "call", "CALL64pcrel32"),
        faults=FAULTS["call-depth"]),
     Op("RET", "", "ret", "pop an address; go there", "return from a subroutine", opcode=0x19,
+       cost=Cost(7, "ret", "RET64"),
        faults="nothing to return to"),
     Op("LOAD", "d M i", "load", "d ← M[i]", "read an array element (0-based)", opcode=0x20,
+       cost=Cost(5, "movsd xmm, [mem] (an L1 hit)", "WriteFLoad"),
        faults="i not a whole number in range"),
     Op("STORE", "M i a", "store", "M[i] ← a", "write an array element (0-based)", opcode=0x21,
+       cost=Cost(1, "movsd [mem], xmm", "WriteFStore"),
        faults="i not a whole number in range"),
-    Op("LEN", "d M", "len", "d ← length of M", "number of elements of an array", opcode=0x22),
-    Op("OUT", "a", "out", "print a", "print a value as one line of program output", opcode=0x30),
-    Op("HALT", "", "halt", "stop", "stop the program (counts as a step)", opcode=0x3F),
+    Op("LEN", "d M", "len", "d ← length of M", "number of elements of an array", opcode=0x22,
+       cost=Cost(1, "movapd (the length is a constant)", "WriteFMove")),
+    Op("OUT", "a", "out", "print a", "print a value as one line of program output", opcode=0x30,
+       cost=Cost(None, "", "I/O: counted, not given cycles (its cost depends on the terminal)")),
+    Op("HALT", "", "halt", "stop", "stop the program (counts as a step)", opcode=0x3F,
+       cost=Cost(1, "jmp (to the exit)", "WriteJump")),
 )
 
 OPS: Mapping[str, Op] = MappingProxyType({op.mnemonic: op for op in _TABLE})

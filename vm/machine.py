@@ -544,6 +544,7 @@ class Machine:
             if pc == len(self.program.instructions):
                 self.status = "finished"
         except _Break:
+            self._uncount(pc, n >= tail)
             self.pc, self.steps = pc, self.steps + n
             return None
         except _Halt:
@@ -552,10 +553,12 @@ class Machine:
         except _End:
             self.status = "finished"
         except _Interrupted:
+            self._uncount(pc, n >= tail)
             self.pc, self.steps = pc, self.steps + n
             self._resume_after_interrupt()
             raise KeyboardInterrupt from None
         except _FAULTS as exc:
+            self._uncount(pc, n >= tail)
             self.pc, self.steps = pc, self.steps + n
             raise self._fault(pc, exc) from None
         except KeyboardInterrupt:  # a Ctrl-C not caught at a step boundary (another thread's handler)
@@ -570,6 +573,19 @@ class Machine:
             self._resume_after_interrupt()
             raise KeyboardInterrupt
         return self.result()
+
+    def _uncount(self, pc: int, counted: bool) -> None:
+        """The step at `pc` was counted before it ran, and did not complete: a break, a stop or a fault."""
+        if counted:
+            self._counts[pc] -= 1
+
+    def count_steps(self) -> None:
+        """Count the steps at each address from now on, not only near the limit: `executions()` gives them."""
+        self._counted_from = min(self._counted_from, self.steps)
+
+    def executions(self) -> list[int]:
+        """How many completed steps ran each instruction (by address) since `count_steps()`."""
+        return self._counts[:len(self.program.instructions)]
 
     def _touch_of(self, pc: int) -> _Touch:
         ins = self.program.instructions[pc]

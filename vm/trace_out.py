@@ -12,7 +12,7 @@ import math
 from fractions import Fraction
 from typing import Optional
 
-from . import describe, progress, report, sampling
+from . import describe, profile, progress, report, sampling
 from .errors import RuntimeFault, UsageError, json_number
 from .inputs import make_machine
 from .ir import UNSET, Program
@@ -77,9 +77,13 @@ class _TextTrace:
         else:
             self._write(rec, cmp)
 
-    def close(self, m: Machine, fault: Optional[RuntimeFault]):
+    def close(self, m: Machine, fault: Optional[RuntimeFault], prof: Optional[profile.Profile] = None):
         self._flush()
         self.con.say(paint(report.status_line(m.status, m.steps), "dim", self.colour))
+        if prof is not None:
+            self.con.say()
+            for line in profile.text(prof):
+                self.con.say(line)
 
 
 class _CsvTrace:
@@ -106,7 +110,7 @@ class _CsvTrace:
         exact, error = (cmp[0], cmp[1]) if cmp else ("", "")
         self.w.writerow([rec.step, rec.address, rec.line, rec.text, written, old, new, jump, out, exact, error])
 
-    def close(self, m, fault):
+    def close(self, m, fault, prof=None):
         pass
 
 
@@ -132,9 +136,9 @@ class _JsonTrace:
             doc["exact"], doc["error_ulp"] = cmp[0] or None, cmp[1] or None
         self.con.say(report.dumps(doc))
 
-    def close(self, m, fault):
-        self.con.say(report.dumps(report.fault_json(fault, self.con.fmt) if fault is not None
-                                  else {"status": m.status, "steps": m.steps}))
+    def close(self, m, fault, prof=None):
+        doc = report.fault_json(fault, self.con.fmt) if fault is not None else {"status": m.status, "steps": m.steps}
+        self.con.say(report.dumps({**doc, "profile": profile.to_json(prof)} if prof is not None else doc))
 
 
 class _Comparer:
@@ -199,6 +203,9 @@ def check_options(args) -> None:
                 raise UsageError(f"{option} shapes the trace table: add --table")
         if args.format == "markdown":
             raise UsageError("--format markdown is for the trace table: add --table")
+    if args.profile and (args.table or args.format == "csv"):
+        raise UsageError("--profile follows the step-by-step trace in text or JSON: leave out "
+                         + ("--table" if args.table else "--format csv (a CSV file holds rows only)"))
     elif args.compare:
         raise UsageError("--compare adds columns to the step-by-step trace, not to --table: use one or the other")
 
@@ -213,6 +220,8 @@ def run_trace(program: Program, args, con: report.Console) -> int:
     if args.table:
         return TraceTable(program, args, con).run()
     m = args.machine = make_machine(program, args)
+    if args.profile:
+        m.count_steps()
     fmt = args.format
     sink = {"text": lambda: _TextTrace(program, con, m.max_steps, args.compare),
             "csv": lambda: _CsvTrace(program, con), "json": lambda: _JsonTrace(program, con)}[fmt]()
@@ -230,7 +239,7 @@ def run_trace(program: Program, args, con: report.Console) -> int:
         fault = err
     finally:
         show.close()
-    sink.close(m, fault)
+    sink.close(m, fault, profile.build(program, m.executions()) if args.profile else None)
     if fault is not None:
         con.out.flush()
         if fmt == "json":

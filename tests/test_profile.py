@@ -1,0 +1,163 @@
+"""`--profile`: its counts are the trace's, its cycles the cost model's, and the model is its cited source's."""
+
+import json
+import re
+from collections import Counter
+
+import pytest
+
+import vm
+from conftest import gdasm, program_files
+from vm import isa, profile
+from vm.machine import Machine
+
+# Latencies typed from the cited source (LLVM's SkylakeClientModel, X86SchedSkylakeClient.td): WriteFMove 1,
+# WriteFAdd64 4, WriteFMul64 4, WriteFDiv64 14, WriteFLogic 1, WriteFSqrt64 18, WriteJump 1, WriteFComX 2,
+# CALL64pcrel32 3, RET64 7, WriteFLoad 5, WriteFStore 1; EXP and LOG the stated 45-cycle estimate; OUT none.
+SKYLAKE = {"MOV": 1, "ADD": 4, "SUB": 4, "MUL": 4, "DIV": 14, "NEG": 1, "ABS": 1, "SQRT": 18, "EXP": 45,
+           "LOG": 45, "JMP": 1, "JLT": 3, "JLE": 3, "JGT": 3, "JGE": 3, "JEQ": 3, "JNE": 3, "CALL": 3, "RET": 7,
+           "LOAD": 5, "STORE": 1, "LEN": 1, "OUT": None, "HALT": 1}
+
+
+def test_the_cost_model_is_the_cited_sources():
+    assert {m: op.cost.cycles for m, op in isa.OPS.items()} == SKYLAKE
+    assert all(op.cost.basis for op in isa.OPS.values())
+    assert "X86SchedSkylakeClient.td" in isa.COST_SOURCE and "Skylake" in isa.COST_CPU
+
+
+def _trace_counts(path, *extra) -> tuple[Counter, dict, dict]:
+    """Steps per address, counted here from `gdasm trace --format json`; the instructions; the closing record."""
+    proc = gdasm("trace", str(path), "--format", "json", "--profile", *extra)
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    steps = [r for r in records if "step" in r and "address" in r]
+    assert [r["step"] for r in steps] == list(range(1, len(steps) + 1))
+    return Counter(r["address"] for r in steps), {r["address"]: r["instruction"] for r in steps}, records[-1]
+
+
+@pytest.mark.parametrize("path", program_files(), ids=lambda p: p.name)
+def test_the_profile_counts_are_the_traces(path):
+    limit = ("--max-steps", "20000")  # a longer run stops at the limit in both, and is compared up to there
+    counts, texts, closing = _trace_counts(path, *limit)
+    proc = gdasm("run", str(path), "--profile", "--json", *limit)
+    doc = json.loads(proc.stdout)
+    prof = doc["profile"]
+    assert prof == closing["profile"]  # trace --profile and run --profile agree
+    program = vm.load(str(path))
+    assert len(prof["lines"]) == len(program.instructions)
+    by_address = {row["address"]: row for row in prof["lines"]}
+    for address, ins in enumerate(program.instructions):
+        row = by_address[address]
+        assert row["runs"] == counts[address], (address, ins.text)
+        mnemonic = ins.text.split()[0].upper()
+        assert row["mnemonic"] == mnemonic and row["line"] == ins.line
+        each = SKYLAKE[mnemonic]
+        assert row["cycles_each"] == each and row["cycles"] == counts[address] * (each or 0)
+    assert prof["steps"] == sum(counts.values()) == doc["steps"] == closing["steps"]
+    assert prof["cycles"] == sum(n * (SKYLAKE[texts[a].split()[0].upper()] or 0) for a, n in counts.items())
+    assert prof["io_steps"] == sum(n for a, n in counts.items() if texts[a].split()[0].upper() == "OUT")
+    ran = [row for row in prof["lines"] if row["runs"]]
+    assert ran == prof["lines"][:len(ran)]
+    assert [r["cycles"] for r in ran] == sorted((r["cycles"] for r in ran), reverse=True)
+    mix = Counter()
+    for a, n in counts.items():
+        mix[texts[a].split()[0].upper()] += n
+    assert {g["mnemonic"]: g["runs"] for g in prof["mnemonics"]} == +mix
+    assert sum(g["runs"] for g in prof["regions"]) == prof["steps"]
+    assert sum(g["cycles"] for g in prof["regions"]) == prof["cycles"]
+
+
+def _regions_from_source(text: str) -> dict:
+    """Label -> the set of instruction lines up to the next label, read from the source by a regex."""
+    regions, current = {}, None
+    for number, line in enumerate(text.splitlines(), 1):
+        code = re.split(r"[#;]", line, maxsplit=1)[0]
+        m = re.match(r"\s*([A-Za-z_]\w*):\s*(.*)$", code)
+        if m:
+            current = m.group(1)
+            regions[current] = set()
+            code = m.group(2)
+        if code.strip() and not code.strip().startswith(".") and current is not None:
+            regions[current].add(number)
+    return regions
+
+
+def test_gradient_descent_spends_its_cycles_in_the_inner_loop():
+    """The issue's lesson: the loop is where the time goes; the DIVs, dear each, cost less in all."""
+    path = vm.catalog.find("gradient_descent")
+    counts, texts, closing = _trace_counts(path)
+    prof = closing["profile"]
+    program = vm.load(str(path))
+    line_of = {a: ins.line for a, ins in enumerate(program.instructions)}
+    regions = _regions_from_source(path.read_text(encoding="utf-8"))
+    cycles = lambda a: counts[a] * (SKYLAKE[texts[a].split()[0].upper()] or 0)  # noqa: E731
+    loop = sum(cycles(a) for a in counts if line_of[a] in regions["each"])
+    divs = sum(cycles(a) for a in counts if texts[a].startswith("DIV"))
+    assert prof["regions"][0]["label"] == "each" and prof["regions"][0]["cycles"] == loop
+    assert loop > 0.6 * prof["cycles"] > 4 * divs > 0
+    assert divs < sum(cycles(a) for a in counts if texts[a].startswith("LOAD"))
+    text = gdasm("run", "gradient_descent", "--profile", "--quiet").stdout
+    assert re.search(r"^most cycles: each \(lines \d+–\d+\), 6\d\.\d% of them", text, re.M)
+    assert re.search(r"^dearest instruction: DIV, 14 cycles a step; it ran 344 times", text, re.M)
+    assert re.search(r"^\s+15\s+172\s+2\.0%\s+I/O\s+—\s+—\s+OUT loss$", text, re.M)
+    assert "the 172 OUT steps are I/O: counted, not given cycles" in text
+
+
+def test_a_fault_is_not_counted_as_a_step_that_ran(write):
+    p = write("MOV a, 1\nMOV b, 0\nDIV c, a, b\nOUT c\n")
+    counts, _, closing = _trace_counts(p)
+    assert closing["status"] == "fault" and closing["profile"]["steps"] == 2 == sum(counts.values())
+    proc = gdasm("run", str(p), "--profile")
+    assert proc.returncode == 70 and "division by zero" in proc.stderr
+    assert "prog.gdasm: 2 steps, 2 modelled cycles" in proc.stdout
+    assert "never run: lines 3, 4" in proc.stdout
+
+
+def test_the_step_limit_counts_every_step_that_ran(write):
+    p = write(".reg a = 0\ntop:\n    ADD a, 1\n    JMP top\n", "loop.gdasm")
+    doc = json.loads(gdasm("run", str(p), "--profile", "--json", "--max-steps", "1001").stdout)
+    assert doc["status"] == "fault" and doc["profile"]["steps"] == 1001
+    assert [(r["line"], r["runs"]) for r in doc["profile"]["lines"]] == [(3, 501), (4, 500)]
+
+
+def test_a_binary_profiles_like_its_source(tmp_path):
+    out = tmp_path / "gd.gdbin"
+    assert gdasm("asm", "gradient_descent", "-o", str(out)).returncode == 0
+    from_source = json.loads(gdasm("run", "gradient_descent", "--profile", "--json").stdout)["profile"]
+    from_binary = json.loads(gdasm("run", str(out), "--profile", "--json").stdout)["profile"]
+    assert from_binary == from_source
+    assert gdasm("asm", "--strip", "gradient_descent", "-o", str(out)).returncode == 0
+    stripped = json.loads(gdasm("run", str(out), "--profile", "--json").stdout)["profile"]
+    assert [r["runs"] for r in stripped["lines"]] == [r["runs"] for r in from_source["lines"]]
+    assert stripped["cycles"] == from_source["cycles"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--format", "csv"), "--format csv"),
+    (("--table",), "--table"),
+])
+def test_profile_refuses_what_it_cannot_follow(args, message):
+    proc = gdasm("trace", "gradient_step", "--profile", *args)
+    assert proc.returncode == 64 and message in proc.stderr and proc.stdout == ""
+
+
+def test_the_text_trace_ends_with_the_profile():
+    proc = gdasm("trace", "gradient_step", "--profile")
+    lines = proc.stdout.splitlines()
+    end = lines.index("-- finished after 12 steps --")
+    assert lines[end + 2].startswith("profile of gradient_step.gdasm: 12 steps, 55 modelled cycles")
+    assert lines[-1] == "dearest instruction: DIV, 14 cycles a step; it ran 1 time, 25.5% of the cycles in all"
+
+
+def test_counting_survives_breaks_and_sums_to_the_steps():
+    program = vm.bundled("gradient_descent")
+    m = Machine(program)
+    m.count_steps()
+    each = program.labels["each"]
+    while m.run_to({each}):
+        m.step()  # one step past the break, as the debugger does
+    assert sum(m.executions()) == m.steps == 8597
+    plain = Machine(program)
+    plain.count_steps()
+    plain.run()
+    assert m.executions() == plain.executions()
+    assert profile.build(program, m.executions()).cycles == profile.build(program, plain.executions()).cycles
