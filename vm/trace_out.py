@@ -203,11 +203,11 @@ def check_options(args) -> None:
                 raise UsageError(f"{option} shapes the trace table: add --table")
         if args.format == "markdown":
             raise UsageError("--format markdown is for the trace table: add --table")
+    elif args.compare:
+        raise UsageError("--compare adds columns to the step-by-step trace, not to --table: use one or the other")
     if args.profile and (args.table or args.format == "csv"):
         raise UsageError("--profile follows the step-by-step trace in text or JSON: leave out "
                          + ("--table" if args.table else "--format csv (a CSV file holds rows only)"))
-    elif args.compare:
-        raise UsageError("--compare adds columns to the step-by-step trace, not to --table: use one or the other")
 
 
 def _progress(args, con: report.Console) -> progress.Steps:
