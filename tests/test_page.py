@@ -517,3 +517,38 @@ def test_the_command_line_does_not_load_numpy_at_start_up():
     code = "import sys, vm.cli; print('numpy' in sys.modules, 'vm.history' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_machine_code_beside_each_line_is_the_binarys(page, pages, tmp_path):
+    """W (or the button) shows each instruction's word beside its line: the words `gdasm asm` writes, read back
+    from the file's code section by `struct` (docs/machine-code.md's layout), not from the encoder."""
+    def code_words(*strip: str) -> tuple:
+        binary = tmp_path / "seed.gdbin"
+        assert gdasm("asm", *strip, "gradient_step", "-o", str(binary)).returncode == 0
+        data = binary.read_bytes()
+        count = struct.unpack_from("<I", data, 24)[0]
+        table = [struct.unpack_from("<IIQQ", data, 32 + 24 * k) for k in range(count)]
+        _, _, offset, length = next(t for t in table if t[0] == 1)  # section 1: the code
+        return struct.unpack_from(f"<{length // 8}Q", data, offset)
+
+    words = code_words()
+    lines = [ins.line for ins in vm.load("gradient_step").instructions]
+    open_page(page, pages["seed"])
+    assert page.get_attribute("#words-toggle", "aria-pressed") == "false"
+    assert page.eval_on_selector_all("[data-word]", "els => els.filter(e => e.offsetWidth > 0).length") == 0
+    page.keyboard.press("w")
+    assert page.get_attribute("#words-toggle", "aria-pressed") == "true"
+    shown = page.eval_on_selector_all(
+        "[data-word]", "els => els.map(e => [Number(e.closest('.src').dataset.line), e.textContent, e.offsetWidth])")
+    assert len(shown) == len(words) == 12
+    assert [(line, int(text, 16)) for line, text, _ in shown] == list(zip(lines, words))
+    assert all(width > 0 for *_, width in shown)
+    page.click("#words-toggle")
+    assert page.get_attribute("#words-toggle", "aria-pressed") == "false"
+    stripped = code_words("--strip")  # a stripped pool keeps one 0.0 for `0.0` and `0*1`: other constant numbers
+    assert stripped != words
+    open_page(page, build(tmp_path, str(tmp_path / "seed.gdbin"), "--lang", "zh"))
+    assert page.inner_text("#words-toggle") == "\u673a\u5668\u7801"
+    page.click("#words-toggle")
+    assert [int(t, 16) for t in page.eval_on_selector_all("[data-word]", "els => els.map(e => e.textContent)")] \
+        == list(stripped)

@@ -355,6 +355,13 @@ function setup() {
     }
   }
   const src = $("source");
+  const wordAt = {};  // line -> the 64-bit word of its instruction (docs/machine-code.md)
+  for (let a = 0; a < code.length; a++) if (code[a].w) wordAt[code[a].l] = [a, code[a].w];
+  const toggle = $("words-toggle");
+  toggle.textContent = W.words;
+  toggle.title = W.words_title;
+  toggle.hidden = !code.some((c) => c.w);
+  toggle.addEventListener("click", toggleWords);
   D.lines.forEach((text, i) => {
     const row = el("div", "src");
     row.dataset.line = String(i + 1);
@@ -363,6 +370,13 @@ function setup() {
     no.addEventListener("click", () => runTo(i + 1));
     row.appendChild(no);
     row.appendChild(el("span", "mark"));
+    const w = wordAt[i + 1];
+    const word = el("span", "word", w ? w[1] : "");
+    if (w) {
+      word.dataset.word = w[1];
+      word.title = "0x" + w[0].toString(16).toUpperCase().padStart(4, "0");  // its address, as the listing writes it
+    }
+    row.appendChild(word);
     const code = el("span", "code");
     const hash = commentAt(text);
     code.appendChild(document.createTextNode(hash < 0 ? text : text.slice(0, hash)));
@@ -689,6 +703,11 @@ function markPictures(step) {
 }
 
 // ---- controls
+function toggleWords() {  // the machine-code column beside the source: off, on
+  const on = !$("source").classList.contains("words");
+  $("source").classList.toggle("words", on);
+  $("words-toggle").setAttribute("aria-pressed", String(on));
+}
 $("arrays").addEventListener("click", (ev) => {  // one listener for every element shown
   const v = ev.target.closest(".elem");
   if (v) explain(v.querySelector("[data-elem]").dataset.elem, true);
@@ -705,6 +724,7 @@ document.addEventListener("keydown", (ev) => {
   if (ev.key in moves) { go(pos + moves[ev.key]); ev.preventDefault(); }
   else if (ev.key === "Home") { go(0); ev.preventDefault(); }
   else if (ev.key === "End") { go(LAST); ev.preventDefault(); }
+  else if ((ev.key === "w" || ev.key === "W") && !$("words-toggle").hidden) toggleWords();
 });
 window.addEventListener("hashchange", () => { const s = /^#step=(\d+)$/.exec(location.hash); if (!s || Number(s[1]) !== stepAt(pos)) { if (!fromHash()) show(); } });
 // exposed for tests and tools: the explanation text of any place at any step, in any format

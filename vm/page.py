@@ -19,7 +19,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Optional
 
-from . import render
+from . import encoding, render
 from .errors import GdasmError, RuntimeFault, UsageError
 from .ir import UNSET, Imm, Program, Reg
 from .machine import DEFAULT_MAX_STEPS, Machine
@@ -75,10 +75,16 @@ def _code(p: Program, pool: _Pool, exact: bool) -> tuple[list, list, dict]:
             return [1, len(imms) - 1]
         return [0, o.slot]
 
+    try:
+        words = encoding.encode(p)[0]
+    except GdasmError:  # past the binary form's limits (docs/machine-code.md): the page shows no words
+        words = [None] * len(p.instructions)
     code = []
-    for ins in p.instructions:
+    for ins, word in zip(p.instructions, words):
         k = _kind(ins)
         entry = {"l": ins.line, "t": ins.text, "k": k}
+        if word is not None:
+            entry["w"] = f"{word:016X}"
         if ins.dest is not None:
             entry["d"] = ins.dest.slot
         if ins.array is not None:
@@ -277,6 +283,9 @@ WORDS = MappingProxyType({
         "counter_post": "",
         "step": "step",
         "source": "Program",
+        "words": "machine code",
+        "words_title": "Show each instruction's 64-bit word beside its line (W); docs/machine-code.md has the "
+                       "layout",
         "registers": "Registers",
         "arrays": "Arrays",
         "output": "Output",
@@ -317,7 +326,7 @@ WORDS = MappingProxyType({
         "depth": "depth",
         "close": "Close",
         "keys": "\u2190 \u2192 one step \u00b7 PgUp / PgDn ten \u00b7 Home / End the start and the end \u00b7 c"
-                "lick a line number to run to that line",
+                "lick a line number to run to that line \u00b7 W machine code",
         "fmt_dec": "decimal: Python's repr, as the command line prints it",
         "fmt_hex": "hexadecimal: float.hex()",
         "fmt_bits": "IEEE-754 bits: sign | exponent | fraction",
@@ -334,6 +343,9 @@ WORDS = MappingProxyType({
         "counter_post": "\u6b65",
         "step": "\u6b65",
         "source": "\u7a0b\u5e8f",
+        "words": "\u673a\u5668\u7801",
+        "words_title": "\u5728\u6bcf\u884c\u65c1\u663e\u793a\u8be5\u6307\u4ee4\u7684 64 \u4f4d\u673a\u5668\u5b57"
+                       "\uff08W\uff09\uff1b\u5e03\u5c40\u89c1 docs/machine-code.md",
         "registers": "\u5bc4\u5b58\u5668",
         "arrays": "\u6570\u7ec4",
         "output": "\u8f93\u51fa",
@@ -381,7 +393,8 @@ WORDS = MappingProxyType({
         "depth": "\u6df1\u5ea6",
         "close": "\u5173\u95ed",
         "keys": "\u2190 \u2192 \u5355\u6b65 \u00b7 PgUp / PgDn \u5341\u6b65 \u00b7 Home / End \u5f00\u5934"
-                "\u548c\u7ed3\u5c3e \u00b7 \u70b9\u51fb\u884c\u53f7\u8fd0\u884c\u5230\u8be5\u884c",
+                "\u548c\u7ed3\u5c3e \u00b7 \u70b9\u51fb\u884c\u53f7\u8fd0\u884c\u5230\u8be5\u884c \u00b7 W "
+                "\u673a\u5668\u7801",
         "fmt_dec": "\u5341\u8fdb\u5236\uff1aPython \u7684 repr\uff0c\u4e0e\u547d\u4ee4\u884c\u4e00\u81f4",
         "fmt_hex": "\u5341\u516d\u8fdb\u5236\uff1afloat.hex()",
         "fmt_bits": "IEEE-754 \u4e8c\u8fdb\u5236\u4f4d\uff1a\u7b26\u53f7 | \u6307\u6570 | \u5c3e\u6570",
