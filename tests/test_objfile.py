@@ -219,6 +219,32 @@ def test_a_gdbin_file_without_the_magic_is_an_error_even_empty(tmp_path):
         assert proc.returncode == 65 and "offset 0x0: error:" in proc.stderr
 
 
+def test_a_binary_past_the_source_limit_runs_and_every_binary_asm_writes_fits(tmp_path):
+    """A .data value takes 2 bytes of source ("1,") and 8 bytes and a spelling in the binary: the densest case.
+    Its binary is past the 4 MiB a program may be, and still reads (as a file and on stdin); scaled to the
+    largest program, it stays under the 64 MiB a binary may be. A source past 4 MiB is still refused."""
+    from vm import source
+    n = 700_000
+    text = ".data x = " + ",".join(["1"] * n) + "\nLEN n, x\nOUT n\n"
+    src = tmp_path / "dense.gdasm"
+    src.write_text(text, encoding="utf-8")
+    out = tmp_path / "dense.gdbin"
+    assert gdasm("asm", str(src), "-o", str(out)).returncode == 0
+    size = out.stat().st_size
+    assert size > source.PROGRAM_LIMIT
+    assert size / len(text) * source.PROGRAM_LIMIT + source.PROGRAM_LIMIT < source.BINARY_LIMIT
+    for args, stdin in (((str(out),), None), (("-",), out.read_bytes())):
+        proc = gdasm("run", *args, "--quiet", stdin=stdin)
+        assert proc.returncode == 0 and proc.stdout == f"{float(n)}\n", proc.stderr
+    assert "\n.data x = 1, 1, 1, " in gdasm("disasm", str(out)).stdout
+    big = tmp_path / "big.gdasm"
+    big.write_bytes(b"#" * (source.PROGRAM_LIMIT + 1))
+    proc = gdasm("run", str(big))
+    assert proc.returncode == 66 and "too large: a program may be at most 4 MiB" in proc.stderr
+    proc = gdasm("run", "-", stdin=MAGIC + bytes(source.BINARY_LIMIT))
+    assert proc.returncode == 66 and "standard input: too large: a binary may be at most 64 MiB" in proc.stderr
+
+
 @pytest.mark.parametrize("name", sorted(catalog.names()))
 def test_stats_count_what_the_source_and_the_binary_hold(tmp_path, name):
     import json

@@ -36,8 +36,8 @@ def load(name) -> Program:
                                  f"{', '.join(catalog.names())})")
         path = found
     shown = path.name if path.parent == catalog.programs_dir() else str(path)
-    from .objfile import program_from  # a .gdbin binary, or source
-    return program_from(source.read_bounded(path, source.PROGRAM_LIMIT, "a program", shown), shown)
+    from .objfile import program_from, read_program_bytes  # a .gdbin binary, or source
+    return program_from(read_program_bytes(path, shown), shown)
 
 
 def bundled(name: str) -> Program:

@@ -46,11 +46,11 @@ def run_disasm(args: argparse.Namespace, con: report.Console) -> int:
     from . import datafile
     from .inputs import find_program
     if args.program == "-":
-        data, shown = source.read_bounded(sys.stdin and sys.stdin.buffer, source.PROGRAM_LIMIT, "a binary"), "<stdin>"
+        data, shown = source.read_bounded(sys.stdin and sys.stdin.buffer, source.BINARY_LIMIT, "a binary"), "<stdin>"
     else:
         path = find_program(args.program, con)
         shown = str(path)
-        data = datafile.read_input(path, shown, "a binary")
+        data = datafile.read_input(path, shown, "a binary", source.BINARY_LIMIT)
     con.out.write(objfile.disassemble(objfile.read(data, shown)))
     return 0
 

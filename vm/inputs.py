@@ -50,13 +50,13 @@ def find_program(arg: str, con) -> Path:
 
 def read_program(arg: str, con) -> Program:
     """Assemble PROGRAM: a path, `-` for standard input, or a bundled program's name (see find_program)."""
-    from .objfile import program_from  # a .gdbin file, or one that starts with the binary's magic, is a binary
+    from .objfile import program_from, read_program_bytes  # a .gdbin file, or one that starts with the binary's
+    # magic, is a binary
     if arg == "-":
-        return program_from(source.read_bounded(sys.stdin and sys.stdin.buffer, source.PROGRAM_LIMIT, "a program"),
-                            "<stdin>")
+        return program_from(read_program_bytes(sys.stdin and sys.stdin.buffer), "<stdin>")
     path = find_program(arg, con)
     shown = path.name if path.parent == catalog.programs_dir() else str(path)
-    return program_from(datafile.read_input(path, shown, "a program"), shown)
+    return program_from(read_program_bytes(path, shown), shown)
 
 
 def first_write_before_read(program: Program, name: str):

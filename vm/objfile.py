@@ -55,6 +55,13 @@ def is_binary(name: str, head: bytes) -> bool:
     return head.startswith(MAGIC) or name.lower().endswith(".gdbin")
 
 
+def read_program_bytes(where, shown: Optional[str] = None) -> bytes:
+    """A PROGRAM's bytes, bounded: source up to source.PROGRAM_LIMIT, a binary (its magic first) up to BINARY_LIMIT."""
+    from . import source
+    return source.read_bounded(where, source.PROGRAM_LIMIT, "a program", shown,
+                               larger=(MAGIC, source.BINARY_LIMIT, "a binary"))
+
+
 def program_from(data: bytes, shown: str) -> Program:
     """What a PROGRAM argument's bytes hold: a binary's program, or the source assembled."""
     if is_binary(shown, data[:len(MAGIC)]):

@@ -43,6 +43,9 @@ def lines(text) -> list[str]:
 # hold together (isa.MAX_ARRAYS_TOTAL), or a few million rows of a CSV file with several columns.
 PROGRAM_LIMIT = 4 * 1024 * 1024
 DATA_LIMIT = 64 * 1024 * 1024
+# A binary (.gdbin) holds a program of at most PROGRAM_LIMIT: each .data value as 8 bytes and its spelling, so
+# about 8 times the source at worst, and the source itself. 64 MiB holds every binary `gdasm asm` can write.
+BINARY_LIMIT = 64 * 1024 * 1024
 
 
 def shorten(name: str, head: int = 60, tail: int = 20) -> str:
@@ -68,18 +71,19 @@ def exists(path) -> bool:
     return True
 
 
-def read_bounded(where, limit: int, what: str, shown: Optional[str] = None) -> bytes:
+def read_bounded(where, limit: int, what: str, shown: Optional[str] = None, larger: Optional[tuple] = None) -> bytes:
     """The bytes of a file (a path) or a binary stream, at most `limit` of them; an InputFileError (exit 66)
     naming the limit past it, or saying why the file cannot be read.
 
     The one reader of programs, data files and `# run:` files. It reads limit + 1 bytes at most, so memory
     stays bounded whatever the input is. A path is opened without blocking, so a FIFO with no writer reads as
     empty instead of waiting forever; a FIFO or a character device is read like standard input, bounded.
+    `larger` = (prefix, limit, what): input that starts with the prefix (a binary's magic) may be that large.
     """
     if not isinstance(where, (str, os.PathLike)):
         if where is None:
             raise InputFileError(f"{shown or 'standard input'}: cannot read {what}: it is closed")
-        return _read_stream(where, limit, what, shown or "standard input")
+        return _read_stream(where, limit, what, shown or "standard input", larger)
     shown = shorten(shown if shown is not None else os.fspath(where))
     try:
         fd = os.open(where, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -96,7 +100,7 @@ def read_bounded(where, limit: int, what: str, shown: Optional[str] = None) -> b
         os.set_blocking(fd, True)  # opened without waiting for a FIFO's writer; now read as usual
         with os.fdopen(fd, "rb") as stream:
             fd = -1
-            return _read_stream(stream, limit, what, shown)
+            return _read_stream(stream, limit, what, shown, larger)
     except OSError as e:
         raise InputFileError(f"{shown}: cannot read: {e.strerror or e}") from None
     finally:
@@ -104,9 +108,12 @@ def read_bounded(where, limit: int, what: str, shown: Optional[str] = None) -> b
             os.close(fd)
 
 
-def _read_stream(stream, limit: int, what: str, shown: str) -> bytes:
+def _read_stream(stream, limit: int, what: str, shown: str, larger: Optional[tuple] = None) -> bytes:
     try:
         data = stream.read(limit + 1)
+        if data and larger is not None and len(data) > limit and data.startswith(larger[0]):
+            limit, what = larger[1], larger[2]
+            data += stream.read(limit + 1 - len(data)) or b""
     except OSError as e:
         raise InputFileError(f"{shown}: cannot read: {e.strerror or e}") from None
     if data is None:  # a non-blocking stream with nothing yet
