@@ -68,7 +68,7 @@ def _profile_json(args) -> dict:
     if not args.profile:
         return {}
     from . import profile
-    return {"profile": profile.to_json(profile.build(args.machine.program, args.machine.executions()))}
+    return {"profile": profile.to_json(_profile(args))}
 
 
 def _print_profile(args, con: report.Console) -> None:
@@ -76,8 +76,17 @@ def _print_profile(args, con: report.Console) -> None:
     if args.profile:
         from . import profile
         con.say()
-        for line in profile.text(profile.build(args.machine.program, args.machine.executions())):
+        for line in profile.text(_profile(args)):
             con.say(line)
+
+
+def _profile(args):
+    """The run's profile: its counts, and its longest chain from a second, step-by-step run of the same inputs."""
+    from . import profile
+    m = args.machine
+    chain = profile.follow(make_machine(m.program, args)) if m.steps <= profile.CHAIN_LIMIT else \
+        profile.Chain(0, 0, (), f"not followed: the run is longer than {profile.CHAIN_LIMIT:,} steps")
+    return profile.build(m.program, m.executions(), chain)
 
 
 def cmd_trace(args, con: report.Console) -> int:

@@ -1,22 +1,30 @@
 """`--profile`: where a run's steps went, line by line, and what they cost in the cost model of `vm/isa.py`.
 
 The counts are the machine's own (steps completed at each address); the cycles are those counts times each
-instruction's latency in the model, added one after another. OUT is I/O: counted, never given cycles.
+instruction's latency in the model, added one after another — what the run would take if nothing overlapped.
+Beside that upper bound, the profile follows the run's dependencies: the longest chain of steps each waiting
+for a value the one before made (a register, or the array element a LOAD reads) — what it would take if
+everything else overlapped. A real out-of-order core lands between the two, near the chain when it is long.
+OUT is I/O: counted, never given cycles.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
 from . import isa, render
-from .ir import Program
+from .errors import RuntimeFault
+from .ir import Imm, Program
+
+CHAIN_LIMIT = 1_000_000  # steps followed one by one for the chain; a longer run gets the sum only
 
 MODEL_NOTE = ("cycles are a model, not a measurement: each instruction's latency on "
               f"{isa.COST_CPU.split(' (')[0]} (LLVM's scheduling model),",
               "added one after another; docs/machine-code.md says more")
-IO_NOTE = "I/O: counted, not given cycles (their cost depends on the terminal)"
+IO_NOTE = "I/O, counted but not given cycles: their cost depends on the terminal"
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ class Row:
     runs: int
     each: Optional[int]  # cycles a step; None for I/O
     cycles: int
+    chain: Optional[int] = None  # cycles of its steps on the longest chain (None: the chain was not followed)
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,80 @@ class Profile:
     never_run: tuple  # of Row, in program order
     mnemonics: tuple  # of Group, most cycles first
     regions: tuple  # of Group, most cycles first
+    chain: Optional[int] = None  # the longest chain's cycles (None: not followed)
+    chain_steps: int = 0  # how many steps it holds
+    chain_note: str = ""  # why it was not followed, or where it stops
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The longest chain of dependent steps in a run: its cycles, its steps, and its cycles at each address."""
+
+    cycles: int
+    steps: int
+    by_address: tuple
+    note: str = ""
+
+
+def follow(m, limit: int = CHAIN_LIMIT) -> Chain:
+    """Step a fresh machine through the run, timing each step from when the values it reads are ready.
+
+    A step starts when every register it reads (and, for LOAD, the element it reads) is ready, and ends its
+    latency later, when what it writes is ready; a value set before the run is ready at 0. Jumps, calls and
+    returns wait for nothing (a core that guesses every branch right). The longest chain is a lower bound.
+    """
+    code = m.program.instructions
+    latency = [ins.op.cost.cycles or 0 for ins in code]
+    reads = [tuple(r.slot for r in ins.reads) for ins in code]
+    dest = [-1 if ins.dest is None else ins.dest.slot for ins in code]
+    loads = [ins.op.behaviour == "load" for ins in code]  # the behaviours of the table, not mnemonics
+    ready = [0] * len(m.program.registers)  # when each register's value is ready
+    made = [-1] * len(m.program.registers)  # the step (from 0) that made it
+    elements: dict = {}  # (array slot, index) -> (ready, step) of a STORE
+    array_slot = {name: k for k, name in enumerate(m.program.arrays)}
+    before, at = array("q"), array("l")  # each step's predecessor on its chain, and its address
+    longest, last, note = 0, -1, ""
+    regs = m.regs
+    try:
+        while m.status == "ready":
+            if len(at) >= limit:
+                return Chain(0, 0, (), f"not followed: the run is longer than {limit:,} steps")
+            pc = m.pc
+            if pc >= len(code):
+                break
+            start, source = 0, -1
+            for r in reads[pc]:
+                if ready[r] > start:
+                    start, source = ready[r], made[r]
+            key = None
+            if loads[pc]:
+                ins = code[pc]
+                j = ins.index.value if isinstance(ins.index, Imm) else regs[ins.index.slot]
+                key = (ins.array.slot, int(j))  # if j is not whole, the step faults and the key is not used
+            rec = m.step()
+            if rec is None:
+                break
+            if key is not None and key in elements and elements[key][0] > start:
+                start, source = elements[key]
+            finish = start + latency[pc]
+            k = len(at)
+            before.append(source)
+            at.append(pc)
+            if dest[pc] >= 0:
+                ready[dest[pc]], made[dest[pc]] = finish, k
+            for name, j, _, _ in rec.array_writes:  # a STORE: the element is ready when the value is
+                elements[(array_slot[name], j)] = (finish, k)
+            if finish > longest:
+                longest, last = finish, k
+    except RuntimeFault as fault:
+        note = f"up to the fault at step {fault.step:,}"
+    by_address = [0] * len(code)
+    steps = 0
+    while last >= 0:
+        by_address[at[last]] += latency[at[last]]
+        steps += 1
+        last = before[last]
+    return Chain(longest, steps, tuple(by_address), note)
 
 
 def _order(item) -> tuple:
@@ -77,12 +160,14 @@ def _regions(program: Program, rows: list) -> tuple:
                          for name, members in spans), key=_order))
 
 
-def build(program: Program, executions: list[int]) -> Profile:
-    """The profile of a run from its step counts by address (`Machine.executions()`)."""
+def build(program: Program, executions: list[int], chain: Optional[Chain] = None) -> Profile:
+    """The profile of a run from its step counts by address (`Machine.executions()`) and its chain (`follow`)."""
+    followed = chain is not None and chain.by_address
     rows = []
     for address, (ins, runs) in enumerate(zip(program.instructions, executions)):
         each = ins.op.cost.cycles
-        rows.append(Row(address, ins.line, ins.text, ins.op.mnemonic, runs, each, runs * (each or 0)))
+        rows.append(Row(address, ins.line, ins.text, ins.op.mnemonic, runs, each, runs * (each or 0),
+                        chain.by_address[address] if followed else None))
     by_op: Counter = Counter()
     cycles_by_op: Counter = Counter()
     for r in rows:
@@ -93,31 +178,39 @@ def build(program: Program, executions: list[int]) -> Profile:
     return Profile(program.filename, sum(r.runs for r in rows), sum(r.cycles for r in rows),
                    sum(r.runs for r in rows if r.each is None),
                    tuple(sorted((r for r in rows if r.runs), key=lambda r: (-r.cycles, -r.runs, r.address))),
-                   tuple(r for r in rows if not r.runs), mnemonics, _regions(program, rows))
+                   tuple(r for r in rows if not r.runs), mnemonics, _regions(program, rows),
+                   chain.cycles if followed else None, chain.steps if followed else 0,
+                   chain.note if chain is not None else "")
 
 
 def _share(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "—"
+    if not whole:
+        return "—"
+    return "<0.1%" if 0 < 1000 * part < whole else f"{100 * part / whole:.1f}%"
 
 
 def _steps(n: int) -> str:
     return f"{n:,} step" + ("" if n == 1 else "s")
 
 
+def _table(head: tuple, rows: list, align: str) -> list[str]:
+    """Columns two spaces apart, each aligned as `align` says (l or r); the last is never padded."""
+    widths = [max(len(c) for c in column) for column in zip(head, *rows)]
+    return ["  ".join(c.ljust(w) if a == "l" else c.rjust(w) for c, w, a in zip(cells, widths, align)).rstrip()
+            for cells in (head, *rows)]
+
+
 def text(p: Profile) -> list[str]:
-    """The profile as a table for people."""
+    """The profile as tables for people."""
+    chain = p.chain is not None
     rows = [(str(r.line), f"{r.runs:,}", _share(r.runs, p.steps), "I/O" if r.each is None else str(r.each),
              "—" if r.each is None else f"{r.cycles:,}", "—" if r.each is None else _share(r.cycles, p.cycles),
-             render.safe(r.text)) for r in p.rows]
-    head = ("line", "runs", "% steps", "cycles each", "cycles", "% cycles", "instruction")
-    widths = [max(len(c) for c in column) for column in zip(head, *rows)]
-
-    def line(cells) -> str:
-        return "  ".join(c.rjust(w) for c, w in zip(cells[:-1], widths)) + "  " + cells[-1]
-
-    out = [f"profile of {render.safe(p.filename)}: {_steps(p.steps)}, {p.cycles:,} modelled cycles",
-           *MODEL_NOTE, "", line(head)]
-    out += [line(r) for r in rows]
+             *([f"{r.chain:,}" if r.chain else ""] if chain else []), render.safe(r.text)) for r in p.rows]
+    head = ("line", "times run", "% of steps", "latency", "cycles", "% of cycles", *(["on chain"] if chain else []),
+            "instruction")
+    out = [f"profile of {render.safe(p.filename)}: {_steps(p.steps)}, {p.cycles:,} cycles if nothing overlapped",
+           *MODEL_NOTE, ""]
+    out += _table(head, rows, "r" * (len(head) - 1) + "l")
     if p.never_run:
         shown = ", ".join(str(r.line) for r in p.never_run[:20]) + (", …" if len(p.never_run) > 20 else "")
         out.append(f"never run: line{'s' if len(p.never_run) > 1 else ''} {shown}")
@@ -125,26 +218,46 @@ def text(p: Profile) -> list[str]:
         return out + ["", "no step ran"]
     if len(p.regions) > 1:
         out += ["", "by region (the code from each label to the next):"]
-        out += _groups(p.regions, p, _region)
-    out += ["", "instruction mix:"]
-    out += _groups(p.mnemonics, p, lambda g: g.name)
+        out += ["  " + line for line in _table(("region", "steps", "% of steps", "cycles", "% of cycles"),
+                                               _group_rows(p.regions, p, _region), "lrrrr")]
+    out += ["", "by instruction:"]
+    out += ["  " + line for line in _table(("mnemonic", "steps", "% of steps", "cycles", "% of cycles"),
+                                           _group_rows(p.mnemonics, p, lambda g: g.name), "lrrrr")]
     out += [""] + _summary(p)
     return out
 
 
+def _group_rows(groups, p: Profile, name) -> list[tuple]:
+    return [(render.safe(name(g)), f"{g.runs:,}", _share(g.runs, p.steps),
+             ("I/O" if not g.cycles else f"{g.cycles:,} + I/O") if g.io else f"{g.cycles:,}",
+             _share(g.cycles, p.cycles) if g.cycles else "—") for g in groups]
+
+
 def _summary(p: Profile) -> list[str]:
-    """The lesson in words: where the cycles went, and what the costliest instruction cost in all."""
-    out = [f"total: {_steps(p.steps)}, {p.cycles:,} modelled cycles"
+    """The lesson in words: both bounds, where the cycles went, what the most expensive instruction cost."""
+    out = [f"if nothing overlapped: {p.cycles:,} cycles, every latency added one after another"
            + (f"; the {p.io_steps:,} OUT steps are {IO_NOTE}" if p.io_steps else "")]
+    if p.chain is not None:
+        out.append(f"the longest chain of dependent steps: {p.chain:,} cycles ({_steps(p.chain_steps)}"
+                   + (f", {p.chain_note}" if p.chain_note else "") + "), the least a core that overlapped all "
+                   "else could take")
+        top = sorted((r for r in p.rows if r.chain), key=lambda r: -r.chain)[:3]
+        if top and p.chain:
+            out.append("on that chain: " + "; ".join(f"line {r.line} ({render.safe(r.text)}) "
+                                                     f"{_share(r.chain, p.chain)}" for r in top))
+    elif p.chain_note:
+        out.append(f"the longest chain of dependent steps: {p.chain_note}")
     if p.cycles and len(p.regions) > 1:
         top = p.regions[0]
-        out.append(f"most cycles: {render.safe(_region(top))}, {_share(top.cycles, p.cycles)} of them "
-                   f"in {_share(top.runs, p.steps)} of the steps")
+        out.append(f"most cycles if nothing overlapped: {render.safe(_region(top))}, {_share(top.cycles, p.cycles)} "
+                   f"of them in {_share(top.runs, p.steps)} of the steps")
     dear = max((g for g in p.mnemonics if not g.io), key=lambda g: isa.OPS[g.name].cost.cycles, default=None)
     if p.cycles and dear is not None and len(p.mnemonics) > 1:
         each = isa.OPS[dear.name].cost.cycles
-        out.append(f"dearest instruction: {dear.name}, {each} cycles a step; it ran {dear.runs:,} "
-                   f"time{'s' if dear.runs != 1 else ''}, {_share(dear.cycles, p.cycles)} of the cycles in all")
+        on = sum(r.chain or 0 for r in p.rows if r.mnemonic == dear.name)
+        out.append(f"most expensive instruction: {dear.name}, {each} cycles a step; it ran {dear.runs:,} "
+                   f"time{'s' if dear.runs != 1 else ''}: {_share(dear.cycles, p.cycles)} of the cycles if nothing "
+                   "overlapped" + (f", {_share(on, p.chain)} of the chain" if p.chain else ""))
     return out
 
 
@@ -153,26 +266,15 @@ def _region(g: Group) -> str:
     return f"{g.name} ({lines})" if g.name else f"{lines} (before the first label)"
 
 
-def _groups(groups, p: Profile, name) -> list[str]:
-    names = [render.safe(name(g)) for g in groups]
-    width = max((len(n) for n in names), default=0)
-    steps = [_steps(g.runs) for g in groups]
-    steps_w = max((len(s) for s in steps), default=0)
-    cycles = ["—" if g.io and not g.cycles else f"{g.cycles:,}" for g in groups]
-    cycles_w = max((len(c) for c in cycles), default=0)
-    return [f"  {n:<{width}}  {s:>{steps_w}} {_share(g.runs, p.steps):>6}  {c:>{cycles_w}} "
-            + ("cycle " if g.cycles == 1 else "cycles") + ("" if c == "—" else f" {_share(g.cycles, p.cycles):>6}")
-            + ("  + I/O" if g.io else "")
-            for n, s, c, g in zip(names, steps, cycles, groups)]
-
-
 def to_json(p: Profile) -> dict:
     """The profile for tools (its keys are stable: docs/machine-code.md)."""
     return {
         "cpu": isa.COST_CPU, "source": isa.COST_SOURCE,
         "steps": p.steps, "cycles": p.cycles, "io_steps": p.io_steps,
+        "chain_cycles": p.chain, "chain_steps": p.chain_steps if p.chain is not None else None,
         "lines": [{"address": r.address, "line": r.line, "instruction": r.text, "mnemonic": r.mnemonic,
-                   "runs": r.runs, "cycles_each": r.each, "cycles": r.cycles} for r in p.rows + p.never_run],
+                   "runs": r.runs, "cycles_each": r.each, "cycles": r.cycles, "chain_cycles": r.chain}
+                  for r in p.rows + p.never_run],
         "mnemonics": [{"mnemonic": g.name, "runs": g.runs, "cycles": g.cycles} for g in p.mnemonics],
         "regions": [{"label": g.name or None, "first_line": g.first_line, "last_line": g.last_line, "runs": g.runs,
                      "cycles": g.cycles} for g in p.regions],

@@ -215,6 +215,13 @@ def _progress(args, con: report.Console) -> progress.Steps:
     return progress.Steps(con.err, progress.wanted(con.err, args.json) and not progress.wanted(con.out))
 
 
+def _chain(program: Program, args, m: Machine) -> profile.Chain:
+    """The longest chain of dependent steps, from a second run of the same inputs (docs/machine-code.md)."""
+    if m.steps > profile.CHAIN_LIMIT:
+        return profile.Chain(0, 0, (), f"not followed: the run is longer than {profile.CHAIN_LIMIT:,} steps")
+    return profile.follow(make_machine(program, args))
+
+
 def run_trace(program: Program, args, con: report.Console) -> int:
     """`gdasm trace`: every step as a row, in the chosen format; a fault ends the rows and is raised."""
     if args.table:
@@ -239,7 +246,7 @@ def run_trace(program: Program, args, con: report.Console) -> int:
         fault = err
     finally:
         show.close()
-    sink.close(m, fault, profile.build(program, m.executions()) if args.profile else None)
+    sink.close(m, fault, profile.build(program, m.executions(), _chain(program, args, m)) if args.profile else None)
     if fault is not None:
         con.out.flush()
         if fmt == "json":
