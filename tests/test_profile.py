@@ -225,3 +225,31 @@ def test_the_chain_is_the_one_computed_from_the_trace(path):
     assert prof["chain_cycles"] == chain_from_trace(path, limit)
     assert sum(r["chain_cycles"] for r in prof["lines"]) == prof["chain_cycles"]
     assert prof["chain_cycles"] <= prof["cycles"]
+
+
+@pytest.mark.parametrize("command", ["run", "trace"])
+def test_ctrl_c_profiles_the_steps_that_ran(tmp_path, command):
+    """Wherever the signal lands, the profile counts exactly the steps the interrupt report says ran."""
+    import os
+    import signal
+    import subprocess
+    from conftest import gdasm_script
+    prog = tmp_path / "spin.gdasm"
+    prog.write_text("OUT 1\nMOV i, 0\nspin: ADD i, 1\nJMP spin\n", encoding="utf-8")
+    proc = subprocess.Popen([gdasm_script(), command, str(prog), "--profile", "--max-steps", "1000000000000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    first = proc.stdout.readline()
+    while command == "trace" and not first.lstrip().startswith("1 "):  # the header, then step 1
+        first = proc.stdout.readline()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    steps = int(re.search(r"interrupted after ([\d,]+) steps?", err).group(1).replace(",", ""))
+    assert re.search(rf"^profile of .*spin\.gdasm: {steps:,} steps?, ", out, re.M), out[-2000:]
+    runs = {int(m.group(1)): int(m.group(2).replace(",", ""))
+            for m in re.finditer(r"^\s+(\d)\s+([\d,]+)\s", out.split("profile of", 1)[1], re.M)}
+    adds = max(0, (steps - 2 + 1) // 2)  # steps 3, 5, 7… are ADDs; 4, 6, 8… JMPs
+    assert runs.get(1) == 1 and runs.get(3, 0) == adds and sum(runs.values()) == steps, (steps, runs)
+    assert "not followed: the run was interrupted" in out

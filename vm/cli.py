@@ -71,22 +71,22 @@ def _profile_json(args) -> dict:
     return {"profile": profile.to_json(_profile(args))}
 
 
-def _print_profile(args, con: report.Console) -> None:
+def _print_profile(args, con: report.Console, chain: bool = True) -> None:
     """`--profile`: the table after everything else the command prints."""
     if args.profile:
         from . import profile
         con.say()
-        for line in profile.text(_profile(args)):
+        for line in profile.text(_profile(args, chain)):
             con.say(line)
 
 
-def _profile(args):
+def _profile(args, chain: bool = True):
     """The run's profile: its counts, and its longest chain from a second, step-by-step run of the same inputs."""
     from . import profile
     m = args.machine
-    chain = profile.follow(make_machine(m.program, args)) if m.steps <= profile.CHAIN_LIMIT else \
-        profile.Chain(0, 0, (), f"not followed: the run is longer than {profile.CHAIN_LIMIT:,} steps")
-    return profile.build(m.program, m.executions(), chain)
+    followed = profile.follow(make_machine(m.program, args), m.steps) if chain else \
+        profile.Chain(0, 0, (), "not followed: the run was interrupted")
+    return profile.build(m.program, m.executions(), followed)
 
 
 def cmd_trace(args, con: report.Console) -> int:
@@ -320,6 +320,11 @@ def _main(argv: list[str], con: report.Console) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         _interrupted(getattr(args, "machine", None), con)
+        if getattr(args, "profile", False) and not getattr(args, "json", False) and getattr(args, "machine", None):
+            try:  # the steps that ran before the interrupt (not followed again: that could be long)
+                _print_profile(args, con, chain=False)
+            except KeyboardInterrupt:
+                pass
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`gdasm trace prog | head`): stop quietly.

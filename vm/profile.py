@@ -80,13 +80,15 @@ class Chain:
     note: str = ""
 
 
-def follow(m, limit: int = CHAIN_LIMIT) -> Chain:
-    """Step a fresh machine through the run, timing each step from when the values it reads are ready.
+def follow(m, steps: int, limit: int = CHAIN_LIMIT) -> Chain:
+    """Step a fresh machine through the run's first `steps` steps, timing each from when what it reads is ready.
 
     A step starts when every register it reads (and, for LOAD, the element it reads) is ready, and ends its
     latency later, when what it writes is ready; a value set before the run is ready at 0. Jumps, calls and
     returns wait for nothing (a core that guesses every branch right). The longest chain is a lower bound.
     """
+    if steps > limit:
+        return Chain(0, 0, (), f"not followed: the run is longer than {limit:,} steps")
     code = m.program.instructions
     latency = [ins.op.cost.cycles or 0 for ins in code]
     reads = [tuple(r.slot for r in ins.reads) for ins in code]
@@ -100,9 +102,7 @@ def follow(m, limit: int = CHAIN_LIMIT) -> Chain:
     longest, last, note = 0, -1, ""
     regs = m.regs
     try:
-        while m.status == "ready":
-            if len(at) >= limit:
-                return Chain(0, 0, (), f"not followed: the run is longer than {limit:,} steps")
+        while m.status == "ready" and len(at) < steps:
             pc = m.pc
             if pc >= len(code):
                 break

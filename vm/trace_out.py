@@ -217,9 +217,7 @@ def _progress(args, con: report.Console) -> progress.Steps:
 
 def _chain(program: Program, args, m: Machine) -> profile.Chain:
     """The longest chain of dependent steps, from a second run of the same inputs (docs/machine-code.md)."""
-    if m.steps > profile.CHAIN_LIMIT:
-        return profile.Chain(0, 0, (), f"not followed: the run is longer than {profile.CHAIN_LIMIT:,} steps")
-    return profile.follow(make_machine(program, args))
+    return profile.follow(make_machine(program, args), m.steps)
 
 
 def run_trace(program: Program, args, con: report.Console) -> int:
