@@ -141,13 +141,13 @@ def test_listing_shows_each_word_beside_its_source_line():
 def test_the_machine_code_docs_worked_example_is_right():
     doc = (ROOT / "docs" / "machine-code.md").read_text(encoding="utf-8")
     word = (0x05 << 56) | (8 << 38) | (7 << 20) | ((1 << 17 | 8) << 2)  # DIV, grad_avg, grad_total, constant 8
-    assert f"its word is `0x{word:016X}`" in doc
+    assert f"its word is `0x{word:016x}`" in doc
     raw = int.from_bytes(struct.pack(">d", 0.01), "big")
-    assert f"`0x{raw:016X}`" in doc and f"{raw >> 63} | {(raw >> 52) & 0x7FF:011b} | {raw & (2**52 - 1):052b}" in doc
+    assert f"`0x{raw:016x}`" in doc and f"{raw >> 63} | {(raw >> 52) & 0x7FF:011b} | {raw & (2**52 - 1):052b}" in doc
     from vm import docgen  # its copy of the seed's listing encodes as the bundled program does
     assert encoding.encode(vm.assemble(docgen._SEED))[0] == encoding.encode(vm.load("gradient_step"))[0]
     for mnemonic, opcode in OPCODES.items():
-        assert f"| `0x{opcode:02X}` | `{mnemonic}` |" in doc
+        assert f"| `0x{opcode:02x}` | `{mnemonic}` |" in doc
 
 
 def test_the_debugger_shows_the_next_word_field_by_field():

@@ -219,6 +219,20 @@ def test_a_gdbin_file_without_the_magic_is_an_error_even_empty(tmp_path):
         assert proc.returncode == 65 and "offset 0x0: error:" in proc.stderr
 
 
+def test_a_binary_with_more_data_values_than_source_can_write_is_refused(monkeypatch):
+    """`.data` values in all are bounded by what 4 MiB of source can write (two characters each): a binary with
+    more was made by hand, and loading it would cost memory past what any program may (shown here with a bound
+    of 5 against a binary of 6, as the real bound needs a file of 25 MB)."""
+    data = objfile.write(vm.assemble(".data a = 1, 2, 3\n.data b = 4, 5, 6\nOUT 1\n"))
+    monkeypatch.setattr(objfile, "MAX_DATA_VALUES", 5)
+    with pytest.raises(objfile.BinaryError) as e:
+        objfile.load(data, "x.gdbin")
+    d = e.value.diagnostics[0]
+    assert e.value.exit_code == 65 and "hold 6 values, more than the 5" in d.message and d.offset > 32
+    monkeypatch.setattr(objfile, "MAX_DATA_VALUES", 6)
+    assert vm.run(objfile.load(data, "x.gdbin")).output == [1.0]
+
+
 def test_a_binary_past_the_source_limit_runs_and_every_binary_asm_writes_fits(tmp_path):
     """A .data value takes 2 bytes of source ("1,") and 8 bytes and a spelling in the binary: the densest case.
     Its binary is past the 4 MiB a program may be, and still reads (as a file and on stdin); scaled to the

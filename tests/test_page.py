@@ -541,7 +541,7 @@ def test_machine_code_beside_each_line_is_the_binarys(page, pages, tmp_path):
     shown = page.eval_on_selector_all(
         "[data-word]", "els => els.map(e => [Number(e.closest('.src').dataset.line), e.textContent, e.offsetWidth])")
     assert len(shown) == len(words) == 12
-    assert [(line, int(text, 16)) for line, text, _ in shown] == list(zip(lines, words))
+    assert [(line, text) for line, text, _ in shown] == [(n, f"0x{w:016x}") for n, w in zip(lines, words)]
     assert all(width > 0 for *_, width in shown)
     page.click("#words-toggle")
     assert page.get_attribute("#words-toggle", "aria-pressed") == "false"

@@ -253,3 +253,16 @@ def test_ctrl_c_profiles_the_steps_that_ran(tmp_path, command):
     adds = max(0, (steps - 2 + 1) // 2)  # steps 3, 5, 7… are ADDs; 4, 6, 8… JMPs
     assert runs.get(1) == 1 and runs.get(3, 0) == adds and sum(runs.values()) == steps, (steps, runs)
     assert "not followed: the run was interrupted" in out
+
+
+def test_profiling_leaves_the_step_limits_hot_spot_note_alone(write):
+    """The note names where the last 10,000 steps went, with or without --profile (which counts every step)."""
+    p = write(".reg i = 0\nfirst:\n    ADD i, 1\n    JLT i, 9000, first\n    MOV j, 0\nagain:\n    ADD j, 1\n"
+              "    JMP again\n", "two.gdasm")
+    for command in ("run", "trace"):
+        notes = []
+        for extra in ((), ("--profile",)):
+            proc = gdasm(command, str(p), "--max-steps", "30000", *extra)
+            assert proc.returncode == 70
+            notes.append(re.search(r"the hottest code is .*$", proc.stderr, re.M).group(0))
+        assert notes[0] == notes[1] and "line 7 (`ADD j, 1`" in notes[0] and "last 10,000 steps" in notes[0]

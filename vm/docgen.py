@@ -59,7 +59,7 @@ def machine_tables() -> str:
     rows = ["| opcode | mnemonic | fields (in order) | meaning |", "|---|---|---|---|"]
     for op in sorted(isa.OPS.values(), key=lambda o: o.opcode):
         fields = ", ".join(f"`{k}` {isa.FIELD_KINDS[k]}" for k in op.kinds) or "none"
-        rows.append(f"| `0x{op.opcode:02X}` | `{op.mnemonic}` | {fields} | {_cell(op.meaning)} |")
+        rows.append(f"| `0x{op.opcode:02x}` | `{op.mnemonic}` | {fields} | {_cell(op.meaning)} |")
     s0, s1, s2 = isa.FIELD_SHIFTS
     top, width = isa.WORD_BITS - 1, isa.FIELD_BITS
     cells = [(top, isa.OPCODE_SHIFT, 10, "opcode")] + [(sh + width - 1, sh, 18, f"field {k}")
@@ -85,18 +85,18 @@ def machine_tables() -> str:
     d, a, b = (word >> s0) & ((1 << width) - 1), (word >> s1) & ((1 << width) - 1), (word >> s2) & ((1 << width) - 1)
     flag = isa.CONSTANT_FLAG
     example = [f"`{ins.text}` is address {div} of the seed's listing (`gradient_step`); its word is "
-               f"`0x{word:016X}`:", "",
+               f"`0x{word:016x}`:", "",
                "| bits | field | value | means |", "|---|---|---|---|",
-               f"| {top}–{isa.OPCODE_SHIFT} | opcode | `0x{word >> isa.OPCODE_SHIFT:02X}` | "
+               f"| {top}–{isa.OPCODE_SHIFT} | opcode | `0x{word >> isa.OPCODE_SHIFT:02x}` | "
                f"`{isa.BY_OPCODE[word >> isa.OPCODE_SHIFT].mnemonic}` |",
                f"| {s0 + width - 1}–{s0} | `d` | {d} | register {d}, `{program.registers[d]}` |",
                f"| {s1 + width - 1}–{s1} | `a` | {a} | register {a}, `{program.registers[a]}` |",
-               f"| {s2 + width - 1}–{s2} | `b` | `0x{b:05X}` | bit {width - 1} set: constant {b & ~flag}, "
+               f"| {s2 + width - 1}–{s2} | `b` | `0x{b:05x}` | bit {width - 1} set: constant {b & ~flag}, "
                f"`{pool.items[b & ~flag].spelling}` |",
                "| 1–0 | reserved | 0 | |", "",
                "The constant `0.01` is the pool's constant "
                f"{next(k for k, c in enumerate(pool.items) if c.spelling == '0.01')}, stored as the 64 bits of the "
-               f"double nearest to 1/100, `0x{encoding.double_bits(0.01):016X}` (sign | exponent | fraction):",
+               f"double nearest to 1/100, `0x{encoding.double_bits(0.01):016x}` (sign | exponent | fraction):",
                "", "```", _bits(0.01), "```"]
     header = ["| bytes | field |", "|---|---|",
               f"| 0–7 | magic `{' '.join(f'{x:02X}' for x in objfile.MAGIC)}` |",

@@ -194,6 +194,8 @@ class Machine:
         self._touch: list[Optional[_Touch]] = [None] * len(program.instructions)
         self._counts = [0] * len(self.code)  # executions per address within the last HOT_SAMPLE steps
         self._counted_from = max_steps - HOT_SAMPLE
+        self._hot_from = max_steps - HOT_SAMPLE  # where the last HOT_SAMPLE steps before the limit begin
+        self._hot_base: Optional[list] = None  # the counts there, when every step is counted (a profile)
         self._interrupted = False
         self._saved_code: Optional[list] = None
 
@@ -530,6 +532,14 @@ class Machine:
 
     def _run(self, stop: int) -> Optional[Result]:
         """Run until step `stop` (None back if the program is still ready there, short of max_steps)."""
+        if self._counted_from < self._hot_from and self.steps < self._hot_from < stop:
+            done = self._run_span(self._hot_from)  # a profile counts every step: note where the last ones begin
+            if done is not None or self.steps < self._hot_from:
+                return done
+            self._hot_base = list(self._counts)
+        return self._run_span(stop)
+
+    def _run_span(self, stop: int) -> Optional[Result]:
         code, pc, n, counts = self.code, self.pc, 0, self._counts
         budget = stop - self.steps
         tail = min(budget, max(self._counted_from - self.steps, 0))  # then steps are counted to name a hot spot
@@ -633,6 +643,8 @@ class Machine:
         self.steps += 1
         if self.steps > self._counted_from:  # as run() counts: the steps that ran, near the limit
             self._counts[pc] += 1
+            if self.steps == self._hot_from and self._counted_from < self._hot_from:
+                self._hot_base = list(self._counts)
         if old is UNSET:
             self.write_order.append(d)
         writes = ((dname, old, regs[d]),) if d >= 0 else ()
@@ -734,7 +746,7 @@ class Machine:
 
     def _hottest(self) -> list[str]:
         """Where a run that hit the step limit spent its last steps (counted as they ran)."""
-        counts = self._counts
+        counts = self._counts if self._hot_base is None else [c - b for c, b in zip(self._counts, self._hot_base)]
         hot = max(range(len(self.program.instructions)), key=counts.__getitem__, default=None)
         if hot is None or counts[hot] == 0:
             return []

@@ -23,11 +23,14 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import NamedTuple, Optional
 
-from . import encoding, isa
+from . import encoding, isa, source
 from .errors import AssemblyError, Diagnostic, GdasmError
 from .ir import Imm, Input, Program
 
 MAGIC = b"\x89GDBIN\r\n"
+# A .data value takes at least two characters of source (`1,`), so no program gdasm reads (4 MiB) writes more;
+# a binary that holds more was not made by `gdasm asm`, and loading it would cost memory past what source may.
+MAX_DATA_VALUES = source.PROGRAM_LIMIT // 2
 VERSION = 1
 STRIPPED = 1
 _HEADER = struct.Struct("<8sHHIQII")
@@ -57,7 +60,6 @@ def is_binary(name: str, head: bytes) -> bool:
 
 def read_program_bytes(where, shown: Optional[str] = None) -> bytes:
     """A PROGRAM's bytes, bounded: source up to source.PROGRAM_LIMIT, a binary (its magic first) up to BINARY_LIMIT."""
-    from . import source
     return source.read_bounded(where, source.PROGRAM_LIMIT, "a program", shown,
                                larger=(MAGIC, source.BINARY_LIMIT, "a binary"))
 
@@ -300,7 +302,7 @@ def read(data: bytes, filename: str) -> Decoded:
     r.done("registers")
     r = _In(data, *spans[ARRAYS], fail)
     arrays = []
-    total_elements = 0
+    total_elements = data_values = 0
     for k in range(r.count("the number of arrays", 9)):
         name = r.text(f"the name of array {k}", optional=stripped)
         at = r.pos
@@ -318,6 +320,10 @@ def read(data: bytes, filename: str) -> Decoded:
             continue
         if length * 12 > r.end - r.pos:
             fail(at, f"array {k} has {length:,} values, more than the {r.end - r.pos:,} bytes left can hold")
+        data_values += length
+        if data_values > MAX_DATA_VALUES:
+            fail(at, f"the .data arrays hold {data_values:,} values, more than the {MAX_DATA_VALUES:,} a program "
+                     "of at most 4 MiB can write")
         arrays.append((name, ".data", [(r.u64(f"array {k}[{i}]"), r.text(f"array {k}[{i}]'s spelling",
                                                                            optional=stripped))
                                        for i in range(length)]))

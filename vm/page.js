@@ -374,7 +374,7 @@ function setup() {
     const word = el("span", "word", w ? w[1] : "");
     if (w) {
       word.dataset.word = w[1];
-      word.title = "0x" + w[0].toString(16).toUpperCase().padStart(4, "0");  // its address, as the listing writes it
+      word.title = "0x" + w[0].toString(16).padStart(4, "0");  // its address, as the listing writes it
     }
     row.appendChild(word);
     const code = el("span", "code");

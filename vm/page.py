@@ -84,7 +84,7 @@ def _code(p: Program, pool: _Pool, exact: bool) -> tuple[list, list, dict]:
         k = _kind(ins)
         entry = {"l": ins.line, "t": ins.text, "k": k}
         if word is not None:
-            entry["w"] = f"{word:016X}"
+            entry["w"] = f"0x{word:016x}"  # as `gdasm listing` writes it
         if ins.dest is not None:
             entry["d"] = ins.dest.slot
         if ins.array is not None:

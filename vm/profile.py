@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
-from . import isa, render
+from . import isa, render, source
 from .errors import RuntimeFault
 from .ir import Imm, Program
 
@@ -193,11 +193,15 @@ def _steps(n: int) -> str:
     return f"{n:,} step" + ("" if n == 1 else "s")
 
 
+def _cycles(n: int) -> str:
+    return f"{n:,} cycle" + ("" if n == 1 else "s")
+
+
 def _table(head: tuple, rows: list, align: str) -> list[str]:
     """Columns two spaces apart, each aligned as `align` says (l or r); the last is never padded."""
-    widths = [max(len(c) for c in column) for column in zip(head, *rows)]
-    return ["  ".join(c.ljust(w) if a == "l" else c.rjust(w) for c, w, a in zip(cells, widths, align)).rstrip()
-            for cells in (head, *rows)]
+    widths = [max(render.display_width(c) for c in column) for column in zip(head, *rows)]  # wide characters too
+    return ["  ".join(render.ljust(c, w) if a == "l" else render.rjust(c, w)
+                      for c, w, a in zip(cells, widths, align)).rstrip() for cells in (head, *rows)]
 
 
 def text(p: Profile) -> list[str]:
@@ -208,14 +212,15 @@ def text(p: Profile) -> list[str]:
              *([f"{r.chain:,}" if r.chain else ""] if chain else []), render.safe(r.text)) for r in p.rows]
     head = ("line", "times run", "% of steps", "latency", "cycles", "% of cycles", *(["on chain"] if chain else []),
             "instruction")
-    out = [f"profile of {render.safe(p.filename)}: {_steps(p.steps)}, {p.cycles:,} cycles if nothing overlapped",
+    out = [f"profile of {render.safe(p.filename)}: {_steps(p.steps)}, {_cycles(p.cycles)} if nothing overlapped",
            *MODEL_NOTE, ""]
-    out += _table(head, rows, "r" * (len(head) - 1) + "l")
+    if rows:
+        out += _table(head, rows, "r" * (len(head) - 1) + "l")
     if p.never_run:
         shown = ", ".join(str(r.line) for r in p.never_run[:20]) + (", …" if len(p.never_run) > 20 else "")
         out.append(f"never run: line{'s' if len(p.never_run) > 1 else ''} {shown}")
     if not p.steps:
-        return out + ["", "no step ran"]
+        return out + ["no step ran"]
     if len(p.regions) > 1:
         out += ["", "by region (the code from each label to the next):"]
         out += ["  " + line for line in _table(("region", "steps", "% of steps", "cycles", "% of cycles"),
@@ -228,17 +233,18 @@ def text(p: Profile) -> list[str]:
 
 
 def _group_rows(groups, p: Profile, name) -> list[tuple]:
-    return [(render.safe(name(g)), f"{g.runs:,}", _share(g.runs, p.steps),
+    return [(render.safe(source.shorten(name(g), 48, 12)), f"{g.runs:,}", _share(g.runs, p.steps),
              ("I/O" if not g.cycles else f"{g.cycles:,} + I/O") if g.io else f"{g.cycles:,}",
              _share(g.cycles, p.cycles) if g.cycles else "—") for g in groups]
 
 
 def _summary(p: Profile) -> list[str]:
     """The lesson in words: both bounds, where the cycles went, what the most expensive instruction cost."""
-    out = [f"if nothing overlapped: {p.cycles:,} cycles, every latency added one after another"
-           + (f"; the {p.io_steps:,} OUT steps are {IO_NOTE}" if p.io_steps else "")]
-    if p.chain is not None:
-        out.append(f"the longest chain of dependent steps: {p.chain:,} cycles ({_steps(p.chain_steps)}"
+    out = [f"if nothing overlapped: {_cycles(p.cycles)}, every latency added one after another"
+           + (f"; the {p.io_steps:,} OUT steps are {IO_NOTE}" if p.io_steps > 1 else
+              f"; the one OUT step is {IO_NOTE.replace('their', 'its')}" if p.io_steps else "")]
+    if p.chain:
+        out.append(f"the longest chain of dependent steps: {_cycles(p.chain)} ({_steps(p.chain_steps)}"
                    + (f", {p.chain_note}" if p.chain_note else "") + "), the least a core that overlapped all "
                    "else could take")
         top = sorted((r for r in p.rows if r.chain), key=lambda r: -r.chain)[:3]
