@@ -186,6 +186,8 @@ BAD = [  # (what, bytes, offset, message fragment)
      "more than the"),
     ("a stripped binary with names", lambda: edit(seed(True), section(seed(True), 2)[2] + 4, "<B", 1), None,
      "register names in a stripped binary"),
+    ("2^32 registers, stripped", lambda: edit(seed(True), section(seed(True), 2)[2], "<I", 2**32 - 1), None,
+     "more than the 131,072 an instruction word can name"),  # no names: nothing else bounds it (found by Hypothesis)
 ]
 
 

@@ -283,7 +283,11 @@ def read(data: bytes, filename: str) -> Decoded:
         constants.append(encoding.Constant(bits, r.text(f"the spelling of constant {k}", optional=stripped)))
     r.done("constants")
     r = _In(data, *spans[REGISTERS], fail)
+    at = r.pos
     nregs = r.u32("the number of registers")
+    if nregs > isa.MAX_FIELD["register"] + 1:  # a stripped binary names none, so no byte count bounds them
+        fail(at, f"the number of registers is {nregs:,}, more than the {isa.MAX_FIELD['register'] + 1:,} an "
+                 "instruction word can name")
     named = r.u8("the names flag")
     if named != (0 if stripped else 1):
         fail(r.pos - 1, "register names in a stripped binary" if named else "no register names in an unstripped binary")
