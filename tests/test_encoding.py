@@ -158,3 +158,21 @@ def test_the_debugger_shows_the_next_word_field_by_field():
     assert f"opcode    0x{word >> 56:02x}      DIV" in out
     assert f"0x{(word >> 38) & 0x3FFFF:05x}   register 8: grad_avg" in out
     assert f"0x{(word >> 2) & 0x3FFFF:05x}   constant 8: 3 (3.0)" in out
+
+
+def test_the_debugger_shows_any_lines_or_labels_word(tmp_path):
+    """`word LINE` and `word LABEL` give the words `gdasm asm` writes, read back here from the file by struct."""
+    import re
+    import struct
+    from conftest import gdasm
+    out_file = tmp_path / "gd.gdbin"
+    assert gdasm("asm", "gradient_descent", "-o", str(out_file)).returncode == 0
+    data = out_file.read_bytes()
+    _, _, offset, length = struct.unpack_from("<IIQQ", data, 32)  # section 0: the code
+    words = struct.unpack_from(f"<{length // 8}Q", data, offset)
+    program = vm.load("gradient_descent")
+    out = gdasm("debug", "gradient_descent", stdin="word 38\nword averaged\nword 999\nword nowhere\n").stdout
+    shown = {int(a, 16): int(w, 16) for a, w in re.findall(r"word at address (0x[0-9a-f]+) .* = (0x[0-9a-f]+)", out)}
+    line38 = next(a for a, i in enumerate(program.instructions) if i.line == 38)
+    assert shown == {line38: words[line38], program.labels["averaged"]: words[program.labels["averaged"]]}
+    assert "word: no instruction on or after line 999" in out and "'nowhere' is neither" in out

@@ -540,12 +540,25 @@ class Debugger(cmd.Cmd):
             self.say(line)
 
     def do_word(self, arg):
-        """word: the next instruction's 64-bit machine word, field by field (docs/machine-code.md)."""
+        """word [LINE|LABEL]: the 64-bit machine word of the next instruction (or of that line's), field by field."""
         from . import encoding
         from .errors import AssemblyError
-        m = self.h.m
-        if m.pc >= len(self.program.instructions):
-            self.say("word: there is no next instruction (the program has ended)")
+        code = self.program.instructions
+        address = self.h.m.pc
+        where = arg.strip()
+        if where and _whole(where) is not None:
+            address = next((a for a, i in enumerate(code) if i.line >= _whole(where)), None)
+            if address is None:
+                self.say(f"word: no instruction on or after line {where}")
+                return
+        elif where in self.program.labels:
+            address = self.program.labels[where]
+        elif where:
+            self.say(f"word takes a line number or a label, e.g. word 15, word loop; '{_short(where)}' is neither")
+            return
+        if address >= len(code):
+            self.say("word: there is no instruction there (the end of the program)" if where else
+                     "word: there is no next instruction (the program has ended)")
             return
         if getattr(self, "_encoded", None) is None:
             try:
@@ -554,9 +567,9 @@ class Debugger(cmd.Cmd):
                 self.say(f"word: {e.diagnostics[0].message}")
                 return
         words, pool = self._encoded
-        ins = self.program.instructions[m.pc]
-        self.say(f"word at address {m.pc:#06x} (line {ins.line}: {safe(ins.text)}) = {words[m.pc]:#018x}")
-        for line in encoding.word_lines(words[m.pc], self.program.registers, pool, self.program.arrays):
+        ins = code[address]
+        self.say(f"word at address {address:#06x} (line {ins.line}: {safe(ins.text)}) = {words[address]:#018x}")
+        for line in encoding.word_lines(words[address], self.program.registers, pool, self.program.arrays):
             self.say(safe(line))
 
     def do_numbers(self, arg):

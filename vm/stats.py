@@ -48,6 +48,6 @@ def stats_text(s: dict) -> list[str]:
         f"  arrays          {s['arrays']:,} ({s['array_elements']:,} elements)",
         f"  labels          {s['labels']:,}",
         f"  source          {s['source_lines']:,} lines, {s['source_bytes']:,} bytes",
-        f"  code            {s['code_bytes']:,} bytes (8 a 64-bit instruction word)",
+        f"  code            {s['code_bytes']:,} bytes (8 bytes, one 64-bit word, per instruction)",
         f"  binary          {s['binary_bytes']:,} bytes (gdasm asm); {s['stripped_bytes']:,} stripped",
     ]
