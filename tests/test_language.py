@@ -298,3 +298,16 @@ def test_step_after_fault_returns_none_and_state_is_kept():
     with pytest.raises(RuntimeFault):
         m.step()
     assert m.status == "fault" and m.step() is None and m.registers == {"a": 1.0} and m.pc == 1
+
+
+def test_lookups_by_name_and_by_address_agree_with_a_scan():
+    """Program.label_at / register_slot / array_slot answer from indexes; a plain scan here says the same."""
+    text = ".data xs = 1\n.zeros ys, 2\na:\nb:\n    MOV r, 1\nc:\n    LOAD q, xs, 0\nd:\ne:\n"
+    p = vm.assemble(text)
+    for address in range(len(p.instructions) + 2):
+        scan = next((name for name, at in p.labels.items() if at == address), None)
+        assert p.label_at(address) == scan
+    assert (p.label_at(0), p.label_at(1), p.label_at(2)) == ("a", "c", "d")
+    assert [p.register_slot(n) for n in p.registers] == list(range(len(p.registers)))
+    assert [p.array_slot(n) for n in p.arrays] == list(range(len(p.arrays)))
+    assert p.register_slot("xs") is None and p.array_slot("r") is None and p.register_slot("nope") is None

@@ -162,6 +162,15 @@ class Program:
     def __post_init__(self):
         # Frozen all the way down: a Program may be shared by threads and cached on, so its labels cannot change.
         object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
+        # Indexes by name and by address, so a trace's every jump and a debugger's every lookup cost one probe.
+        by_address: dict = {}
+        for name, address in self.labels.items():
+            by_address.setdefault(address, name)  # the first label written for an address names it
+        object.__setattr__(self, "_label_at", MappingProxyType(by_address))
+        object.__setattr__(self, "_register_slot", MappingProxyType({n: k for k, n in reversed(
+            list(enumerate(self.registers)))}))
+        object.__setattr__(self, "_array_slot", MappingProxyType({n: k for k, n in reversed(
+            list(enumerate(self.arrays)))}))
 
     def __hash__(self) -> int:
         """Equal programs come from the same text under the same name, so those two decide the hash."""
@@ -181,20 +190,11 @@ class Program:
         return self.source.split("\n")
 
     def register_slot(self, name: str) -> Optional[int]:
-        try:
-            return self.registers.index(name)
-        except ValueError:
-            return None
+        return self._register_slot.get(name)
 
     def array_slot(self, name: str) -> Optional[int]:
-        try:
-            return self.arrays.index(name)
-        except ValueError:
-            return None
+        return self._array_slot.get(name)
 
     def label_at(self, address: int) -> Optional[str]:
         """The first label naming an address, for traces (`jump → loop`)."""
-        for name, addr in self.labels.items():
-            if addr == address:
-                return name
-        return None
+        return self._label_at.get(address)

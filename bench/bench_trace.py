@@ -1,0 +1,60 @@
+"""What a trace costs per step, as a ratio to `gdasm run --quiet` on the same program, and what labels cost it.
+
+Run: python bench/bench_trace.py [ITERATIONS]. Each contender runs in process (vm.cli.main, output to /dev/null)
+in alternating rounds with its baseline; CPU time; medians of the paired ratios. It asserts nothing about
+seconds. The label case is a loop after 5,000 other labels (jumped over), against the same loop without them: a
+text trace names the target of every jump, and it once scanned every label for it.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from vm import cli
+
+LOOP = ".reg i = 0\n    JMP top\n{pad}top:\n    ADD i, 1\n    MUL j, i, 2\n    JLT i, {n}, top\n"
+
+
+def cpu(argv: list[str]) -> float:
+    with open(os.devnull, "w") as sink:
+        t = time.process_time()
+        cli.main(argv, sink, sink)
+        return time.process_time() - t
+
+
+def paired(contender: list[str], baseline: list[str], rounds: int) -> float:
+    """The median of contender/baseline over alternating rounds."""
+    ratios = []
+    for _ in range(rounds):
+        b = cpu(baseline)
+        c = cpu(contender)
+        ratios.append(c / b)
+    return statistics.median(ratios)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 30_000
+    rounds = 5
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "loop.gdasm"
+        plain.write_text(LOOP.format(pad="", n=n), encoding="utf-8")
+        labelled = Path(tmp) / "labels.gdasm"
+        labelled.write_text(LOOP.format(pad="".join(f"L{k}:\n    HALT\n" for k in range(5000)), n=n), encoding="utf-8")
+        steps = "--max-steps", str(10 * n)
+        run = ["run", str(plain), "--quiet", *steps]
+        print(f"{3 * n:,} steps a run; CPU time; medians of {rounds} paired rounds")
+        for fmt in ("text", "csv", "json"):
+            ratio = paired(["trace", str(plain), "--format", fmt, *steps], run, rounds)
+            print(f"trace --format {fmt:<5} {ratio:6.1f}x run --quiet")
+        ratio = paired(["trace", str(labelled), *steps],
+                       ["trace", str(plain), *steps], rounds)
+        print(f"trace of a program with 5,000 labels  {ratio:6.2f}x the same trace without them")
+
+
+if __name__ == "__main__":
+    main()
