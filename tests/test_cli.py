@@ -221,3 +221,17 @@ def test_colour_only_on_a_terminal_and_never_with_no_color():
     code, out = _on_a_terminal(["trace", "gradient_step"], {"NO_COLOR": "1"})
     assert code == 0 and "\x1b[" not in out
     assert "\x1b[" not in gdasm("trace", "gradient_step", env={"NO_COLOR": ""}).stdout  # not a terminal
+
+
+def test_running_a_program_loads_no_module_only_other_commands_need():
+    """Start-up (docs: bench/bench_startup.py): `gdasm run` loads neither importlib.metadata (only --version
+    needs it) nor NumPy, matplotlib, history or plotting; --version still works and goes to stdout."""
+    import subprocess
+    import sys
+    code = ("import io, sys, vm.cli; vm.cli.main(['run', 'gradient_step'], io.StringIO(), io.StringIO()); "
+            "print([m for m in ('importlib.metadata', 'numpy', 'matplotlib', 'vm.history', 'vm.plot') "
+            "if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stderr
+    proc = gdasm("--version")
+    assert proc.returncode == 0 and re.fullmatch(r"gdasm \S+\n", proc.stdout) and proc.stderr == ""

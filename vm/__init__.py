@@ -1,7 +1,5 @@
 """gdasm: a small, exact register machine that runs gradient descent as assembly."""
 
-from importlib import metadata as _metadata
-
 from . import describe, machine as _machine  # noqa: F401  (vm.describe is part of the API)
 from .assembler import as_program, assemble
 from .errors import AssemblyError, Diagnostic, GdasmError, InputFileError, RuntimeFault, Span, UsageError
@@ -10,10 +8,6 @@ from .machine import DEFAULT_MAX_STEPS, Machine, Result, StepRecord
 from .render import Formatter
 from .sampling import Samples, sample
 
-try:
-    __version__ = _metadata.version("gdasm")  # one version: pyproject.toml's, as installed
-except _metadata.PackageNotFoundError:  # a source tree used without installing it
-    __version__ = "0+unknown"
 
 
 def run(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS, exact: bool = False) -> Result:
@@ -83,10 +77,20 @@ def gradcheck(program, loss: str, grads, registers=None, arrays=None, max_steps:
 
 
 def __getattr__(name: str):
-    """`vm.plot` is loaded on first use: it needs matplotlib (gdasm[plot]), which `import vm` must not load."""
+    """Loaded on first use: `vm.plot` needs matplotlib (gdasm[plot]), which `import vm` must not load; and
+    `vm.__version__` needs importlib.metadata (and the email package it loads), about 10 ms of a command's
+    start-up that only --version uses."""
     if name == "plot":
         from importlib import import_module
         return import_module(".plot", __name__)
+    if name == "__version__":
+        from importlib import metadata
+        try:
+            version = metadata.version("gdasm")  # one version: pyproject.toml's, as installed
+        except metadata.PackageNotFoundError:  # a source tree used without installing it
+            version = "0+unknown"
+        globals()["__version__"] = version
+        return version
     raise AttributeError(f"module 'vm' has no attribute '{name}'")
 
 

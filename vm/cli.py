@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import errno
 import os
 import sys
@@ -200,7 +201,7 @@ _RUNNERS = (
 
 def _parser() -> ArgParser:
     parser = ArgParser(prog="gdasm", description="Run gradient descent as assembly, one register at a time.")
-    parser.add_argument("--version", action="version", version=f"gdasm {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="print gdasm's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgParser)
     sub.required = True
     p = sub.add_parser("run", help="run a program; print its output and final registers")
@@ -255,9 +256,13 @@ def _parser() -> ArgParser:
     return parser
 
 
-def _version() -> str:
-    from . import __version__
-    return __version__
+class _Version(argparse.Action):
+    """--version, reading the version only when asked: the installed metadata costs ~10 ms of every start-up."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from . import __version__
+        parser._print_message(f"gdasm {__version__}\n", sys.stdout)  # stdout, as argparse's own action; and a
+        parser.exit()  # failed write is exit 74, as for --help
 
 
 def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
