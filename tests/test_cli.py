@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from pathlib import Path
 
 from conftest import ROOT, gdasm, gdasm_script
 
@@ -235,3 +236,19 @@ def test_running_a_program_loads_no_module_only_other_commands_need():
     assert out.stdout.strip() == "[]", out.stderr
     proc = gdasm("--version")
     assert proc.returncode == 0 and re.fullmatch(r"gdasm \S+\n", proc.stdout) and proc.stderr == ""
+
+
+def test_a_damaged_or_missing_grammar_cache_is_rebuilt_silently():
+    """The parser's cache (vm/__pycache__/grammar.lark-cache, docs in vm/assembler.py) speeds start-up; a
+    missing, garbled or cut-short one is rebuilt without a word, and the program runs the same."""
+    from vm import assembler
+    cache = Path(assembler.__file__).resolve().parent / "__pycache__" / "grammar.lark-cache"
+    expected = gdasm("run", "gradient_step").stdout
+    for damage in (None, b"", b"not a cache\n", b"0" * 64 + b"\n\x80\x04garbage"):
+        if damage is None:
+            cache.unlink(missing_ok=True)
+        else:
+            cache.write_bytes(damage)
+        proc = gdasm("run", "gradient_step")
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, expected, "")
+        assert cache.read_bytes().split(b"\n", 1)[0] != (damage or b"").split(b"\n", 1)[0]  # written anew
