@@ -6,7 +6,6 @@ from .errors import AssemblyError, Diagnostic, GdasmError, InputFileError, Runti
 from .ir import UNSET, Program
 from .machine import DEFAULT_MAX_STEPS, Machine, Result, StepRecord
 from .render import Formatter
-from .sampling import Samples, sample
 
 
 
@@ -83,6 +82,9 @@ def __getattr__(name: str):
     if name == "plot":
         from importlib import import_module
         return import_module(".plot", __name__)
+    if name in ("sample", "Samples"):  # vm.sample: the sampled runs of the API, which the commands do not need
+        from . import sampling
+        return getattr(sampling, name)
     if name == "__version__":
         from importlib import metadata
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import objfile, render, report, source
+from . import render, report, source
 from .inputs import read_program
 
 
@@ -36,6 +36,7 @@ def run_asm(args: argparse.Namespace, con: report.Console) -> int:
         given = ("stdin" if args.program == "-" else Path(program.filename).name.removesuffix(".gdasm")
                  .removesuffix(".gdbin")) + ".gdbin"
     path = report.output_file(given, (".gdbin",), "a binary is written as FILE.gdbin")
+    from . import objfile  # here: the other commands start without it
     report.write_file(path, objfile.write(program, args.strip))
     con.say(render.safe(str(path)))
     return 0
@@ -51,6 +52,7 @@ def run_disasm(args: argparse.Namespace, con: report.Console) -> int:
         path = find_program(args.program, con)
         shown = str(path)
         data = datafile.read_input(path, shown, "a binary", source.BINARY_LIMIT)
+    from . import objfile
     con.out.write(objfile.disassemble(objfile.read(data, shown)))
     return 0
 

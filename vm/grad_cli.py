@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import csv
 
 from . import report
 from .errors import UsageError, json_number
-from .autodiff import backward, grad
 from .inputs import parse_data, parse_sets, read_program, steps_option, warnings_for
 
 
@@ -29,6 +27,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
 
 def run(args, con: report.Console) -> int:
     """Differentiate, print each derivative beside its estimate, and the warnings that qualify them."""
+    from .autodiff import grad  # here: the other commands start without it
     program = read_program(args.program, con)
     warnings = warnings_for(program, parse_sets(args.set))
     g = grad(program, args.register, args.wrt, parse_sets(args.set), parse_data(args.data, exact=args.exact),
@@ -64,6 +63,8 @@ def run(args, con: report.Console) -> int:
 
 def _backward(g, program, args, con: report.Console) -> None:
     """The backward pass, newest step first; the updates of each input's ∂ add up to its derivative."""
+    import csv
+    from .autodiff import backward
     rows = backward(g, program)
     fmt = con.fmt
     if args.format == "json" or args.json:

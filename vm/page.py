@@ -12,14 +12,13 @@ A run longer than `max_steps` keeps its first and last halves: the machine runs 
 from __future__ import annotations
 
 import html
-import json
 import re
 from fractions import Fraction
 from importlib import resources
 from types import MappingProxyType
 from typing import Optional
 
-from . import encoding, render
+from . import render
 from .errors import GdasmError, RuntimeFault, UsageError
 from .ir import UNSET, Imm, Program, Reg
 from .machine import DEFAULT_MAX_STEPS, Machine
@@ -76,6 +75,7 @@ def _code(p: Program, pool: _Pool, exact: bool) -> tuple[list, list, dict]:
         return [0, o.slot]
 
     try:
+        from . import encoding  # here, like vm.history: only a page needs it
         words = encoding.encode(p)[0]
     except GdasmError:  # past the binary form's limits (docs/machine-code.md): the page shows no words
         words = [None] * len(p.instructions)
@@ -410,6 +410,7 @@ def _asset(name: str) -> str:
 
 def _script_json(data: dict) -> str:
     """JSON safe inside <script>: `<`, `>` and `&` as \\u escapes, so no text can end the element."""
+    import json
     text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 

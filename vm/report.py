@@ -8,7 +8,6 @@ commands can run at once in one process.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -159,6 +158,7 @@ def error_json(err: GdasmError, fmt: Formatter = DEC) -> dict:
 
 
 def dumps(doc) -> str:
+    import json  # here: most commands print no JSON, and start without it
     return json.dumps(doc, ensure_ascii=False)
 
 
