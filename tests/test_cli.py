@@ -240,15 +240,28 @@ def test_running_a_program_loads_no_module_only_other_commands_need():
 
 def test_a_damaged_or_missing_grammar_cache_is_rebuilt_silently():
     """The parser's cache (vm/__pycache__/grammar.lark-cache, docs in vm/assembler.py) speeds start-up; a
-    missing, garbled or cut-short one is rebuilt without a word, and the program runs the same."""
+    missing, garbled or cut-short one is rebuilt without a word, and the program runs the same. Where Python
+    is told not to write its compiled files (PYTHONDONTWRITEBYTECODE), gdasm writes no cache either."""
     from vm import assembler
-    cache = Path(assembler.__file__).resolve().parent / "__pycache__" / "grammar.lark-cache"
-    expected = gdasm("run", "gradient_step").stdout
+    folder = Path(assembler.__file__).resolve().parent / "__pycache__"
+    folder.mkdir(exist_ok=True)
+    cache = folder / "grammar.lark-cache"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+    def run(environ):
+        proc = subprocess.run([gdasm_script(), "run", "gradient_step"], capture_output=True, text=True,
+                              env={**environ, "NO_COLOR": "1"}, cwd=ROOT, timeout=60)
+        return proc.returncode, proc.stdout, proc.stderr
+
+    expected = run(env)
+    assert expected[0] == 0 and expected[2] == ""
     for damage in (None, b"", b"not a cache\n", b"0" * 64 + b"\n\x80\x04garbage"):
         if damage is None:
             cache.unlink(missing_ok=True)
         else:
             cache.write_bytes(damage)
-        proc = gdasm("run", "gradient_step")
-        assert (proc.returncode, proc.stdout, proc.stderr) == (0, expected, "")
+        assert run(env) == expected
         assert cache.read_bytes().split(b"\n", 1)[0] != (damage or b"").split(b"\n", 1)[0]  # written anew
+    cache.unlink()
+    assert run({**env, "PYTHONDONTWRITEBYTECODE": "1"}) == expected and not cache.exists()
+    assert run(env) == expected and cache.exists()

@@ -17,6 +17,7 @@ import itertools
 import operator
 import os
 import re
+import sys
 import unicodedata
 from fractions import Fraction
 from collections.abc import Sequence
@@ -217,15 +218,16 @@ def _operand(x):
 def _parser() -> Lark:
     """The one LALR parser, built on first use; its transformer is stateless, so sharing it is safe.
 
-    Lark keeps its analysis of the grammar in vm/__pycache__ (beside Python's own compiled files, and as
-    trusted): building it costs ~14 ms of every command's start-up, loading it ~1 ms. The file is named by a
-    hash of the grammar, the options, Lark's version and Python's, and Lark checks that hash when it reads it;
-    one that is missing, stale, cut short or not writable is rebuilt or skipped silently (Lark logs nothing
-    below CRITICAL).
+    Lark keeps its analysis of the grammar in vm/__pycache__, beside Python's own compiled files, trusted as
+    they are, and only where Python writes them (not under PYTHONDONTWRITEBYTECODE or -B, nor where there is
+    no such folder): building it costs ~14 ms of every command's start-up, loading it ~1 ms. Lark checks a hash
+    of the grammar, the options, its version and Python's when it reads the file; one that is missing, stale,
+    cut short or not writable is rebuilt or skipped silently (Lark logs nothing below CRITICAL).
     """
-    cache = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__", "grammar.lark-cache")
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
+    cache = not sys.dont_write_bytecode and os.path.isdir(folder) and os.path.join(folder, "grammar.lark-cache")
     return Lark.open("grammar.lark", rel_to=__file__, parser="lalr", transformer=_Builder(),
-                     maybe_placeholders=True, cache=cache)
+                     maybe_placeholders=True, cache=cache or False)
 
 
 # --- syntax errors ----------------------------------------------------------------------------------------
