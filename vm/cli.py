@@ -65,29 +65,20 @@ def cmd_run(args, con: report.Console) -> int:
 
 
 def _profile_json(args) -> dict:
-    """`--profile` under --json: the profile as one more key."""
+    """`--profile` under --json: the profile (vm/profile.py) as one more key."""
     if not args.profile:
         return {}
     from . import profile
-    return {"profile": profile.to_json(_profile(args))}
+    m = args.machine
+    return {"profile": profile.to_json(profile.of_run(m, lambda: make_machine(m.program, args)))}
 
 
-def _print_profile(args, con: report.Console, chain: bool = True) -> None:
-    """`--profile`: the table after everything else the command prints."""
+def _print_profile(args, con: report.Console, replay: bool = True) -> None:
+    """`--profile`: the tables after everything else the command prints (no chain after an interrupt)."""
     if args.profile:
         from . import profile
-        con.say()
-        for line in profile.text(_profile(args, chain)):
-            con.say(line)
-
-
-def _profile(args, chain: bool = True):
-    """The run's profile: its counts, and its longest chain from a second, step-by-step run of the same inputs."""
-    from . import profile
-    m = args.machine
-    followed = profile.follow(make_machine(m.program, args), m.steps) if chain else \
-        profile.Chain(0, 0, (), "not followed: the run was interrupted")
-    return profile.build(m.program, m.executions(), followed)
+        m = args.machine
+        profile.say(con, profile.of_run(m, (lambda: make_machine(m.program, args)) if replay else None))
 
 
 def cmd_trace(args, con: report.Console) -> int:
@@ -327,7 +318,7 @@ def _main(argv: list[str], con: report.Console) -> int:
         _interrupted(getattr(args, "machine", None), con)
         if getattr(args, "profile", False) and not getattr(args, "json", False) and getattr(args, "machine", None):
             try:  # the steps that ran before the interrupt (not followed again: that could be long)
-                _print_profile(args, con, chain=False)
+                _print_profile(args, con, replay=False)
             except KeyboardInterrupt:
                 pass
         return EXIT_INTERRUPTED

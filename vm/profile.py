@@ -183,6 +183,21 @@ def build(program: Program, executions: list[int], chain: Optional[Chain] = None
                    chain.note if chain is not None else "")
 
 
+def of_run(m, replay=None) -> Profile:
+    """A run's profile from its machine (`count_steps()` before it ran): its counts, and its chain followed
+    through `replay()`, a fresh machine with the same inputs (None: not followed, as after an interrupt)."""
+    chain = follow(replay(), m.steps) if replay is not None else Chain(0, 0, (), "not followed: the run was "
+                                                                                 "interrupted")
+    return build(m.program, m.executions(), chain)
+
+
+def say(con, p: Profile) -> None:
+    """The profile's tables after what a command printed, a blank line between."""
+    con.say()
+    for line in text(p):
+        con.say(line)
+
+
 def _share(part: int, whole: int) -> str:
     if not whole:
         return "—"

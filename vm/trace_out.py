@@ -81,9 +81,7 @@ class _TextTrace:
         self._flush()
         self.con.say(paint(report.status_line(m.status, m.steps), "dim", self.colour))
         if prof is not None:
-            self.con.say()
-            for line in profile.text(prof):
-                self.con.say(line)
+            profile.say(self.con, prof)
 
 
 class _CsvTrace:
@@ -215,11 +213,6 @@ def _progress(args, con: report.Console) -> progress.Steps:
     return progress.Steps(con.err, progress.wanted(con.err, args.json) and not progress.wanted(con.out))
 
 
-def _chain(program: Program, args, m: Machine) -> profile.Chain:
-    """The longest chain of dependent steps, from a second run of the same inputs (docs/machine-code.md)."""
-    return profile.follow(make_machine(program, args), m.steps)
-
-
 def run_trace(program: Program, args, con: report.Console) -> int:
     """`gdasm trace`: every step as a row, in the chosen format; a fault ends the rows and is raised."""
     if args.table:
@@ -244,7 +237,7 @@ def run_trace(program: Program, args, con: report.Console) -> int:
         fault = err
     finally:
         show.close()
-    sink.close(m, fault, profile.build(program, m.executions(), _chain(program, args, m)) if args.profile else None)
+    sink.close(m, fault, profile.of_run(m, lambda: make_machine(program, args)) if args.profile else None)
     if fault is not None:
         con.out.flush()
         if fmt == "json":
