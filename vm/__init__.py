@@ -9,9 +9,14 @@ from .render import Formatter
 
 
 
-def run(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS, exact: bool = False) -> Result:
-    """Run a Program (or assemble gdasm text first); returns a Result or raises RuntimeFault."""
-    return _machine.run(as_program(program), registers, arrays, max_steps, exact)
+def run(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS, exact: bool = False,
+        engine: str = "auto") -> Result:
+    """Run a Program (or assemble gdasm text first); returns a Result or raises RuntimeFault.
+
+    `engine`: "compiled" (generated Python, floating point), "reference" (the closure engine, which also steps
+    and traces) or "auto" (compiled when it can); every engine gives the same results (docs/performance.md).
+    """
+    return _machine.run(as_program(program), registers, arrays, max_steps, exact, engine)
 
 
 def load(name) -> Program:

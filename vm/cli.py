@@ -12,7 +12,7 @@ from . import asm_cli, catalog, grad_cli, html_cli, plot_cli, progress, render, 
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_number
 from .inputs import ArgParser, add_run_options, make_machine, parse_sets, read_program, steps_option, warnings_for
 from .ir import Program
-from .machine import Machine
+from .machine import ENGINES, Machine
 from .render import Formatter
 
 EXIT_OK, EXIT_FAULT, EXIT_IOERR, EXIT_INTERRUPTED = 0, 70, 74, 130  # the other codes belong to the error types
@@ -34,6 +34,8 @@ def _load(args, con: report.Console) -> Program:
 def cmd_run(args, con: report.Console) -> int:
     if args.quiet and args.json:
         raise UsageError("--quiet prints only the OUT values and --json one JSON document: choose one")
+    if args.profile and args.engine == "compiled":
+        raise UsageError("--profile counts every step, which only the reference engine does: drop --engine compiled")
     program = _load(args, con)
     show = progress.Steps(con.err, progress.wanted(con.err, args.quiet or args.json))
     hook = None if args.json else (lambda v: (show.clear(), con.say(con.fmt.value(v))))
@@ -200,6 +202,9 @@ def _parser() -> ArgParser:
     p.add_argument("--quiet", action="store_true", help="print only the program's OUT values")
     p.add_argument("--profile", action="store_true",
                    help="then, for each line, how often it ran and its modelled cycles; by region and mnemonic")
+    p.add_argument("--engine", choices=ENGINES, default="auto",
+                   help="compiled (generated Python), reference (the stepping engine) or auto (compiled when it "
+                        "can: not with --exact or --profile); every engine gives the same results")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("trace", help="print one row per step: what each instruction changed")
     add_run_options(p)

@@ -145,7 +145,8 @@ def run_inputs(args, base: Optional[Path] = None, exact: Optional[bool] = None) 
 def make_machine(program: Program, args, base: Optional[Path] = None, exact: Optional[bool] = None,
                  on_output=None) -> Machine:
     """A Machine for PROGRAM with the command line's --set, --data, --max-steps and --exact."""
-    return Machine(program, **run_inputs(args, base, exact), on_output=on_output)
+    return Machine(program, **run_inputs(args, base, exact), on_output=on_output,
+                   engine=getattr(args, "engine", "auto"))
 
 
 class ArgParser(argparse.ArgumentParser):

@@ -171,6 +171,9 @@ class Program:
             list(enumerate(self.registers)))}))
         object.__setattr__(self, "_array_slot", MappingProxyType({n: k for k, n in reversed(
             list(enumerate(self.arrays)))}))
+        # What engines derive from the program once and reuse (the compiled engine's function): not a field,
+        # so not part of equality.
+        object.__setattr__(self, "_derived", {})
 
     def __hash__(self) -> int:
         """Equal programs come from the same text under the same name, so those two decide the hash."""

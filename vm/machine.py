@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 
-from . import isa
+from . import compiled, isa
 from .errors import AssemblyError, Diagnostic, RuntimeFault, Span, UsageError
 from .ir import UNSET, Imm, Instruction, Program, Reg, UnsetRead
 from .numbers import EXACT_BOUNDS, MAX_EXACT_BITS, MAX_EXACT_DIGITS, NumberError, to_number
@@ -24,6 +24,11 @@ from .render import value as _dec
 from .suggest import did_you_mean
 
 DEFAULT_MAX_STEPS = 10_000_000
+# Which engine run() uses: "compiled" (vm/compiled.py) for floating point, "reference" (the closures below),
+# or "auto": compiled when it can (floating point, a program up to compiled.COMPILE_LIMIT instructions), after a
+# first AUTO_AFTER steps on the reference engine, so that a short run does not pay for compiling.
+ENGINES = ("auto", "compiled", "reference")
+AUTO_AFTER = 20_000
 # The last steps before the step limit are counted per instruction, to name the hot spot when it is hit.
 HOT_SAMPLE = 10_000
 # run(progress=...) reports every this many steps (about 50 ms of a run).
@@ -166,7 +171,7 @@ class Machine:
 
     def __init__(self, program: Program, registers: Optional[Mapping[str, object]] = None,
                  arrays: Optional[Mapping[str, Sequence]] = None, max_steps: int = DEFAULT_MAX_STEPS,
-                 exact: bool = False, on_output: Optional[Callable[[object], None]] = None):
+                 exact: bool = False, on_output: Optional[Callable[[object], None]] = None, engine: str = "auto"):
         if not isinstance(program, Program):
             raise UsageError(f"program must be a Program (from vm.assemble), not {type(program).__name__}")
         if isinstance(max_steps, _numbers.Integral) and not isinstance(max_steps, bool):
@@ -175,6 +180,16 @@ class Machine:
             raise UsageError(f"max_steps must be a whole number ≥ 0, not {max_steps!r}")
         if not isinstance(exact, bool):
             raise UsageError(f"exact must be True or False, not {exact!r}")
+        if engine not in ENGINES:
+            raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+        if engine == "compiled":
+            if exact:
+                raise UsageError("the compiled engine runs floating point only: exact arithmetic runs on the "
+                                 "reference engine (engine 'auto' or 'reference')")
+            if len(program.instructions) > compiled.COMPILE_LIMIT:
+                raise UsageError(f"the compiled engine takes programs of up to {compiled.COMPILE_LIMIT:,} "
+                                 f"instructions, not {len(program.instructions):,}: use engine 'auto' or 'reference'")
+        self.engine = engine
         self.program = program
         self.exact = exact
         self.max_steps = max_steps
@@ -198,6 +213,7 @@ class Machine:
         self._hot_base: Optional[list] = None  # the counts there, when every step is counted (a profile)
         self._interrupted = False
         self._saved_code: Optional[list] = None
+        self._fast: Optional[tuple] = None  # the compiled engine, bound to this machine: (plan, run, stop)
 
     # --- state ---------------------------------------------------------------------------
     def _number(self, v, what: str):
@@ -471,6 +487,8 @@ class Machine:
         if self._saved_code is None:
             self._saved_code = list(self.code)
         self.code[:] = [self._stop] * len(self.code)
+        if self._fast is not None:
+            self._fast[2](True)
 
     def _stop(self):
         raise _Interrupted()
@@ -479,6 +497,8 @@ class Machine:
         if self._saved_code is not None:
             self.code[:] = self._saved_code
             self._saved_code = None
+        if self._fast is not None:
+            self._fast[2](False)
         self._interrupted = False
 
     # --- running -------------------------------------------------------------------------
@@ -515,7 +535,7 @@ class Machine:
             code[a] = self._break
         try:
             with stop_on_ctrl_c(self):
-                while self._run(self.max_steps) is None:
+                while self._run_reference(self.max_steps) is None:  # the breaks are in the reference engine
                     if self.pc in saved:
                         return True
         finally:
@@ -532,6 +552,84 @@ class Machine:
 
     def _run(self, stop: int) -> Optional[Result]:
         """Run until step `stop` (None back if the program is still ready there, short of max_steps)."""
+        fast_until = min(stop, self._counted_from)  # the counted steps (a profile, the last before the limit)
+        if self.engine != "reference" and not self.exact and self.steps < fast_until:
+            if self._fast is None and self.engine == "auto" and not compiled.cached(self.program) \
+                    and self.steps < AUTO_AFTER:
+                done = self._run_reference(min(fast_until, AUTO_AFTER))
+                if done is not None:
+                    return done
+            if self.steps < fast_until:
+                done = self._run_fast(fast_until)
+                if done is not None:
+                    return done
+        return self._run_reference(stop)
+
+    def _run_fast(self, stop: int) -> Optional[Result]:
+        """Run on the compiled engine until step `stop`, the reference engine taking the blocks it hands back."""
+        if self._fast is None:
+            plan = compiled.plan_of(self.program)
+            if plan is None:  # too long to compile: "auto" runs it on the reference engine
+                return None
+            run, halt = compiled.bind(plan, self.output, self._on_output)
+            self._fast = (plan, run, halt)
+            lengths = [float(len(a)) for a in self.arrays]
+            self._fast_state = (lengths, [], [0, 0])
+            if self._interrupted:
+                halt(True)
+        plan, run, _ = self._fast
+        lengths, firsts, where = self._fast_state
+        while self.steps < stop:
+            if self.pc not in plan.entries:  # inside a chain of blocks: the reference engine runs this block
+                done = self._run_reference(min(self.steps + plan.block_end[self.pc] - self.pc, stop))
+                if done is not None:
+                    return done
+                continue
+            try:
+                status = run(self.regs, self.arrays, lengths, self.stack, firsts, stop - self.steps, self.pc, where)
+            except compiled.HookFailed as failed:  # the OUT that called it ran; the reference engine stops before
+                self._fast_sync(plan, firsts, where)
+                self.pc, self.steps = self.pc - 1, self.steps - 1
+                exc = failed.args[0]
+                if isinstance(exc, _FAULTS):
+                    raise self._fault(self.pc, exc) from None
+                raise exc from None
+            except BaseException:
+                self._fast_sync(plan, firsts, where)
+                raise
+            self._fast_sync(plan, firsts, where)
+            if status == compiled.STOPPED:
+                if self._interrupted:
+                    self._resume_after_interrupt()
+                    raise KeyboardInterrupt
+                return None  # the next block would pass `stop`: the reference engine runs to it
+            if status == compiled.SUSPECT:  # the reference engine replays the block, and faults if it faults
+                done = self._run_reference(min(self.steps + plan.block_end[self.pc] - self.pc, stop))
+                if done is not None:
+                    return done
+                continue
+            self.status = "halted" if status == compiled.HALTED else "finished"
+            if self._interrupted:  # Ctrl-C during the last block: the run is complete, and stops here
+                self._resume_after_interrupt()
+                raise KeyboardInterrupt
+            return self.result()
+        return None
+
+    def _fast_sync(self, plan, firsts: list, where: list) -> None:
+        """Take the compiled engine's position and first writes into the machine."""
+        self.pc, self.steps = where[0], self.steps + where[1]
+        if firsts:
+            order, regs = self.write_order, self.regs
+            seen = set(order)
+            for block in firsts:
+                for slot in plan.writes[block]:
+                    if slot not in seen and regs[slot] is not UNSET:
+                        order.append(slot)
+                        seen.add(slot)
+            firsts.clear()
+
+    def _run_reference(self, stop: int) -> Optional[Result]:
+        """Run on the reference engine until step `stop`."""
         if self._counted_from < self._hot_from and self.steps < self._hot_from < stop:
             done = self._run_span(self._hot_from)  # a profile counts every step: note where the last ones begin
             if done is not None or self.steps < self._hot_from:
@@ -796,6 +894,6 @@ def stop_on_ctrl_c(machine: Machine):
 
 
 def run(program: Program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS,
-        exact: bool = False) -> Result:
+        exact: bool = False, engine: str = "auto") -> Result:
     """Run a Program; returns a Result or raises RuntimeFault."""
-    return Machine(program, registers, arrays, max_steps, exact).run()
+    return Machine(program, registers, arrays, max_steps, exact, engine=engine).run()
