@@ -146,6 +146,48 @@ def test_compiled_equals_reference_on_generated_programs(program, max_steps, hot
         same(program, max_steps=max_steps)
 
 
+@st.composite
+def tight_loops(draw):
+    """A loop that is one block, so the engine runs it unrolled: values grow, indexes move, faults come late."""
+    regs = ("r0", "r1", "r2", "r3")
+    value = st.one_of(st.sampled_from(regs), st.sampled_from(("0", "1", "2", "-1", "0.5", "3", "1e100", "1e-100",
+                                                               "-0.0", "1e300")))
+    lines = [".data xs = 1, 2, 3, 0.5, 0"]
+    for r in regs:
+        if draw(st.integers(0, 12)):
+            lines.append(f".reg {r} = {draw(st.sampled_from(('0', '1', '2', '3', '0.5', '-1', '1e200')))}")
+    lines += ["    MOV k, 0", "top:"]
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.sampled_from(("compute", "compute", "load", "load", "len", "mov", "grow", "grow", "copy")))
+        if kind == "compute":
+            op = draw(st.sampled_from(COMPUTE))
+            form = draw(st.sampled_from(op.forms))
+            args = [draw(st.sampled_from(regs)) if role == "d" else draw(value) for role in form]
+            lines.append(f"    {op.mnemonic} {', '.join(args)}")
+        elif kind == "load":
+            lines.append(f"    {LOAD} {draw(st.sampled_from(regs))}, xs, {draw(st.sampled_from(('k', 'k', 'r1', '1')))}")
+        elif kind == "len":
+            lines.append(f"    {LEN} {draw(st.sampled_from(regs))}, xs")
+        elif kind == "copy":  # a finite op: it passes on a grown value without checking it
+            op = draw(st.sampled_from([op for op in COMPUTE if op.finite and len(op.kinds) == 2]))
+            lines.append(f"    {op.mnemonic} {draw(st.sampled_from(regs))}, {draw(st.sampled_from(regs))}")
+        elif kind == "mov":
+            lines.append(f"    MOV {draw(st.sampled_from(regs))}, {draw(st.sampled_from(('0', '1', '2', 'k')))}")
+        else:  # a value that passes 1e308 after a few iterations
+            r = draw(st.sampled_from(regs))
+            lines.append(f"    MUL {r}, {r}, {draw(st.sampled_from(('1e100', '1e200', '-1e150')))}")
+    branch = draw(st.sampled_from(["JLT", "JLT", "JNE"] + [op.mnemonic for op in BRANCH]))
+    lines += ["    ADD k, 1", f"    {branch} k, {draw(st.integers(1, 40))}, top", "    OUT r0"]
+    return vm.assemble("\n".join(lines) + "\n", "loop.gdasm")
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(tight_loops(), st.integers(0, 300), st.integers(0, 3))
+def test_compiled_equals_reference_on_tight_loops(program, max_steps, hot):
+    with mock.patch.object(machine, "HOT_SAMPLE", hot):
+        same(program, max_steps=max_steps)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(programs(), st.integers(1, 9), st.integers(0, 300))
 def test_compiled_equals_reference_in_chunks(program, chunk, max_steps):
@@ -357,3 +399,22 @@ def test_ops_said_to_be_finite_are(op):
         except (ArithmeticError, ValueError):
             continue
         assert r - r == 0, (op.mnemonic, a, r)
+
+
+@pytest.mark.parametrize("op", [op for op in isa.OPS.values() if op.spreads])
+def test_ops_said_to_spread_non_finite_values_do(op):
+    """A value that is not finite, in a position the op `spreads`, gives a result that is not finite (or raises):
+    the engine checks only where such a chain ends."""
+    finite = [0.0, -0.0, 1.0, -1.0, 2.5, 1e308, 5e-324]
+    bad = [float("inf"), float("-inf"), float("nan")]
+    arity = sum(1 for r in op.roles if r == "source")
+    for pos in op.spreads:
+        for x in bad:
+            for other in finite + bad:
+                args = [other] * arity
+                args[pos] = x
+                try:
+                    r = op.fn(*args)
+                except (ArithmeticError, ValueError):
+                    continue
+                assert r != r or r in (float("inf"), float("-inf")), (op.mnemonic, args, r)

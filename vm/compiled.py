@@ -245,6 +245,34 @@ class _Generator:
         self.functions.append(op.fn)
         return f"f{len(self.functions) - 1}"
 
+    def _checked(self, code) -> set:
+        """Which computed results the block must check for overflow: those whose non-finite value could vanish.
+
+        A value that is not finite stays so (or raises) through an operand position an op `spreads`; so a result
+        that flows through one into a value that is checked (or covered in turn) is covered by that check.
+        Values a block starts with are finite (every written value was checked), so any value that is not finite
+        comes from an op that is not `finite`, and a check at its end of such a chain sees it.
+        """
+        spreading: dict[int, list] = {}
+        last: dict[int, int] = {}
+        for i, ins in enumerate(code):
+            if ins.op.behaviour == "compute":
+                for pos, o in enumerate(ins.sources):
+                    if isinstance(o, Reg) and o.slot in last and pos in ins.op.spreads:
+                        spreading.setdefault(last[o.slot], []).append(i)
+            if ins.dest is not None:
+                last[ins.dest.slot] = i
+        covered: set = set()
+        checked: set = set()
+        for i in range(len(code) - 1, -1, -1):
+            if code[i].op.behaviour != "compute":
+                continue
+            if any(u in covered or u in checked for u in spreading.get(i, ())):
+                covered.add(i)
+            elif not code[i].op.finite:
+                checked.add(i)
+        return checked
+
     def _block(self, s: int, depth: int) -> Optional[int]:
         """Write the block at s; the block to write next in line (inlined), or None."""
         end = self.end[s]
@@ -253,106 +281,36 @@ class _Generator:
         eff = last.op.effects
         k = end - s
         self.lengths.add(k)
-        loops = last.label is not None and last.label.address == s
-        out = lambda text: self._out(depth, text)  # noqa: E731
-        out(f"pc = {s}")
+        b = self.number[s]
+        self._out(depth, f"pc = {s}")
+        if last.label is not None and last.label.address == s and not eff.stack:
+            return self._loop(s, end, code, depth)
+        loops = last.label is not None and last.label.address == s  # a CALL of itself
         if loops:
-            out("while True:")
+            self._out(depth, "while True:")
             depth += 1
-        out(f"if S or n > c{k}: raise Q")
-        cur: dict[int, str] = {}  # register slot -> the name holding its value now
-        checks: list[str] = []  # results that might not be finite
-        indexes: dict[str, str] = {}
-        temps = iter(range(10 ** 9))
-        order: list[int] = []
-
-        def value(o) -> str:
-            return _literal(o.value) if isinstance(o, Imm) else cur.get(o.slot, f"r{o.slot}")
-
-        def temp() -> str:
-            return f"t{next(temps)}"
-
-        def read(o) -> str:
-            """A value stored or printed: a register read here for the first time may be unset."""
-            v = value(o)
-            if isinstance(o, Reg) and o.slot not in cur:
-                out(f"if {v} is U: raise X")
-            return v
-
-        def index(o) -> str:
-            if isinstance(o, Imm):
-                v = o.value
-                if v == int(v) and 0 <= v < 2 ** 62:
-                    return str(int(v))
-                out("raise X")  # never a valid index: the reference engine says why
-                return "0"
-            v = value(o)
-            if v not in indexes:
-                q = f"q{len(indexes)}"
-                out(f"{q} = I({v})")
-                out(f"if {q} != {v} or {q} < 0: raise X")
-                indexes[v] = q
-            return indexes[v]
-
-        def write(slot: int, name: str) -> None:
-            cur[slot] = name
-            if slot not in order:
-                order.append(slot)
-
-        for ins in code:
-            op = ins.op
-            e = op.effects
-            if op.behaviour == "compute":
-                args = [value(o) for o in ins.sources]
-                expr = op.py.format(*args) if op.py else f"{self._function(op)}({', '.join(args)})"
-                t = temp()
-                out(f"{t} = {expr}")
-                if not op.finite:
-                    checks.append(t)
-                write(ins.dest.slot, t)
-            elif e.name == "load":
-                q = index(ins.index)
-                t = temp()
-                out(f"{t} = a{ins.array.slot}[{q}]")
-                write(ins.dest.slot, t)
-            elif e.name == "len":
-                write(ins.dest.slot, f"l{ins.array.slot}")
-        # The last instruction's effects on the world come after every check, then the commit.
+        self._out(depth, f"if S or n > c{k}: raise Q")
+        w = _Lowering(self, code, depth, direct=False)
+        w.body()
         stored = printed = None
         if eff.stores:
-            q = index(last.index)
-            stored = (last.array.slot, q, read(last.sources[0]))
+            stored = (last.array.slot, w.index(last.index), w.read(last.sources[0]))
         if eff.outputs:
-            printed = read(last.sources[0])
-        condition = None
-        if eff.transfer == "if":
-            condition = last.op.py.format(*(value(o) for o in last.sources)) if last.op.py \
-                else f"{self._function(last.op)}({', '.join(value(o) for o in last.sources)})"
-        if len(checks) == 1:
-            out(f"if {checks[0]} - {checks[0]}: raise X")
-        elif checks:  # a sum is not finite when any term is not (an overflowing sum only costs a replay)
-            out(f"s = {' + '.join(checks)}")
-            out("if s - s: raise X")
-        if condition is not None:
-            t = temp()
-            out(f"{t} = {condition}")  # before the commit: an unset register raises here
-            condition = t
+            printed = w.read(last.sources[0])
+        w.check()
+        condition = w.condition()
         if stored is not None:
-            out(f"a{stored[0]}[{stored[1]}] = {stored[2]}")  # an index out of range raises before the write
+            w.out(f"a{stored[0]}[{stored[1]}] = {stored[2]}")  # an index out of range raises before the write
         if eff.stack == "push":
-            out(f"if N(K) >= {isa.MAX_CALL_DEPTH}: raise X")
+            w.out(f"if N(K) >= {isa.MAX_CALL_DEPTH}: raise X")
         returned = None
         if eff.stack == "pop":
-            returned = temp()
-            out(f"{returned} = K.pop()")  # nothing to return to raises here
-        for slot, name in cur.items():
-            if name != f"r{slot}":
-                out(f"r{slot} = {name}")
-        out(f"n += {k}")
-        b = self.number[s]
-        self.writes[b] = tuple(order)
-        if order:
-            out(f"if not v{b}: v{b} = 1; W.append({b})")
+            returned = w.temp()
+            w.out(f"{returned} = K.pop()")  # nothing to return to raises here
+        w.commit()
+        w.out(f"n += {k}")
+        self._first(b, w, depth)
+        out = w.out
         if eff.stops:
             out(f"pc = {end - 1}")  # HALT stays where it is, as on the reference engine
             out("status = 3")
@@ -368,11 +326,7 @@ class _Generator:
             out("continue")
             return None
         if loops:
-            if condition is None:
-                return None  # a loop with no way out but the step budget (or a fault)
-            out(f"if not {condition}: break")
-            depth -= 1
-            return self._goto(end, depth)
+            return None  # a call of itself: only the call depth (a fault) or the step budget ends it
         if condition is not None:
             out(f"if {condition}:")
             self._out(depth + 1, f"pc = {last.label.address}")
@@ -381,6 +335,53 @@ class _Generator:
         target = last.label.address if eff.transfer == "always" else end
         return self._goto(target, depth)
 
+    def _first(self, b: int, w: "_Lowering", depth: int) -> None:
+        """Note the block's first completion: the order of the registers' first writes is rebuilt from it."""
+        self.writes[b] = tuple(w.order)
+        if w.order:
+            self._out(depth, f"if not v{b}: v{b} = 1; W.append({b})")
+
+    def _loop(self, s: int, end: int, code, depth: int) -> Optional[int]:
+        """A block that jumps back to itself, unrolled twice so that no register is copied in the loop.
+
+        The first copy computes into fresh names and leaves the registers as they were; the second writes the
+        registers directly, and on any trouble copies the first copy's results back, which is the state after
+        the last whole iteration. Leaving after the first copy copies its results to the registers once.
+        """
+        k = end - s
+        b = self.number[s]
+        self._out(depth, "while True:")
+        inner = depth + 1
+        self._out(inner, f"if S or n > c{k}: raise Q")
+        first = _Lowering(self, code, inner, direct=False)
+        first.body()
+        first.check()
+        cond1 = first.condition()
+        first.out(f"n += {k}")
+        self._first(b, first, inner)
+        if cond1 is not None:
+            self._out(inner, f"if not {cond1}:")
+            first.commit(inner + 1)
+            self._out(inner + 1, "break")
+        self._out(inner, f"if S or n > c{k}:")
+        first.commit(inner + 1)
+        self._out(inner + 1, "raise Q")
+        self._out(inner, "try:")
+        second = _Lowering(self, code, inner + 1, direct=True, names=first.cur, temps=first.temps)
+        second.body()
+        second.check()
+        cond2 = second.condition()
+        if self.lines[-1] == "    " * inner + "try:":
+            self._out(inner + 1, "pass")  # a jump to itself and nothing else
+        self._out(inner, "except Z:")
+        first.commit(inner + 1)
+        self._out(inner + 1, "raise")
+        self._out(inner, f"n += {k}")
+        if cond2 is None:
+            return None  # a loop with no way out but the step budget (or a fault)
+        self._out(inner, f"if not {cond2}: break")
+        return self._goto(end, depth)
+
     def _goto(self, target: int, depth: int) -> Optional[int]:
         """Go on to the block at target: written next in line when it is not an entry, else by the dispatch."""
         if target not in self.entries:
@@ -388,6 +389,115 @@ class _Generator:
         self._out(depth, f"pc = {target}")
         self._out(depth, "continue")
         return None
+
+
+class _Lowering:
+    """One pass over a block's instructions: the lines that compute it, and what they leave where.
+
+    Not `direct`: each result goes to a fresh name (t0, t1, ...) and the registers keep their values until
+    `commit`. `direct`: results go straight to the registers (the second copy of an unrolled loop).
+    """
+
+    def __init__(self, gen: _Generator, code, depth: int, direct: bool, names=None, temps=None):
+        self.gen, self.code, self.depth, self.direct = gen, code, depth, direct
+        self.cur: dict[int, str] = dict(names or {})  # register slot -> the name holding its value now
+        self.fresh = set()  # slots written in this pass (a first read of any other may find it unset)
+        self.temps = temps if temps is not None else iter(range(10 ** 9))
+        self.checks: list[str] = []
+        self.indexes: dict[str, str] = {}
+        self.order: list[int] = []
+        self.checked = gen._checked(code)
+
+    def out(self, text: str, depth: Optional[int] = None) -> None:
+        self.gen._out(self.depth if depth is None else depth, text)
+
+    def temp(self) -> str:
+        return f"t{next(self.temps)}"
+
+    def value(self, o) -> str:
+        return _literal(o.value) if isinstance(o, Imm) else self.cur.get(o.slot, f"r{o.slot}")
+
+    def read(self, o) -> str:
+        """A value stored or printed: a register not yet written in the block may be unset."""
+        v = self.value(o)
+        if isinstance(o, Reg) and o.slot not in self.cur:
+            self.out(f"if {v} is U: raise X")
+        return v
+
+    def index(self, o) -> str:
+        if isinstance(o, Imm):
+            v = o.value
+            if v == int(v) and 0 <= v < 2 ** 62:
+                return str(int(v))
+            self.out("raise X")  # never a valid index: the reference engine says why
+            return "0"
+        v = self.value(o)
+        if v not in self.indexes:
+            q = f"q{len(self.indexes)}"
+            self.out(f"{q} = I({v})")
+            self.out(f"if {q} != {v} or {q} < 0: raise X")
+            self.indexes[v] = q
+        return self.indexes[v]
+
+    def write(self, slot: int, expr: str, check: bool, overwritten: bool, constant: bool = False) -> None:
+        """The register at slot gets expr's value (`constant`: expr is a name that never changes in a run)."""
+        if slot not in self.order:
+            self.order.append(slot)
+        if not self.direct:
+            name = expr if constant else self.temp()
+            if not constant:
+                self.out(f"{name} = {expr}")
+            if check:
+                self.checks.append(name)
+        else:
+            name = f"r{slot}"
+            self.indexes.pop(name, None)  # the register's value changes: an index made from it is stale
+            self.out(f"{name} = {expr}")
+            if check and overwritten:  # checked now, before a later write in the block replaces it
+                self.out(f"if {name} - {name}: raise X")
+            elif check:
+                self.checks.append(name)
+        self.cur[slot] = name
+
+    def body(self) -> None:
+        """Every instruction of the block but the effects of its last one on the world."""
+        code = self.code
+        for i, ins in enumerate(code):
+            op = ins.op
+            overwritten = ins.dest is not None and any(
+                later.dest is not None and later.dest.slot == ins.dest.slot for later in code[i + 1:])
+            if op.behaviour == "compute":
+                args = [self.value(o) for o in ins.sources]
+                expr = op.py.format(*args) if op.py else f"{self.gen._function(op)}({', '.join(args)})"
+                self.write(ins.dest.slot, expr, i in self.checked, overwritten)
+            elif op.effects.name == "load":
+                q = self.index(ins.index)
+                self.write(ins.dest.slot, f"a{ins.array.slot}[{q}]", False, overwritten)
+            elif op.effects.name == "len":
+                self.write(ins.dest.slot, f"l{ins.array.slot}", False, overwritten, constant=True)
+
+    def check(self) -> None:
+        if len(self.checks) == 1:
+            self.out(f"if {self.checks[0]} - {self.checks[0]}: raise X")
+        elif self.checks:  # a sum is not finite when any term is not (a sum that overflows only costs a replay)
+            self.out(f"s = {' + '.join(self.checks)}")
+            self.out("if s - s: raise X")
+
+    def condition(self) -> Optional[str]:
+        """The last instruction's condition, in a fresh name, before any commit: an unset register raises here."""
+        last = self.code[-1]
+        if last.op.effects.transfer != "if":
+            return None
+        args = [self.value(o) for o in last.sources]
+        expr = last.op.py.format(*args) if last.op.py else f"{self.gen._function(last.op)}({', '.join(args)})"
+        t = self.temp()
+        self.out(f"{t} = {expr}")
+        return t
+
+    def commit(self, depth: Optional[int] = None) -> None:
+        for slot, name in self.cur.items():
+            if name != f"r{slot}":
+                self.out(f"r{slot} = {name}", depth)
 
 
 def bind(plan: Plan, output: list, hook: Optional[Callable]) -> tuple[Callable, Callable]:

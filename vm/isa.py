@@ -141,6 +141,7 @@ class Op:
     # finite result or raise, so the engine need not check the result for overflow.
     py: str = ""
     finite: bool = False
+    spreads: tuple = ()  # operand positions (among the values read) where a non-finite value gives one, or raises
 
     kinds: tuple = field(default=(), init=False, repr=False)  # derived from `operands`
     roles: tuple = field(default=(), init=False, repr=False)  # the role of each operand, in order
@@ -203,31 +204,31 @@ def _log_domain(a):
 _TABLE = (
     Op("MOV", "d a", "compute", "d ← a", "copy a value into a register", opcode=0x01,
        cost=Cost(1, "movapd", "WriteFMove"),
-       fn=operator.pos, py="+{0}", finite=True, notation=PASS_THROUGH, partials=lambda a, r: (1,), derivative="1"),
+       fn=operator.pos, py="+{0}", finite=True, spreads=(0,), notation=PASS_THROUGH, partials=lambda a, r: (1,), derivative="1"),
     Op("ADD", "d a b", "compute", "d ← a + b", "add", opcode=0x02,
-       cost=Cost(4, "addsd", "WriteFAdd64"), fn=operator.add, py="{0} + {1}", shorthand=True,
+       cost=Cost(4, "addsd", "WriteFAdd64"), fn=operator.add, py="{0} + {1}", spreads=(0, 1), shorthand=True,
        notation=_binary(" + ", SUM, PRODUCT, True), partials=lambda a, b, r: (1, 1), derivative="1, 1"),
     Op("SUB", "d a b", "compute", "d ← a − b", "subtract", opcode=0x03,
-       cost=Cost(4, "subsd", "WriteFAdd64"), fn=operator.sub, py="{0} - {1}", shorthand=True,
+       cost=Cost(4, "subsd", "WriteFAdd64"), fn=operator.sub, py="{0} - {1}", spreads=(0, 1), shorthand=True,
        notation=_binary(" − ", SUM, PRODUCT, False), partials=lambda a, b, r: (1, -1), derivative="1, −1"),
     Op("MUL", "d a b", "compute", "d ← a × b", "multiply", opcode=0x04,
-       cost=Cost(4, "mulsd", "WriteFMul64"), fn=operator.mul, py="{0} * {1}", shorthand=True,
+       cost=Cost(4, "mulsd", "WriteFMul64"), fn=operator.mul, py="{0} * {1}", spreads=(0, 1), shorthand=True,
        notation=Notation("{0}·{1}", PRODUCT, (PRODUCT, PRODUCT), (True, False)),
        partials=lambda a, b, r: (b, a), derivative="b, a"),
     Op("DIV", "d a b", "compute", "d ← a ÷ b", "divide", opcode=0x05,
-       cost=Cost(14, "divsd", "WriteFDiv64"), fn=operator.truediv, py="{0} / {1}", shorthand=True,
+       cost=Cost(14, "divsd", "WriteFDiv64"), fn=operator.truediv, py="{0} / {1}", spreads=(0,), shorthand=True,
        domain=_div_domain, faults="b = 0",
        notation=Notation("{0} / {1}", PRODUCT, (PRODUCT, PREFIX), (True, False), groups=True),
        partials=lambda a, b, r: (1 / b, -r / b), derivative="1/b, −a/b²"),
     Op("NEG", "d a", "compute", "d ← −a", "negate", opcode=0x06,
-       cost=Cost(1, "xorpd (flip the sign bit)", "WriteFLogic"), fn=operator.neg, py="-{0}", finite=True,
+       cost=Cost(1, "xorpd (flip the sign bit)", "WriteFLogic"), fn=operator.neg, py="-{0}", finite=True, spreads=(0,),
        notation=Notation("−{0}", PREFIX, (PREFIX,), (True,)), partials=lambda a, r: (-1,), derivative="−1"),
     Op("ABS", "d a", "compute", "d ← |a|", "absolute value", opcode=0x07,
-       cost=Cost(1, "andpd (clear the sign bit)", "WriteFLogic"), fn=abs, finite=True,
+       cost=Cost(1, "andpd (clear the sign bit)", "WriteFLogic"), fn=abs, finite=True, spreads=(0,),
        notation=Notation("|{0}|", ATOM, (0,), (True,)), partials=lambda a, r: ((a > 0) - (a < 0),),
        derivative="sign a", kink=lambda a: a == 0, kink_note="at a = 0 gdasm uses 0 (a subgradient: any slope from −1 to 1 is one)"),
     Op("SQRT", "d a", "compute", "d ← √a", "square root", opcode=0x08,
-       cost=Cost(18, "sqrtsd", "WriteFSqrt64"), fn=math.sqrt, domain=_sqrt_domain, finite=True,
+       cost=Cost(18, "sqrtsd", "WriteFSqrt64"), fn=math.sqrt, domain=_sqrt_domain, finite=True, spreads=(0,),
        faults="a < 0", exact=False, notation=Notation("√{0}", PREFIX, (PREFIX,), (True,)),
        partials=lambda a, r: (1 / (2 * r) if r else math.inf,), derivative="1/(2√a)", kink=lambda a: a == 0,
        kink_note="at a = 0 the slope is vertical: gdasm uses ∞"),
@@ -236,7 +237,7 @@ _TABLE = (
        faults="result too large (overflow)", exact=False, notation=Notation("exp({0})", ATOM, (0,), (True,)),
        partials=lambda a, r: (r,), derivative="eᵃ"),
     Op("LOG", "d a", "compute", "d ← ln a", "natural logarithm", opcode=0x0A,
-       cost=Cost(45, "call log", "estimate"), fn=math.log, domain=_log_domain, finite=True,
+       cost=Cost(45, "call log", "estimate"), fn=math.log, domain=_log_domain, finite=True, spreads=(0,),
        faults="a ≤ 0", exact=False, notation=Notation("ln({0})", ATOM, (0,), (True,)),
        partials=lambda a, r: (1 / a,), derivative="1/a"),
     Op("JMP", "L", "jump", "go to L", "jump", opcode=0x10, cost=Cost(1, "jmp", "WriteJump")),
