@@ -182,9 +182,10 @@ def tight_loops(draw):
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(tight_loops(), st.integers(0, 300), st.integers(0, 3))
-def test_compiled_equals_reference_on_tight_loops(program, max_steps, hot):
-    with mock.patch.object(machine, "HOT_SAMPLE", hot):
+@given(tight_loops(), st.integers(0, 300), st.integers(0, 3), st.booleans())
+def test_compiled_equals_reference_on_tight_loops(program, max_steps, hot, lists):
+    """`lists`: arrays read as lists, as when they are too large to read through a dict."""
+    with mock.patch.object(machine, "HOT_SAMPLE", hot), mock.patch.object(compiled, "MAP_LIMIT", -1 if lists else 10):
         same(program, max_steps=max_steps)
 
 

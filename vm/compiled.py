@@ -26,12 +26,14 @@ from .ir import Imm, Instruction, Program, Reg, UnsetRead
 # Programs longer than this run on the reference engine: compiling costs about as much as a
 # run of a few steps per instruction, and Python compiles a very long function slowly.
 COMPILE_LIMIT = 20_000
+# Arrays read through a dict (see `mappable`) hold at most this many elements together (~100 bytes each).
+MAP_LIMIT = 1_000_000
 
 # What a run of the generated function ends with (its return value).
 FINISHED, STOPPED, SUSPECT, HALTED = 0, 1, 2, 3
 
 # Every name the generated text may use: its own variables and parameters, and Python's keywords.
-NAME = re.compile(r"(?:[rtqlacfv][0-9]+|[RALKWBPSXQZUINFE]|pc|n|s|status|make|run|stop|value|append|pop)\Z")
+NAME = re.compile(r"(?:[rtqlacfvm][0-9]+|[RALMKWBPSXQZUINFE]|pc|n|s|status|make|run|stop|value|append|pop)\Z")
 KEYWORDS = frozenset({"def", "nonlocal", "while", "True", "False", "if", "else", "not", "or", "is", "raise", "break",
                       "continue", "try", "except", "finally", "return", "pass"})
 
@@ -56,21 +58,37 @@ class Plan:
     functions: tuple  # the ISA functions the text calls as f0, f1, ...
 
 
-def plan_of(program: Program) -> Optional[Plan]:
-    """The program's Plan, built on first use and kept on the Program; None when it is too long to compile."""
-    cached = program._derived.get("compiled", False)
-    if cached is not False:
-        return cached
-    plan = None
-    if len(program.instructions) <= COMPILE_LIMIT:
-        plan = _Generator(program).plan()
-    program._derived["compiled"] = plan
+def plan_of(program: Program, mapped: frozenset = frozenset()) -> Optional[Plan]:
+    """The program's Plan, built on first use and kept on the Program; None when it is too long to compile.
+
+    `mapped`: the arrays (slots) the function reads through a dict from float index to value, not a list.
+    """
+    key = ("compiled", mapped)
+    plan = program._derived.get(key, False)
+    if plan is False:
+        plan = _Generator(program, mapped).plan() if len(program.instructions) <= COMPILE_LIMIT else None
+        program._derived[key] = plan
     return plan
 
 
 def cached(program: Program) -> bool:
-    """Whether the program's Plan has been built already (so that using it costs nothing more)."""
-    return "compiled" in program._derived
+    """Whether a Plan of the program has been built already (so that using it costs little more)."""
+    return any(isinstance(k, tuple) and k[0] == "compiled" for k in program._derived)
+
+
+def mappable(program: Program, arrays: list) -> frozenset:
+    """The arrays worth reading through a dict: never stored to, and small enough together (MAP_LIMIT).
+
+    A dict from float index to value finds `x[i]` in one probe, where a list needs int(i), two checks that
+    it was a whole number not below zero, and the subscript: about three times as long.
+    """
+    stored = {ins.array.slot for ins in program.instructions if ins.op.effects.stores}
+    loaded = {ins.array.slot for ins in program.instructions
+              if ins.op.effects.name == "load" and isinstance(ins.index, Reg)}
+    slots = sorted(loaded - stored)
+    if sum(len(arrays[s]) for s in slots) > MAP_LIMIT:
+        return frozenset()
+    return frozenset(slots)
 
 
 def _literal(v: float) -> str:
@@ -81,6 +99,15 @@ def _literal(v: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+def _fold(op: isa.Op, sources) -> Optional[str]:
+    """An op of immediates as the literal of its result, or None where it faults (the run will say so)."""
+    try:
+        v = op.fn(*(o.value for o in sources))
+    except (ArithmeticError, ValueError):
+        return None
+    return _literal(v) if isinstance(v, float) and math.isfinite(v) else None
+
+
 def _ends_block(op: isa.Op) -> bool:
     e = op.effects
     return bool(e.transfer or e.stack or e.stores or e.outputs or e.stops)
@@ -89,8 +116,9 @@ def _ends_block(op: isa.Op) -> bool:
 class _Generator:
     """Writes one program's function."""
 
-    def __init__(self, program: Program):
+    def __init__(self, program: Program, mapped: frozenset):
         self.p = program
+        self.mapped = mapped
         code = program.instructions
         self.n = len(code)
         starts = {0, self.n}
@@ -182,12 +210,14 @@ class _Generator:
         out(1, "def stop(value):")
         out(2, "nonlocal S")
         out(2, "S = value")
-        out(1, "def run(R, A, L, K, W, B, pc, P):")
+        out(1, "def run(R, A, L, M, K, W, B, pc, P):")
         for slot in used:
             out(2, f"r{slot} = R[{slot}]")
         for slot in arrays:
             out(2, f"a{slot} = A[{slot}]")
             out(2, f"l{slot} = L[{slot}]")
+            if slot in self.mapped:
+                out(2, f"m{slot} = M[{slot}]")
         for k in range(len(self.functions)):
             out(2, f"f{k} = F[{k}]")
         for k in sorted(self.lengths):
@@ -346,26 +376,25 @@ class _Generator:
 
         The first copy computes into fresh names and leaves the registers as they were; the second writes the
         registers directly, and on any trouble copies the first copy's results back, which is the state after
-        the last whole iteration. Leaving after the first copy copies its results to the registers once.
+        the last whole iteration. Leaving after the first copy copies its results to the registers once. The
+        budget is checked for both copies at once: with room for only one, the reference engine runs it.
         """
         k = end - s
         b = self.number[s]
+        self.lengths.add(2 * k)
         self._out(depth, "while True:")
         inner = depth + 1
-        self._out(inner, f"if S or n > c{k}: raise Q")
+        self._out(inner, f"if S or n > c{2 * k}: raise Q")
         first = _Lowering(self, code, inner, direct=False)
         first.body()
         first.check()
         cond1 = first.condition()
-        first.out(f"n += {k}")
         self._first(b, first, inner)
         if cond1 is not None:
             self._out(inner, f"if not {cond1}:")
             first.commit(inner + 1)
+            self._out(inner + 1, f"n += {k}")
             self._out(inner + 1, "break")
-        self._out(inner, f"if S or n > c{k}:")
-        first.commit(inner + 1)
-        self._out(inner + 1, "raise Q")
         self._out(inner, "try:")
         second = _Lowering(self, code, inner + 1, direct=True, names=first.cur, temps=first.temps)
         second.body()
@@ -375,8 +404,9 @@ class _Generator:
             self._out(inner + 1, "pass")  # a jump to itself and nothing else
         self._out(inner, "except Z:")
         first.commit(inner + 1)
+        self._out(inner + 1, f"n += {k}")
         self._out(inner + 1, "raise")
-        self._out(inner, f"n += {k}")
+        self._out(inner, f"n += {2 * k}")
         if cond2 is None:
             return None  # a loop with no way out but the step budget (or a fault)
         self._out(inner, f"if not {cond2}: break")
@@ -389,7 +419,6 @@ class _Generator:
         self._out(depth, f"pc = {target}")
         self._out(depth, "continue")
         return None
-
 
 class _Lowering:
     """One pass over a block's instructions: the lines that compute it, and what they leave where.
@@ -466,11 +495,19 @@ class _Lowering:
             op = ins.op
             overwritten = ins.dest is not None and any(
                 later.dest is not None and later.dest.slot == ins.dest.slot for later in code[i + 1:])
+            if op.behaviour == "compute" and all(isinstance(o, Imm) for o in ins.sources):
+                folded = _fold(op, ins.sources)  # immediates only: the value, worked out now by the table's fn
+                if folded is not None:
+                    self.write(ins.dest.slot, folded, False, overwritten, constant=True)
+                    continue
             if op.behaviour == "compute":
                 args = [self.value(o) for o in ins.sources]
                 expr = op.py.format(*args) if op.py else f"{self.gen._function(op)}({', '.join(args)})"
                 self.write(ins.dest.slot, expr, i in self.checked, overwritten)
             elif op.effects.name == "load":
+                if isinstance(ins.index, Reg) and ins.array.slot in self.gen.mapped:  # not there: KeyError
+                    self.write(ins.dest.slot, f"m{ins.array.slot}[{self.value(ins.index)}]", False, overwritten)
+                    continue
                 q = self.index(ins.index)
                 self.write(ins.dest.slot, f"a{ins.array.slot}[{q}]", False, overwritten)
             elif op.effects.name == "len":
@@ -511,7 +548,7 @@ def bind(plan: Plan, output: list, hook: Optional[Callable]) -> tuple[Callable, 
                 hook(v)
             except BaseException as exc:  # not a fault of the program: the machine passes it on
                 raise HookFailed(exc) from exc
-    suspect = (Bail, UnsetRead, ArithmeticError, TypeError, ValueError, IndexError)
+    suspect = (Bail, UnsetRead, ArithmeticError, TypeError, ValueError, LookupError)
     return plan.make(Bail, Budget, suspect, _unset(), int, len, plan.functions, emit)
 
 

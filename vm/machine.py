@@ -203,11 +203,9 @@ class Machine:
         self.fault: Optional[RuntimeFault] = None
         self.write_order: list[int] = []
         self._init_state(registers or {}, arrays or {})
-        self._plain: list[Callable[[], int]] = []
-        self.code: list[Callable[[], int]] = [self._build(i, ins) for i, ins in enumerate(program.instructions)]
-        self.code.append(self._end)
+        self._code: Optional[list] = None  # the closures, built when the reference engine first runs (`code`)
         self._touch: list[Optional[_Touch]] = [None] * len(program.instructions)
-        self._counts = [0] * len(self.code)  # executions per address within the last HOT_SAMPLE steps
+        self._counts = [0] * (len(program.instructions) + 1)  # executions per address within the last HOT_SAMPLE steps
         self._counted_from = max_steps - HOT_SAMPLE
         self._hot_from = max_steps - HOT_SAMPLE  # where the last HOT_SAMPLE steps before the limit begin
         self._hot_base: Optional[list] = None  # the counts there, when every step is counted (a profile)
@@ -289,13 +287,17 @@ class Machine:
                 self.arrays.append([self._number(v, f"{inp.name}[{i}]") for i, v in enumerate(vals)])
             else:
                 self.arrays.append(self._declared(inp))
-        # Immediates live in constant slots after the registers, so every operand is a slot.
-        self._const_slot: dict = {}
-        for ins in p.instructions:
-            for o in ins.operands:
-                if isinstance(o, Imm) and o not in self._const_slot:
-                    self._const_slot[o] = len(regs)
-                    regs.append(self._imm(o))
+        # Immediates live in constant slots after the registers, so every operand is a slot; where each goes is
+        # worked out once per program (hashing an Imm hashes its Fraction: slow to repeat for every machine).
+        self._const_slot = p._derived.get("constant slots")
+        if self._const_slot is None:
+            slots: dict = {}
+            for ins in p.instructions:
+                for o in ins.operands:
+                    if isinstance(o, Imm) and o not in slots:
+                        slots[o] = len(names) + len(slots)
+            self._const_slot = p._derived["constant slots"] = slots
+        regs.extend(self._imm(o) for o in self._const_slot)
         self.regs = regs
 
     @property
@@ -312,6 +314,22 @@ class Machine:
         return Result(self.registers, self.array_values, list(self.output), self.steps, self.status)
 
     # --- building closures from the ISA table -------------------------------------------
+    @property
+    def code(self) -> list:
+        """One closure per instruction (and one that ends the run), built on first use: a run on the compiled
+        engine may never need them."""
+        if self._code is None:
+            self._plain_code: list[Callable[[], int]] = []
+            self._code = [self._build(i, ins) for i, ins in enumerate(self.program.instructions)]
+            self._code.append(self._end)
+        return self._code
+
+    @property
+    def _plain(self) -> list:
+        """The closures step() runs (they leave the write order to it)."""
+        self.code
+        return self._plain_code
+
     def _slot(self, o) -> int:
         return o.slot if isinstance(o, Reg) else self._const_slot[o]
 
@@ -334,7 +352,7 @@ class Machine:
 
     def _build(self, address: int, ins: Instruction) -> Callable[[], int]:
         f = getattr(self, "_build_" + ins.op.behaviour)(ins, address + 1)
-        self._plain.append(f)  # step() runs these and keeps the write order itself
+        self._plain_code.append(f)  # step() runs these and keeps the write order itself
         if ins.dest is None:
             return f
         # Runs once: notes the first write order, then puts the plain closure in its place (unless Ctrl-C
@@ -568,17 +586,20 @@ class Machine:
     def _run_fast(self, stop: int) -> Optional[Result]:
         """Run on the compiled engine until step `stop`, the reference engine taking the blocks it hands back."""
         if self._fast is None:
-            plan = compiled.plan_of(self.program)
+            mapped = compiled.mappable(self.program, self.arrays)
+            plan = compiled.plan_of(self.program, mapped)
             if plan is None:  # too long to compile: "auto" runs it on the reference engine
                 return None
             run, halt = compiled.bind(plan, self.output, self._on_output)
             self._fast = (plan, run, halt)
             lengths = [float(len(a)) for a in self.arrays]
-            self._fast_state = (lengths, [], [0, 0])
+            # The arrays the program only reads, by float index: they never change during a run.
+            maps = [{float(i): v for i, v in enumerate(a)} if k in mapped else None for k, a in enumerate(self.arrays)]
+            self._fast_state = (lengths, maps, [], [0, 0])
             if self._interrupted:
                 halt(True)
         plan, run, _ = self._fast
-        lengths, firsts, where = self._fast_state
+        lengths, maps, firsts, where = self._fast_state
         while self.steps < stop:
             if self.pc not in plan.entries:  # inside a chain of blocks: the reference engine runs this block
                 done = self._run_reference(min(self.steps + plan.block_end[self.pc] - self.pc, stop))
@@ -586,7 +607,8 @@ class Machine:
                     return done
                 continue
             try:
-                status = run(self.regs, self.arrays, lengths, self.stack, firsts, stop - self.steps, self.pc, where)
+                status = run(self.regs, self.arrays, lengths, maps, self.stack, firsts, stop - self.steps, self.pc,
+                             where)
             except compiled.HookFailed as failed:  # the OUT that called it ran; the reference engine stops before
                 self._fast_sync(plan, firsts, where)
                 self.pc, self.steps = self.pc - 1, self.steps - 1
@@ -714,7 +736,7 @@ class Machine:
         if self.status != "ready":
             return None
         pc = self.pc
-        n = len(self.code) - 1
+        n = len(self.program.instructions)
         if pc >= n:
             self.status = "finished"
             return None
