@@ -311,3 +311,26 @@ def test_lookups_by_name_and_by_address_agree_with_a_scan():
     assert [p.register_slot(n) for n in p.registers] == list(range(len(p.registers)))
     assert [p.array_slot(n) for n in p.arrays] == list(range(len(p.arrays)))
     assert p.register_slot("xs") is None and p.array_slot("r") is None and p.register_slot("nope") is None
+
+
+def test_assembling_leaves_the_garbage_collector_as_it_was():
+    """The assembler turns the collector off while it builds (no cycles, millions of objects), then back on."""
+    import gc
+    assert gc.isenabled()
+    vm.assemble("MOV a, 1\n")
+    assert gc.isenabled()
+    with pytest.raises(vm.AssemblyError):
+        vm.assemble("MOV a, \n")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        vm.assemble("MOV a, 1\n")
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+
+
+def test_every_use_of_a_bad_name_is_reported_though_good_names_are_checked_once():
+    with pytest.raises(vm.AssemblyError) as e:
+        vm.assemble("MOV add, 1\nMOV b, add\nMOV b, b\nMOV b, b\n")
+    assert [(d.code, d.span.line) for d in e.value.diagnostics] == [("reserved-name", 1), ("reserved-name", 2)]

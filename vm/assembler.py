@@ -122,7 +122,8 @@ class _Builder(Transformer):
         if value == 0.0 and tok.value.lower().partition("e")[0].strip("0.") != "":
             problems = (_Problem("warning", f"the number {tok.value} is too small for a binary64 float and "
                                             "becomes 0.0", cols, "", "number-too-small"),)
-        return _Const(value, exact_value(tok.value), cols, problems)
+        text = tok.value
+        return _Const(value, _exact_short(text) if len(text) <= 24 else exact_value(text), cols, problems)
 
     def name(self, c):
         return _Name(_name_text(c[0].value), _cols(c[0]))
@@ -187,6 +188,12 @@ class _Builder(Transformer):
 
     def start(self, c):
         return c[0], c[1]
+
+
+@functools.lru_cache(maxsize=4096)
+def _exact_short(text: str) -> Optional[Fraction]:
+    """exact_value of a short number's text, remembered: programs write the same few numbers many times."""
+    return exact_value(text)
 
 
 _FOLD = MappingProxyType({"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv})
@@ -629,9 +636,12 @@ class _Resolver:
         self.array_total = 0  # elements in all arrays declared so far
         self.arrays_too_large = False
         self.suggesters: dict[str, Suggester] = {}
+        self.good_names: set[str] = set()
 
     # names
     def _check_name(self, n, what: str) -> bool:
+        if n.name in self.good_names:  # most names are used many times: checked once
+            return True
         if isa.is_reserved(n.name):
             self.out.error(f"'{n.name}' is a mnemonic and cannot be used as a {what} name", n.span,
                            hint="pick another name, e.g. '" + n.name.lower() + "_'", code="reserved-name")
@@ -643,6 +653,7 @@ class _Resolver:
                            hint="a name is a letter or '_', then letters, digits and '_', as in Python",
                            code="invalid-name")
             return False
+        self.good_names.add(n.name)
         return True
 
     def _slot(self, name: str) -> int:
@@ -908,25 +919,27 @@ def assemble(text: Union[str, bytes], filename: str = "<input>") -> Program:
                   hint="split it, or generate less: no program a class reads is this long", code="too-many-lines")
         raise AssemblyError(out.diagnostics)
     collecting = gc.isenabled()
-    gc.disable()  # parsing allocates many small objects and no cycles: the collector only slows it (~15%)
+    # Assembling allocates millions of small objects and no cycles, and keeps them: the collector would walk
+    # them all again and again for nothing (a third of the time of a 100,000-line program).
+    gc.disable()
     try:
         parsed = _parse_lines(lines, out)
+        r = _Resolver(parsed, out)
+        r.collect()
+        code = r.build()
+        if not out.errors:
+            r.warn_never_written(code)
+            if not code:
+                out.warning("the program has no instructions: there is nothing to run", None, code="empty")
+        out.diagnostics.sort(key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
+        if out.errors:
+            raise AssemblyError(out.diagnostics)
+        return Program(filename, text, tuple(code), tuple(r.registers),
+                       tuple(i.name for i in r.array_inputs), tuple(r.reg_inputs), tuple(r.array_inputs),
+                       dict(r.labels), tuple(out.diagnostics))
     finally:
         if collecting:
             gc.enable()
-    r = _Resolver(parsed, out)
-    r.collect()
-    code = r.build()
-    if not out.errors:
-        r.warn_never_written(code)
-        if not code:
-            out.warning("the program has no instructions: there is nothing to run", None, code="empty")
-    out.diagnostics.sort(key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
-    if out.errors:
-        raise AssemblyError(out.diagnostics)
-    return Program(filename, text, tuple(code), tuple(r.registers),
-                   tuple(i.name for i in r.array_inputs), tuple(r.reg_inputs), tuple(r.array_inputs),
-                   dict(r.labels), tuple(out.diagnostics))
 
 
 def as_program(program) -> Program:
