@@ -87,6 +87,9 @@ def __getattr__(name: str):
     if name == "plot":
         from importlib import import_module
         return import_module(".plot", __name__)
+    if name == "sweep":  # NumPy's lanes: loaded by the sweeps that use them
+        from .sweeping import sweep
+        return sweep
     if name in ("sample", "Samples"):  # vm.sample: the sampled runs of the API, which the commands do not need
         from . import sampling
         return getattr(sampling, name)
@@ -104,5 +107,5 @@ def __getattr__(name: str):
 __all__ = (
     "assemble", "run", "Machine", "Program", "Result", "StepRecord", "UNSET", "DEFAULT_MAX_STEPS", "Formatter",
     "GdasmError", "AssemblyError", "RuntimeFault", "UsageError", "InputFileError", "Diagnostic", "Span",
-    "sample", "Samples", "load", "bundled", "page_html", "grad", "gradcheck",
+    "sample", "Samples", "sweep", "load", "bundled", "page_html", "grad", "gradcheck",
 )

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Optional, TextIO
 
-from . import asm_cli, catalog, grad_cli, html_cli, plot_cli, progress, render, report, source
+from . import asm_cli, catalog, grad_cli, html_cli, plot_cli, progress, render, report, source, sweeping
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_number
 from .inputs import ArgParser, add_run_options, make_machine, parse_sets, read_program, steps_option, warnings_for
 from .ir import Program
@@ -231,6 +231,9 @@ def _parser() -> ArgParser:
         add_run_options(p)
         options(p)
         p.set_defaults(func=func)
+    p = sub.add_parser("sweep", help="run a program for every combination of some settings: a row each")
+    sweeping.add_options(p)
+    p.set_defaults(func=sweeping.run)
     p = sub.add_parser("debug", help="a time-travel debugger: step forward and back, breakpoints, explain")
     add_run_options(p, json=False)
     p.set_defaults(func=cmd_debug)

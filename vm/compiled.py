@@ -32,8 +32,9 @@ MAP_LIMIT = 1_000_000
 # What a run of the generated function ends with (its return value).
 FINISHED, STOPPED, SUSPECT, HALTED = 0, 1, 2, 3
 
-# Every name the generated text may use: its own variables and parameters, and Python's keywords.
-NAME = re.compile(r"(?:[rtqlacfvm][0-9]+|[RALMKWBPSXQZUINFE]|pc|n|s|status|make|run|stop|value|append|pop)\Z")
+# Every name the generated text may use: its own variables and parameters, Python's keywords, the list methods
+# it calls and the builtins the ISA table's `py` templates name.
+NAME = re.compile(r"(?:[rtqlacfvm][0-9]+|[RALMKWBPSXQZUINFE]|pc|n|s|status|make|run|stop|value|append|pop|abs)\Z")
 KEYWORDS = frozenset({"def", "nonlocal", "while", "True", "False", "if", "else", "not", "or", "is", "raise", "break",
                       "continue", "try", "except", "finally", "return", "pass"})
 

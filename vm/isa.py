@@ -224,7 +224,7 @@ _TABLE = (
        cost=Cost(1, "xorpd (flip the sign bit)", "WriteFLogic"), fn=operator.neg, py="-{0}", finite=True, spreads=(0,),
        notation=Notation("−{0}", PREFIX, (PREFIX,), (True,)), partials=lambda a, r: (-1,), derivative="−1"),
     Op("ABS", "d a", "compute", "d ← |a|", "absolute value", opcode=0x07,
-       cost=Cost(1, "andpd (clear the sign bit)", "WriteFLogic"), fn=abs, finite=True, spreads=(0,),
+       cost=Cost(1, "andpd (clear the sign bit)", "WriteFLogic"), fn=abs, py="abs({0})", finite=True, spreads=(0,),
        notation=Notation("|{0}|", ATOM, (0,), (True,)), partials=lambda a, r: ((a > 0) - (a < 0),),
        derivative="sign a", kink=lambda a: a == 0, kink_note="at a = 0 gdasm uses 0 (a subgradient: any slope from −1 to 1 is one)"),
     Op("SQRT", "d a", "compute", "d ← √a", "square root", opcode=0x08,

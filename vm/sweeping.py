@@ -1,0 +1,188 @@
+"""`gdasm sweep` and `vm.sweep`: one program, every combination of some settings, one row each.
+
+The settings run as lanes of the lane engine (vm/lanes.py); lanes it hands over run one by one on the usual
+engine. Every row is what `gdasm run` with that setting gives: a test compares them all (tests/test_sweep.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from .errors import UsageError
+from .inputs import _number_text, parse_data, read_program, steps_option
+from .machine import DEFAULT_MAX_STEPS, Machine
+from .numbers import to_number
+
+MAX_SETTINGS = 1_000_000  # rows of one sweep: each lane holds a float per register that differs
+_RANGE = re.compile(r"\s*([^:]+):([^:]+):\s*([0-9]{1,7})\s*\Z")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One setting: its inputs and how its run ended."""
+
+    inputs: dict  # name -> value swept
+    outcome: object  # a lanes.Outcome
+
+
+def values_of(spec: str, what: str) -> list[float]:
+    """`START:STOP:COUNT` (COUNT evenly spaced values, both ends included), `a,b,c`, or one number."""
+    m = _RANGE.match(spec)
+    if m:
+        start, stop = (_float(_number_text(t.strip(), what)) for t in m.group(1, 2))
+        count = int(m.group(3))
+        if not 1 <= count <= MAX_SETTINGS:
+            raise UsageError(f"{what}: COUNT must be from 1 to {MAX_SETTINGS:,}, not {count}")
+        if count == 1:
+            return [start]
+        step = (stop - start) / (count - 1)
+        return [start + k * step if k < count - 1 else stop for k in range(count)]  # the ends exactly as written
+    parts = spec.split(",")
+    if len(parts) > MAX_SETTINGS:
+        raise UsageError(f"{what}: at most {MAX_SETTINGS:,} values")
+    return [_float(_number_text(p.strip(), what)) for p in parts]
+
+
+def _float(text) -> float:
+    return float(to_number(text, False))
+
+
+def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Optional[dict] = None,
+          max_steps: int = DEFAULT_MAX_STEPS, lanes: bool = True) -> list[Row]:
+    """Run `program` for every combination of `settings` (name -> list of values): a Row each, in order
+    (the last name varies fastest). `registers` and `arrays` are fixed for all. `lanes=False` runs each
+    setting on its own (the engine the rows are checked against)."""
+    if not isinstance(settings, dict) or not settings:
+        raise UsageError("settings must be a dict of register names to lists of values, with at least one")
+    lists = {}
+    total = 1
+    for name, vals in settings.items():
+        vals = list(vals) if not isinstance(vals, (int, float)) else [vals]
+        if not vals:
+            raise UsageError(f"settings: '{name}' has no values")
+        lists[name] = [float(v) for v in vals]
+        total *= len(lists[name])
+        if total > MAX_SETTINGS:
+            raise UsageError(f"the settings make more than {MAX_SETTINGS:,} combinations")
+    fixed = dict(registers or {})
+    overlap = sorted(set(fixed) & set(lists))
+    if overlap:
+        raise UsageError(f"'{overlap[0]}' is both swept and set: give it one or the other")
+    from .lanes import loop_head, one, run_lanes  # NumPy: loaded by the commands that sweep, not by every one
+    combos = list(itertools.product(*lists.values()))
+    names = list(lists)
+    first = dict(zip(names, combos[0]))
+    template = Machine(program, {**fixed, **first}, arrays, max_steps)  # checks every name and value once
+    head = loop_head(template.program)
+    if lanes:
+        columns = {name: [c[k] for c in combos] for k, name in enumerate(names)}
+        outcomes, handed = run_lanes(template, columns, len(combos))
+    else:
+        outcomes, handed = [None] * len(combos), range(len(combos))
+    for lane in handed:
+        outcomes[lane] = one(Machine(template.program, {**fixed, **dict(zip(names, combos[lane]))}, arrays,
+                                     max_steps), head)
+    return [Row(dict(zip(names, c)), o) for c, o in zip(combos, outcomes)]
+
+
+# --- the command -----------------------------------------------------------------------------------------
+
+def add_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("program", metavar="PROGRAM", help="a .gdasm file, - for stdin, or a bundled program's name")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUES",
+                   help="START:STOP:COUNT (evenly spaced, ends included), a list a,b,c, or one number")
+    p.add_argument("--data", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="replace an array (the same for every setting), as for run")
+    p.add_argument("--max-steps", type=steps_option, default=DEFAULT_MAX_STEPS, metavar="N",
+                   help="stop each setting after N steps (default 10,000,000)")
+    p.add_argument("--regs", metavar="A,B,...", help="the final registers to show (default: the swept ones)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--numbers", choices=("dec", "hex", "bits", "exact"), default="dec",
+                   help="how values are written in the table")
+
+
+def run(args, con) -> int:
+    program = read_program(args.program, con)
+    settings, fixed = {}, {}
+    for item in args.set:
+        name, eq, spec = item.partition("=")
+        name = name.strip()
+        if not eq or not name:
+            raise UsageError(f"--set {item}: write --set NAME=START:STOP:COUNT, NAME=a,b,c or NAME=NUMBER")
+        vals = values_of(spec, f"--set {item}")
+        if len(vals) == 1 and ":" not in spec and "," not in spec:
+            fixed[name] = spec.strip()
+            settings.pop(name, None)
+        else:
+            settings[name] = vals
+            fixed.pop(name, None)
+    if not settings:
+        raise UsageError("sweep needs at least one --set NAME=START:STOP:COUNT or NAME=a,b,c to vary")
+    arrays = parse_data(args.data)
+    rows = sweep(program, settings, fixed, arrays, args.max_steps)
+    regs = [r.strip() for r in args.regs.split(",")] if args.regs else list(settings)
+    for r in regs:
+        if r not in program.registers:
+            raise UsageError(f"--regs {args.regs}: '{r}' is not a register of this program")
+    from .lanes import loop_head
+    loops = loop_head(program) is not None
+    header = [*settings, *(f"final_{r}" for r in regs), "status", "fault", "line", "step", "steps",
+              *(["passes"] if loops else []), "outputs", "last_output"]
+    fmt = con.fmt
+    if args.format == "json":
+        from .report import dumps
+        con.say(dumps({"columns": header, "settings": [_json(row, regs, loops) for row in rows]}))
+        return 0
+    records = [_record(row, regs, loops, fmt) for row in rows]
+    if args.format == "csv":
+        w = csv.writer(con.out, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(records)
+        return 0
+    widths = [max(len(h), *(len(r[k]) for r in records)) for k, h in enumerate(header)]
+    con.say("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
+    for r in records:
+        con.say("  ".join(v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(r, widths)).rstrip())
+    con.say(_summary(rows))
+    return 0
+
+
+def _numeric(text: str) -> bool:
+    return bool(text) and (text[0].isdigit() or text[0] in "-.") and text != "-"
+
+
+def _record(row: Row, regs: list, loops: bool, fmt) -> list[str]:
+    o = row.outcome
+    value = lambda v: "" if v is None else fmt.value(v)  # noqa: E731
+    fault = o.fault or ("", "", "", "")
+    return [*(value(v) for v in row.inputs.values()), *(value(o.registers.get(r)) for r in regs), o.status,
+            fault[0], str(fault[1]), str(fault[3]), str(o.steps), *([str(o.passes)] if loops else []),
+            str(o.outputs), value(o.last_output)]
+
+
+def _json(row: Row, regs: list, loops: bool) -> dict:
+    from .errors import json_number
+    o = row.outcome
+    num = lambda v: None if v is None else json_number(v)  # noqa: E731
+    return {"inputs": {k: num(v) for k, v in row.inputs.items()},
+            "registers": {r: num(o.registers.get(r)) for r in regs},
+            "status": o.status,
+            "fault": None if o.fault is None else dict(zip(("code", "line", "column", "step"), o.fault)),
+            "steps": o.steps, **({"passes": o.passes} if loops else {}), "outputs": o.outputs,
+            "last_output": num(o.last_output)}
+
+
+def _summary(rows: list[Row]) -> str:
+    counts: dict = {}
+    for row in rows:
+        o = row.outcome
+        key = o.status if o.fault is None else o.fault[0]
+        counts[key] = counts.get(key, 0) + 1
+    parts = ", ".join(f"{n:,} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return f"{len(rows):,} settings: {parts}"
+
