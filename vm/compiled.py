@@ -69,12 +69,13 @@ def plan_of(program: Program, mapped: frozenset = frozenset()) -> Optional[Plan]
     if plan is False:
         plan = _Generator(program, mapped).plan() if len(program.instructions) <= COMPILE_LIMIT else None
         program._derived[key] = plan
+        program._derived["compiled"] = True  # the machine's sign that compiling this program is paid for
     return plan
 
 
 def cached(program: Program) -> bool:
     """Whether a Plan of the program has been built already (so that using it costs little more)."""
-    return any(isinstance(k, tuple) and k[0] == "compiled" for k in program._derived)
+    return "compiled" in program._derived
 
 
 def mappable(program: Program, arrays: list) -> frozenset:

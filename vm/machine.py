@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable, Mapping, NamedTuple, Optional, Sequence
 
-from . import compiled, isa
+from . import isa
 from .errors import AssemblyError, Diagnostic, RuntimeFault, Span, UsageError
 from .ir import UNSET, Imm, Instruction, Program, Reg, UnsetRead
 from .numbers import EXACT_BOUNDS, MAX_EXACT_BITS, MAX_EXACT_DIGITS, NumberError, to_number
@@ -183,6 +183,7 @@ class Machine:
         if engine not in ENGINES:
             raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
         if engine == "compiled":
+            from . import compiled
             if exact:
                 raise UsageError("the compiled engine runs floating point only: exact arithmetic runs on the "
                                  "reference engine (engine 'auto' or 'reference')")
@@ -572,7 +573,7 @@ class Machine:
         """Run until step `stop` (None back if the program is still ready there, short of max_steps)."""
         fast_until = min(stop, self._counted_from)  # the counted steps (a profile, the last before the limit)
         if self.engine != "reference" and not self.exact and self.steps < fast_until:
-            if self._fast is None and self.engine == "auto" and not compiled.cached(self.program) \
+            if self._fast is None and self.engine == "auto" and "compiled" not in self.program._derived \
                     and self.steps < AUTO_AFTER:
                 done = self._run_reference(min(fast_until, AUTO_AFTER))
                 if done is not None:
@@ -585,6 +586,7 @@ class Machine:
 
     def _run_fast(self, stop: int) -> Optional[Result]:
         """Run on the compiled engine until step `stop`, the reference engine taking the blocks it hands back."""
+        from . import compiled  # loaded by the runs that use it: most commands' runs are short
         if self._fast is None:
             mapped = compiled.mappable(self.program, self.arrays)
             plan = compiled.plan_of(self.program, mapped)

@@ -7,7 +7,6 @@ engine. Every row is what `gdasm run` with that setting gives: a test compares t
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import re
 from dataclasses import dataclass
@@ -140,6 +139,7 @@ def run(args, con) -> int:
         return 0
     records = [_record(row, regs, loops, fmt) for row in rows]
     if args.format == "csv":
+        import csv
         w = csv.writer(con.out, lineterminator="\n")
         w.writerow(header)
         w.writerows(records)
