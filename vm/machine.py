@@ -757,7 +757,7 @@ class Machine:
         nout = len(self.output)
         halted = False
         try:
-            nxt = self._plain[pc]()
+            nxt = (self._plain_code if self._code is not None else self._plain)[pc]()
         except _Halt:
             nxt, halted = pc, True
         except _FAULTS as exc:
