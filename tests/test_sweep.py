@@ -106,11 +106,13 @@ each:
 
 def test_values_of_ranges():
     assert values_of("0:1:5", "x") == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert values_of("0.01:0.4:40", "x")[5] == 0.06 and values_of("0.01:0.4:40", "x")[9] == 0.1  # spaced exactly
+    assert values_of("0.2:0.1:3", "x") == [0.2, 0.15, 0.1]
     assert values_of("0.001:0.3:50", "x")[-1] == 0.3 and len(values_of("0.001:0.3:50", "x")) == 50
     assert values_of("1,2,3", "x") == [1.0, 2.0, 3.0]
     assert values_of("2", "x") == [2.0]
     assert values_of("5:5:1", "x") == [5.0]
-    for bad in ("0:1:0", "a:1:3", "1,,2", "0:1e999:3"):
+    for bad in ("0:1:0", "a:1:3", "1,,2", "0:1e999:3", "0.1:0.2", "0:1:2.5", "0:1:-3"):
         with pytest.raises(vm.UsageError):
             values_of(bad, "--set x=" + bad)
     np.testing.assert_allclose(values_of("-1:3:40", "x"), np.linspace(-1, 3, 40), rtol=0, atol=1e-15)
@@ -120,8 +122,8 @@ def test_cli_table_csv_and_json(capsys):
     args = ["sweep", "gradient_descent", "--set", "lr=0.1,0.3", "--set", "w=0:1:2", "--regs", "w,iterations"]
     assert main(args) == 0
     table = capsys.readouterr().out
-    assert table.splitlines()[0].split() == ["lr", "w", "final_w", "final_iterations", "status", "fault", "line",
-                                            "step", "steps", "passes", "outputs", "last_output"]
+    assert table.splitlines()[0].split() == ["lr", "w", "final_w", "final_iterations", "status", "fault",
+                                            "fault_line", "fault_step", "steps", "passes", "outputs", "last_output"]
     assert table.rstrip().endswith("4 settings: 2 halted, 2 overflow")
     assert main(args + ["--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
@@ -136,11 +138,16 @@ def test_cli_table_csv_and_json(capsys):
         assert float(row["final_w"]) == run["registers"]["w"] and int(row["steps"]) == run["steps"]
         assert row["status"] == run["status"]
         if run["status"] == "fault":
-            assert row["fault"] == run["diagnostic"]["code"] and int(row["line"]) == run["diagnostic"]["line"]
+            assert row["fault"] == run["diagnostic"]["code"] and int(row["fault_line"]) == run["diagnostic"]["line"]
+            assert int(row["fault_step"]) == run["diagnostic"]["step"]
     assert main(args + ["--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [s["status"] for s in doc["settings"]] == [r["status"] for r in runs]
     assert doc["settings"][2]["fault"]["code"] == "overflow" and doc["settings"][0]["passes"] == 8
+    assert set(doc) == {"settings"} and set(doc["settings"][0]) == {"inputs", "registers", "status", "fault", "steps",
+                                                                   "passes", "outputs", "last_output"}
+    assert main(["sweep", "gradient_step", "--set", "w=0,1", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"][0]["passes"] is None  # no loop: null, not missing
 
 
 def test_cli_refuses_what_it_cannot_do(capsys):
@@ -150,6 +157,10 @@ def test_cli_refuses_what_it_cannot_do(capsys):
         (["--set", "nope=1,2"], "cannot set register 'nope'"),
         (["--set", "lr=1,2", "--regs", "zz"], "'zz' is not a register"),
         (["--set", "lr=0:1:1001", "--set", "w=0:1:1001"], "more than 1,000,000"),
+        (["--set", "lrr=0.1"], "did you mean 'lr'?"),
+        (["--set", "lr=0.1,0.2", "--set", "lr=0.3"], "already set by another --set"),
+        (["--set", "lr=1,2", "--regs", "x"], "'x' is an array, not a register"),
+        (["--set", "lr=1,2", "--regs", ""], "a name is missing"),
     ]:
         assert main(["sweep", "gradient_descent", *args]) == 64, args
         assert message in capsys.readouterr().err, args
@@ -166,3 +177,14 @@ def test_lanes_that_part_at_the_loop_head_count_their_passes():
     rows = vm.sweep(program, {"n": [0.0, 1.0, 2.0, 5.0, 2.5]})
     assert [r.outcome.passes for r in rows] == [1, 2, 3, 6, 4]
     same(program, {"n": [0.0, 1.0, 2.0, 5.0, 2.5]})
+
+
+def test_api_refuses_what_is_not_a_number():
+    program = vm.bundled("gradient_descent")
+    for bad in ("0.1:0.3:3", [True], ["abc"], [float("nan")], [], {"x": 1}):
+        with pytest.raises(vm.UsageError):
+            vm.sweep(program, {"lr": bad})
+    with pytest.raises(vm.UsageError, match="both swept and set"):
+        vm.sweep(program, {"lr": [0.1]}, registers={"lr": 0.2})
+    rows = vm.sweep(program, {"lr": np.array([0.1, 0.2])})  # a NumPy array of values
+    assert [r.inputs["lr"] for r in rows] == [0.1, 0.2]

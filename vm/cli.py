@@ -203,8 +203,9 @@ def _parser() -> ArgParser:
     p.add_argument("--profile", action="store_true",
                    help="then, for each line, how often it ran and its modelled cycles; by region and mnemonic")
     p.add_argument("--engine", choices=ENGINES, default="auto",
-                   help="compiled (generated Python), reference (the stepping engine) or auto (compiled when it "
-                        "can: not with --exact or --profile); every engine gives the same results")
+                   help="compiled (the program as generated Python), reference (the engine that steps and "
+                        "traces) or auto (the default: compiled once a run passes 20,000 steps, except under "
+                        "--exact or --profile); every engine gives the same results")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("trace", help="print one row per step: what each instruction changed")
     add_run_options(p)

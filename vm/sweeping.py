@@ -10,6 +10,8 @@ import argparse
 import itertools
 import re
 from dataclasses import dataclass
+from fractions import Fraction
+from numbers import Real
 from typing import Optional
 
 from .errors import UsageError
@@ -23,24 +25,31 @@ _RANGE = re.compile(r"\s*([^:]+):([^:]+):\s*([0-9]{1,7})\s*\Z")
 
 @dataclass(frozen=True)
 class Row:
-    """One setting: its inputs and how its run ended."""
+    """One setting: `inputs` (name -> the value swept) and `outcome`, how its run ended: a lanes.Outcome with
+    `registers` (every register written, name -> final value), `status`, `steps`, `fault` (None, or
+    (code, line, column, step)), `passes`, `outputs` (how many values OUT printed) and `last_output`."""
 
-    inputs: dict  # name -> value swept
-    outcome: object  # a lanes.Outcome
+    inputs: dict
+    outcome: object
 
 
 def values_of(spec: str, what: str) -> list[float]:
-    """`START:STOP:COUNT` (COUNT evenly spaced values, both ends included), `a,b,c`, or one number."""
-    m = _RANGE.match(spec)
-    if m:
-        start, stop = (_float(_number_text(t.strip(), what)) for t in m.group(1, 2))
+    """`START:STOP:COUNT` (COUNT evenly spaced values, both ends included), `a,b,c`, or one number.
+
+    A range is spaced exactly, then rounded once: 0.01:0.4:40 gives 0.06 and 0.1, not 0.060000000000000005.
+    """
+    if ":" in spec:
+        m = _RANGE.match(spec)
+        if not m:
+            raise UsageError(f"{what}: write a range as START:STOP:COUNT, with COUNT a whole number from 1 to "
+                             f"{MAX_SETTINGS:,} (e.g. 0.001:0.3:50)")
+        start, stop = (Fraction(_number_text(t.strip(), what)) for t in m.group(1, 2))
         count = int(m.group(3))
         if not 1 <= count <= MAX_SETTINGS:
             raise UsageError(f"{what}: COUNT must be from 1 to {MAX_SETTINGS:,}, not {count}")
         if count == 1:
-            return [start]
-        step = (stop - start) / (count - 1)
-        return [start + k * step if k < count - 1 else stop for k in range(count)]  # the ends exactly as written
+            return [float(start)]
+        return [float(start + (stop - start) * k / (count - 1)) for k in range(count)]
     parts = spec.split(",")
     if len(parts) > MAX_SETTINGS:
         raise UsageError(f"{what}: at most {MAX_SETTINGS:,} values")
@@ -49,6 +58,16 @@ def values_of(spec: str, what: str) -> list[float]:
 
 def _float(text) -> float:
     return float(to_number(text, False))
+
+
+def _setting(v, name: str) -> float:
+    """One value of `vm.sweep`'s settings: a finite real number (a NumPy one too), not a bool or text."""
+    if isinstance(v, bool) or not isinstance(v, Real):
+        raise UsageError(f"settings: '{name}': {v!r} is not a number")
+    f = float(v)
+    if f - f != 0:
+        raise UsageError(f"settings: '{name}': {v!r} is not a finite number")
+    return f
 
 
 def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Optional[dict] = None,
@@ -61,10 +80,11 @@ def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Opt
     lists = {}
     total = 1
     for name, vals in settings.items():
-        vals = list(vals) if not isinstance(vals, (int, float)) else [vals]
-        if not vals:
+        if isinstance(vals, (str, bytes)) or not hasattr(vals, "__iter__"):
+            vals = [vals]
+        lists[name] = [_setting(v, name) for v in vals]
+        if not lists[name]:
             raise UsageError(f"settings: '{name}' has no values")
-        lists[name] = [float(v) for v in vals]
         total *= len(lists[name])
         if total > MAX_SETTINGS:
             raise UsageError(f"the settings make more than {MAX_SETTINGS:,} combinations")
@@ -91,18 +111,27 @@ def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Opt
 
 # --- the command -----------------------------------------------------------------------------------------
 
+# The columns of the table and of --format csv, in order (docs/performance.md): the settings, final_REG for each
+# register shown, then these. Stable: tools read them by name.
+COLUMNS = ("status", "fault", "fault_line", "fault_step", "steps", "passes", "outputs", "last_output")
+
+
 def add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("program", metavar="PROGRAM", help="a .gdasm file, - for stdin, or a bundled program's name")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUES",
-                   help="START:STOP:COUNT (evenly spaced, ends included), a list a,b,c, or one number")
+                   help="repeatable: START:STOP:COUNT (evenly spaced, both ends included) or a list a,b,c to vary; "
+                        "one number to fix; every combination of the varied ones runs (the last varies fastest)")
     p.add_argument("--data", action="append", default=[], metavar="NAME=V1,V2,...",
                    help="replace an array (the same for every setting), as for run")
     p.add_argument("--max-steps", type=steps_option, default=DEFAULT_MAX_STEPS, metavar="N",
                    help="stop each setting after N steps (default 10,000,000)")
-    p.add_argument("--regs", metavar="A,B,...", help="the final registers to show (default: the swept ones)")
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--regs", metavar="A,B,...",
+                   help="the final registers to show (default: the .reg inputs and swept registers the program "
+                        "changes)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                   help="table for people (then a count of each ending); csv or json for tools")
     p.add_argument("--numbers", choices=("dec", "hex", "bits", "exact"), default="dec",
-                   help="how values are written in the table")
+                   help="how values are written in the table and CSV")
 
 
 def run(args, con) -> int:
@@ -113,31 +142,28 @@ def run(args, con) -> int:
         name = name.strip()
         if not eq or not name:
             raise UsageError(f"--set {item}: write --set NAME=START:STOP:COUNT, NAME=a,b,c or NAME=NUMBER")
+        if name in settings or name in fixed:
+            raise UsageError(f"--set {item}: '{name}' is already set by another --set; give each name once")
         vals = values_of(spec, f"--set {item}")
         if len(vals) == 1 and ":" not in spec and "," not in spec:
             fixed[name] = spec.strip()
-            settings.pop(name, None)
         else:
             settings[name] = vals
-            fixed.pop(name, None)
+    Machine(program, fixed, max_steps=0)  # a name that is not a register is reported before anything else
+    for name in settings:
+        Machine(program, {name: 0}, max_steps=0)
     if not settings:
         raise UsageError("sweep needs at least one --set NAME=START:STOP:COUNT or NAME=a,b,c to vary")
+    regs = _regs(program, args.regs, settings)
     arrays = parse_data(args.data)
     rows = sweep(program, settings, fixed, arrays, args.max_steps)
-    regs = [r.strip() for r in args.regs.split(",")] if args.regs else list(settings)
-    for r in regs:
-        if r not in program.registers:
-            raise UsageError(f"--regs {args.regs}: '{r}' is not a register of this program")
-    from .lanes import loop_head
-    loops = loop_head(program) is not None
-    header = [*settings, *(f"final_{r}" for r in regs), "status", "fault", "line", "step", "steps",
-              *(["passes"] if loops else []), "outputs", "last_output"]
+    header = [*settings, *(f"final_{r}" for r in regs), *COLUMNS]
     fmt = con.fmt
     if args.format == "json":
         from .report import dumps
-        con.say(dumps({"columns": header, "settings": [_json(row, regs, loops) for row in rows]}))
+        con.say(dumps({"settings": [_json(row, regs) for row in rows]}))
         return 0
-    records = [_record(row, regs, loops, fmt) for row in rows]
+    records = [_record(row, regs, fmt, args.format == "table") for row in rows]
     if args.format == "csv":
         import csv
         w = csv.writer(con.out, lineterminator="\n")
@@ -152,20 +178,36 @@ def run(args, con) -> int:
     return 0
 
 
+def _regs(program, text: Optional[str], settings: dict) -> list[str]:
+    """--regs, checked; by default the `.reg` inputs and swept registers that some instruction writes."""
+    if text is None:
+        written = {ins.dest.name for ins in program.instructions if ins.dest is not None}
+        inputs = [i.name for i in program.reg_inputs] + [n for n in settings if n not in program.reg_inputs]
+        chosen = [n for n in dict.fromkeys(inputs) if n in written]
+        return chosen or list(settings)
+    regs = [r.strip() for r in text.split(",")]
+    for r in regs:
+        if r not in program.registers:
+            what = "an array, not a register" if r in program.arrays else "not a register of this program"
+            raise UsageError(f"--regs {text}: '{r}' is {what}" if r else f"--regs {text!r}: a name is missing")
+    return regs
+
+
 def _numeric(text: str) -> bool:
     return bool(text) and (text[0].isdigit() or text[0] in "-.") and text != "-"
 
 
-def _record(row: Row, regs: list, loops: bool, fmt) -> list[str]:
+def _record(row: Row, regs: list, fmt, table: bool) -> list[str]:
     o = row.outcome
     value = lambda v: "" if v is None else fmt.value(v)  # noqa: E731
-    fault = o.fault or ("", "", "", "")
+    count = lambda n: "" if n is None else (f"{n:,}" if table else str(n))  # noqa: E731
+    fault = o.fault or ("", None, None, None)
     return [*(value(v) for v in row.inputs.values()), *(value(o.registers.get(r)) for r in regs), o.status,
-            fault[0], str(fault[1]), str(fault[3]), str(o.steps), *([str(o.passes)] if loops else []),
-            str(o.outputs), value(o.last_output)]
+            fault[0], count(fault[1]), count(fault[3]), count(o.steps), count(o.passes), count(o.outputs),
+            value(o.last_output)]
 
 
-def _json(row: Row, regs: list, loops: bool) -> dict:
+def _json(row: Row, regs: list) -> dict:
     from .errors import json_number
     o = row.outcome
     num = lambda v: None if v is None else json_number(v)  # noqa: E731
@@ -173,8 +215,7 @@ def _json(row: Row, regs: list, loops: bool) -> dict:
             "registers": {r: num(o.registers.get(r)) for r in regs},
             "status": o.status,
             "fault": None if o.fault is None else dict(zip(("code", "line", "column", "step"), o.fault)),
-            "steps": o.steps, **({"passes": o.passes} if loops else {}), "outputs": o.outputs,
-            "last_output": num(o.last_output)}
+            "steps": o.steps, "passes": o.passes, "outputs": o.outputs, "last_output": num(o.last_output)}
 
 
 def _summary(rows: list[Row]) -> str:
@@ -184,5 +225,4 @@ def _summary(rows: list[Row]) -> str:
         key = o.status if o.fault is None else o.fault[0]
         counts[key] = counts.get(key, 0) + 1
     parts = ", ".join(f"{n:,} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-    return f"{len(rows):,} settings: {parts}"
-
+    return f"{len(rows):,} setting{'s' if len(rows) != 1 else ''}: {parts}"
