@@ -61,13 +61,13 @@ def test_every_bundled_program_with_inputs():
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.one_of(programs(), tight_loops()), st.data(), st.integers(1, 400))
-def test_generated_programs_rows_equal_single_runs(program, data, max_steps):
+@given(st.one_of(programs(), tight_loops()), st.data(), st.integers(1, 400), st.sampled_from([None, None, 1, 2]))
+def test_generated_programs_rows_equal_single_runs(program, data, max_steps, outputs):
     names = [n for n in program.registers if n.startswith("r")][:2]
     if not names:
         return
     swept = {n: data.draw(st.lists(st.sampled_from(VALUES), min_size=1, max_size=5), label=n) for n in names}
-    same(program, swept, max_steps=max_steps)
+    same(program, swept, max_steps=max_steps, outputs=outputs)
 
 
 def test_exp_and_log_equal_math_bit_for_bit():
@@ -188,3 +188,15 @@ def test_api_refuses_what_is_not_a_number():
         vm.sweep(program, {"lr": [0.1]}, registers={"lr": 0.2})
     rows = vm.sweep(program, {"lr": np.array([0.1, 0.2])})  # a NumPy array of values
     assert [r.inputs["lr"] for r in rows] == [0.1, 0.2]
+
+
+def test_a_sweep_can_stop_each_run_at_its_first_output():
+    """What the path picture's landscape needs: the loss at each w, the loop stopped after one evaluation."""
+    program = vm.bundled("gradient_descent")
+    ws = [-1.0, 0.0, 0.5, 2.0, 3.0]
+    rows = vm.sweep(program, {"w": ws}, registers={"max_iter": 0}, outputs=1)
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])
+    for w, row in zip(ws, rows):
+        assert row.outcome.status == "stopped" and row.outcome.outputs == 1
+        assert row.outcome.last_output == pytest.approx(np.mean((y - w * x) ** 2), rel=1e-15)
+    same(program, {"w": ws, "lr": [0.1, 0.5]}, outputs=3)

@@ -44,16 +44,25 @@ def loop_head(program: Program) -> Optional[int]:
     return min(heads) if heads else None
 
 
-def one(machine: Machine, head: Optional[int]) -> Outcome:
-    """Run one setting on the usual engine: what a handed-over lane gets, and what the tests compare with."""
+def one(machine: Machine, head: Optional[int], outputs: Optional[int] = None) -> Outcome:
+    """Run one setting on the usual engine: what a handed-over lane gets, and what the tests compare with.
+
+    `outputs`: stop once OUT has printed this many values (status "stopped"), as the lanes do."""
     if head is not None:
         machine.count_steps()
     fault = None
+    printed = []
+    if outputs is not None:  # the machine's own stop at a step boundary, asked for by its output hook
+        machine._on_output = lambda v: (printed.append(v), len(printed) >= outputs and machine.interrupt())
     try:
         machine.run()
     except RuntimeFault as f:
         d = f.diagnostic
         fault = (f.code, d.span.line, d.span.column, f.step)
+    except KeyboardInterrupt:
+        if outputs is None or len(printed) < outputs:  # not ours: a real Ctrl-C
+            raise
+        machine.status = "stopped"
     passes = machine.executions()[head] if head is not None else None
     out = machine.output
     return Outcome(machine.registers, machine.status, machine.steps, fault, passes, len(out),
@@ -87,7 +96,7 @@ def _finite(v) -> bool:
     return v - v == 0
 
 
-def run_lanes(template: Machine, swept: dict, count: int) -> tuple[list, list]:
+def run_lanes(template: Machine, swept: dict, count: int, outputs: Optional[int] = None) -> tuple[list, list]:
     """Run `template`'s program for `count` lanes: `swept` maps register names to one value a lane (arrays).
 
     Gives (outcomes, handed): an Outcome for each lane the engine followed to its end, None for the others,
@@ -133,13 +142,14 @@ def run_lanes(template: Machine, swept: dict, count: int) -> tuple[list, list]:
     dests = [-1 if ins.dest is None else ins.dest.slot for ins in code]
     saved = np.seterr(all="ignore")  # a result that is not finite is looked for, not warned about
     try:
-        _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, hand_over, lane_value)
+        _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, hand_over, lane_value, outputs)
     finally:
         np.seterr(**saved)
     return results, handed
 
 
-def _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, hand_over, lane_value) -> None:
+def _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, hand_over, lane_value,
+         outputs) -> None:
     """Run every group of `work` to its end (splitting off more groups as lanes part)."""
     while work:
         g = work.pop()
@@ -264,6 +274,13 @@ def _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, ha
                     break
                 g.outputs += 1
                 g.last = v
+                if outputs is not None and g.outputs >= outputs:  # as the machine stops after the OUT step
+                    if g.pc == head:
+                        g.passes += 1
+                    g.steps += 1
+                    g.pc = nxt
+                    finish(g, "stopped")
+                    break
             elif eff.stops:
                 g.steps += 1
                 if g.pc == head:

@@ -8,6 +8,8 @@ curve — are inputs to the machine; what is plotted over them is what the machi
 
 from __future__ import annotations
 
+import itertools
+
 import math
 import sys
 from dataclasses import replace
@@ -276,27 +278,40 @@ def path(program: Program, param="w", progress: Progress = None, faults: Optiona
     grid_inputs = {**inputs, "max_steps": min(inputs["max_steps"], 10 * first + 10_000)}
     if len(names) == 1:
         grid = _grid(*_span(its[0]), GRID_1D)
-        land, codes = [], set()
-        for k, g in enumerate(grid):
-            v, f = _first_out(program, _with(grid_inputs, program, **{names[0]: g, LOOP_LIMIT: 0}))
-            land.append(v)
-            codes |= {f["code"]} if f else set()
-            if progress:
-                progress(k + 1, len(grid))
+        land, codes = _landscape(program, grid_inputs, {names[0]: grid}, progress)
         return {**out, "grid": [grid], "landscape": land, "landscape_faults": sorted(codes)}
     gx, gy = _grid(*_span(its[0], 0.15), GRID_2D), _grid(*_span(its[1], 0.15), GRID_2D)
-    land, codes, done = [], set(), 0
-    for b in gy:
-        row = []
-        for w in gx:
-            v, f = _first_out(program, _with(grid_inputs, program, **{names[0]: w, names[1]: b, LOOP_LIMIT: 0}))
-            row.append(v)
-            codes |= {f["code"]} if f else set()
-            done += 1
-            if progress:
-                progress(done, len(gx) * len(gy))
-        land.append(row)
+    flat, codes = _landscape(program, grid_inputs, {names[1]: gy, names[0]: gx}, progress)
+    land = [flat[k:k + len(gx)] for k in range(0, len(flat), len(gx))]  # a row for each value of the second
     return {**out, "grid": [gx, gy], "landscape": land, "landscape_faults": sorted(codes)}
+
+
+def _landscape(program: Program, inputs: dict, grid: dict, progress: Progress) -> tuple[list, set]:
+    """The first OUT value at each grid point (the loop stopped after one evaluation), and the fault codes met.
+
+    In floating point the grid runs together, as lanes of one sweep (vm/sweeping.py): each row is what a run
+    of that point alone gives; exact arithmetic runs the points one by one."""
+    total = 1
+    for values in grid.values():
+        total *= len(values)
+    if not inputs["exact"]:
+        from .sweeping import sweep
+        fixed = _with(inputs, program, **{LOOP_LIMIT: 0})["registers"]
+        fixed = {k: v for k, v in fixed.items() if k not in grid}
+        rows = sweep(program, grid, fixed, inputs["arrays"], inputs["max_steps"], outputs=1)
+        if progress:
+            progress(total, total)
+        return ([number(r.outcome.last_output) if r.outcome.outputs else None for r in rows],
+                {r.outcome.fault[0] for r in rows if r.outcome.fault})
+    land, codes, done = [], set(), 0
+    for point in itertools.product(*grid.values()):
+        v, f = _first_out(program, _with(inputs, program, **dict(zip(grid, point)), **{LOOP_LIMIT: 0}))
+        land.append(v)
+        codes |= {f["code"]} if f else set()
+        done += 1
+        if progress:
+            progress(done, total)
+    return land, codes
 
 
 # --- learning rates ------------------------------------------------------------------------------------

@@ -71,10 +71,13 @@ def _setting(v, name: str) -> float:
 
 
 def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Optional[dict] = None,
-          max_steps: int = DEFAULT_MAX_STEPS, lanes: bool = True) -> list[Row]:
+          max_steps: int = DEFAULT_MAX_STEPS, lanes: bool = True, outputs: Optional[int] = None) -> list[Row]:
     """Run `program` for every combination of `settings` (name -> list of values): a Row each, in order
-    (the last name varies fastest). `registers` and `arrays` are fixed for all. `lanes=False` runs each
-    setting on its own (the engine the rows are checked against)."""
+    (the last name varies fastest). `registers` and `arrays` are fixed for all. `outputs`: stop each run once
+    OUT has printed that many values (status "stopped"). `lanes=False` runs each setting on its own (the
+    engine the rows are checked against)."""
+    if outputs is not None and (isinstance(outputs, bool) or not isinstance(outputs, int) or outputs < 1):
+        raise UsageError(f"outputs must be a whole number ≥ 1, not {outputs!r}")
     if not isinstance(settings, dict) or not settings:
         raise UsageError("settings must be a dict of register names to lists of values, with at least one")
     lists = {}
@@ -100,12 +103,12 @@ def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Opt
     head = loop_head(template.program)
     if lanes:
         columns = {name: [c[k] for c in combos] for k, name in enumerate(names)}
-        outcomes, handed = run_lanes(template, columns, len(combos))
+        outcomes, handed = run_lanes(template, columns, len(combos), outputs)
     else:
         outcomes, handed = [None] * len(combos), range(len(combos))
     for lane in handed:
         outcomes[lane] = one(Machine(template.program, {**fixed, **dict(zip(names, combos[lane]))}, arrays,
-                                     max_steps), head)
+                                     max_steps), head, outputs)
     return [Row(dict(zip(names, c)), o) for c, o in zip(combos, outcomes)]
 
 
