@@ -267,7 +267,7 @@ def test_hook_errors_pass_through_as_on_the_reference_engine(monkeypatch):
         m = vm.Machine(program, engine=engine, on_output=lambda v: pipe(None, v))
         with pytest.raises(BrokenPipeError):
             m.run()
-        assert m.output == [1.0, 2.0, 3.0]
+        assert m.output == [1.0, 2.0, 3.0] and (m.steps, m.pc) == (8, 2)  # the OUT that failed is not counted
 
 
 def test_auto_runs_compiled_after_a_warm_up_and_stays_correct():
@@ -419,3 +419,26 @@ def test_ops_said_to_spread_non_finite_values_do(op):
                 except (ArithmeticError, ValueError):
                     continue
                 assert r != r or r in (float("inf"), float("-inf")), (op.mnemonic, args, r)
+
+
+def test_long_blocks_and_large_programs_compile_in_time(monkeypatch):
+    """A block of thousands of checked results (Python compiles a long sum recursively), and 20,000 instructions
+    of unreachable cycles (their entries are found at once): both compile, quickly, and agree."""
+    import time
+    monkeypatch.setattr(machine, "HOT_SAMPLE", 0)
+    long_block = vm.assemble(".reg x = 1\n" + "ADD a, x, 1\n" * 5000)
+    cycles = vm.assemble("MOV i, 0\nwarm: ADD i, i, 1\nJLT i, 3, warm\nHALT\n"
+                         + "".join(f"A{k}: JMP B{k}\nB{k}: JMP A{k}\n" for k in range(9990)))
+    for program in (long_block, cycles):
+        t = time.process_time()
+        assert compiled.plan_of(program) is not None
+        assert time.process_time() - t < 20  # a generous bound: it took 0.1 s and 1.2 s (was: a crash, 45 s)
+        same(program)
+
+
+def test_auto_compiles_only_when_the_run_is_long_for_the_program():
+    """auto waits AUTO_PER_INSTRUCTION steps an instruction: a long program with a short loop stays on the
+    reference engine, whose run is over before compiling would have paid."""
+    program = vm.assemble("MOV i, 0\nwarm: ADD i, i, 1\nJLT i, 15000, warm\n" + "ADD a, i, 1\n" * 2000, "long.gdasm")
+    vm.run(program)
+    assert not compiled.cached(program)

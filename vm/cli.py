@@ -285,7 +285,8 @@ def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stde
         con.warn(f"gdasm: error: {what}")
         return EXIT_IOERR
     except MemoryError:
-        con.warn("gdasm: out of memory (a run this large needs a smaller --max-steps, or smaller arrays)")
+        more = ", or fewer settings" if argv[:1] == ["sweep"] else ""
+        con.warn(f"gdasm: out of memory (a run this large needs a smaller --max-steps, or smaller arrays{more})")
         return EXIT_FAULT
     except Exception as exc:  # a bug in gdasm: say so plainly, without a traceback
         tb = exc.__traceback__

@@ -26,6 +26,8 @@ from .ir import Imm, Instruction, Program, Reg, UnsetRead
 # Programs longer than this run on the reference engine: compiling costs about as much as a
 # run of a few steps per instruction, and Python compiles a very long function slowly.
 COMPILE_LIMIT = 20_000
+# Terms of one line of a block's overflow check.
+SUM_TERMS = 64
 # Arrays read through a dict (see `mappable`) hold at most this many elements together (~100 bytes each).
 MAP_LIMIT = 1_000_000
 
@@ -67,7 +69,12 @@ def plan_of(program: Program, mapped: frozenset = frozenset()) -> Optional[Plan]
     key = ("compiled", mapped)
     plan = program._derived.get(key, False)
     if plan is False:
-        plan = _Generator(program, mapped).plan() if len(program.instructions) <= COMPILE_LIMIT else None
+        plan = None
+        if len(program.instructions) <= COMPILE_LIMIT:
+            try:
+                plan = _Generator(program, mapped).plan()
+            except (RecursionError, MemoryError, SyntaxError):  # Python's compiler refused: run it as before
+                plan = None
         program._derived[key] = plan
         program._derived["compiled"] = True  # the machine's sign that compiling this program is paid for
     return plan
@@ -182,7 +189,8 @@ class _Generator:
             missing = [s for s in self.starts[:-1] if s not in reached]
             if not missing:
                 return sorted(entries)
-            entries.add(missing[0])
+            # Reached from nowhere an entry leads (dead code, or cycles of it): each its own entry, at once.
+            entries.update(missing)
 
     def _inlined_next(self, s: int, entries) -> Optional[int]:
         """The block written right after the block at s (its one successor, reached only from s), or None."""
@@ -436,7 +444,8 @@ class _Lowering:
         self.temps = temps if temps is not None else iter(range(10 ** 9))
         self.checks: list[str] = []
         self.indexes: dict[str, str] = {}
-        self.order: list[int] = []
+        self.order: list[int] = []  # the slots written, in the order of their first writes
+        self.ordered: set = set()
         self.checked = gen._checked(code)
 
     def out(self, text: str, depth: Optional[int] = None) -> None:
@@ -472,8 +481,9 @@ class _Lowering:
 
     def write(self, slot: int, expr: str, check: bool, overwritten: bool, constant: bool = False) -> None:
         """The register at slot gets expr's value (`constant`: expr is a name that never changes in a run)."""
-        if slot not in self.order:
+        if slot not in self.ordered:
             self.order.append(slot)
+            self.ordered.add(slot)
         if not self.direct:
             name = expr if constant else self.temp()
             if not constant:
@@ -493,10 +503,10 @@ class _Lowering:
     def body(self) -> None:
         """Every instruction of the block but the effects of its last one on the world."""
         code = self.code
+        last_write = {ins.dest.slot: i for i, ins in enumerate(code) if ins.dest is not None}
         for i, ins in enumerate(code):
             op = ins.op
-            overwritten = ins.dest is not None and any(
-                later.dest is not None and later.dest.slot == ins.dest.slot for later in code[i + 1:])
+            overwritten = ins.dest is not None and last_write[ins.dest.slot] > i
             if op.behaviour == "compute" and all(isinstance(o, Imm) for o in ins.sources):
                 folded = _fold(op, ins.sources)  # immediates only: the value, worked out now by the table's fn
                 if folded is not None:
@@ -516,10 +526,12 @@ class _Lowering:
                 self.write(ins.dest.slot, f"l{ins.array.slot}", False, overwritten, constant=True)
 
     def check(self) -> None:
-        if len(self.checks) == 1:
-            self.out(f"if {self.checks[0]} - {self.checks[0]}: raise X")
-        elif self.checks:  # a sum is not finite when any term is not (a sum that overflows only costs a replay)
-            self.out(f"s = {' + '.join(self.checks)}")
+        checks = self.checks
+        if len(checks) == 1:
+            self.out(f"if {checks[0]} - {checks[0]}: raise X")
+        elif checks:  # a sum is not finite when any term is not (a sum that overflows only costs a replay)
+            for k in range(0, len(checks), SUM_TERMS):  # in short sums: Python compiles a long one recursively
+                self.out(f"s = {'s + ' if k else ''}{' + '.join(checks[k:k + SUM_TERMS])}")
             self.out("if s - s: raise X")
 
     def condition(self) -> Optional[str]:

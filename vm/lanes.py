@@ -62,7 +62,8 @@ def one(machine: Machine, head: Optional[int], outputs: Optional[int] = None) ->
     except KeyboardInterrupt:
         if outputs is None or len(printed) < outputs:  # not ours: a real Ctrl-C
             raise
-        machine.status = "stopped"
+        if machine.status == "ready":  # stopped after the OUT, not by the program's end
+            machine.status = "stopped"
     passes = machine.executions()[head] if head is not None else None
     out = machine.output
     return Outcome(machine.registers, machine.status, machine.steps, fault, passes, len(out),
@@ -151,6 +152,7 @@ def run_lanes(template: Machine, swept: dict, count: int, outputs: Optional[int]
 def _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, hand_over, lane_value,
          outputs) -> None:
     """Run every group of `work` to its end (splitting off more groups as lanes part)."""
+    copied = [0]  # array elements copied by groups that store, in all
     while work:
         g = work.pop()
         regs = g.regs
@@ -259,6 +261,10 @@ def _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, ha
                         hand_over(g)
                         break
                     if ins.array.slot not in g.owned:
+                        copied[0] += len(arr)
+                        if copied[0] > isa.MAX_ARRAYS_TOTAL:  # groups' own copies, all together: bounded
+                            hand_over(g)
+                            break
                         g.arrays = list(g.arrays)
                         g.arrays[ins.array.slot] = arr = list(arr)
                         g.owned.add(ins.array.slot)
@@ -274,13 +280,15 @@ def _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, ha
                     break
                 g.outputs += 1
                 g.last = v
-                if outputs is not None and g.outputs >= outputs:  # as the machine stops after the OUT step
-                    if g.pc == head:
+                if outputs is not None and g.outputs >= outputs:  # as the machine stops after the OUT step,
+                    if g.pc == head:  # unless that was its last step: then it ends, or faults, at the step limit
                         g.passes += 1
                     g.steps += 1
                     g.pc = nxt
-                    finish(g, "stopped")
-                    break
+                    if g.steps < max_steps:
+                        finish(g, "stopped")
+                        break
+                    continue
             elif eff.stops:
                 g.steps += 1
                 if g.pc == head:

@@ -26,9 +26,11 @@ from .suggest import did_you_mean
 DEFAULT_MAX_STEPS = 10_000_000
 # Which engine run() uses: "compiled" (vm/compiled.py) for floating point, "reference" (the closures below),
 # or "auto": compiled when it can (floating point, a program up to compiled.COMPILE_LIMIT instructions), after a
-# first AUTO_AFTER steps on the reference engine, so that a short run does not pay for compiling.
+# first AUTO_AFTER steps on the reference engine, and AUTO_PER_INSTRUCTION steps for each instruction of the
+# program: compiling costs about as much as that many steps, so a short run does not pay for it.
 ENGINES = ("auto", "compiled", "reference")
 AUTO_AFTER = 20_000
+AUTO_PER_INSTRUCTION = 1_000
 # The last steps before the step limit are counted per instruction, to name the hot spot when it is hit.
 HOT_SAMPLE = 10_000
 # run(progress=...) reports every this many steps (about 50 ms of a run).
@@ -573,9 +575,10 @@ class Machine:
         """Run until step `stop` (None back if the program is still ready there, short of max_steps)."""
         fast_until = min(stop, self._counted_from)  # the counted steps (a profile, the last before the limit)
         if self.engine != "reference" and not self.exact and self.steps < fast_until:
+            warm = max(AUTO_AFTER, AUTO_PER_INSTRUCTION * len(self.program.instructions))
             if self._fast is None and self.engine == "auto" and "compiled" not in self.program._derived \
-                    and self.steps < AUTO_AFTER:
-                done = self._run_reference(min(fast_until, AUTO_AFTER))
+                    and self.steps < warm:
+                done = self._run_reference(min(fast_until, warm))
                 if done is not None:
                     return done
             if self.steps < fast_until:
@@ -693,8 +696,8 @@ class Machine:
             self._uncount(pc, n >= tail)
             self.pc, self.steps = pc, self.steps + n
             raise self._fault(pc, exc) from None
-        except KeyboardInterrupt:  # a Ctrl-C not caught at a step boundary (another thread's handler)
-            self.pc, self.steps = pc, self.steps + n
+        except BaseException:  # a Ctrl-C not caught at a step boundary (another thread's handler), or what the
+            self.pc, self.steps = pc, self.steps + n  # output hook raised: the state as of the last whole step
             raise
         self.pc, self.steps = pc, self.steps + n
         if self.status == "ready":

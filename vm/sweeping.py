@@ -14,12 +14,16 @@ from fractions import Fraction
 from numbers import Real
 from typing import Optional
 
+from .assembler import as_program
 from .errors import UsageError
 from .inputs import _number_text, parse_data, read_program, steps_option
 from .machine import DEFAULT_MAX_STEPS, Machine
-from .numbers import to_number
+from .numbers import exact_value, to_number
 
-MAX_SETTINGS = 1_000_000  # rows of one sweep: each lane holds a float per register that differs
+MAX_SETTINGS = 1_000_000  # rows of one sweep
+# Settings × registers: each lane may hold a float in every register (an array of them a register), and its row
+# keeps the final values: this bounds a sweep's memory to about a gigabyte.
+MAX_LANE_VALUES = 20_000_000
 _RANGE = re.compile(r"\s*([^:]+):([^:]+):\s*([0-9]{1,7})\s*\Z")
 
 
@@ -43,17 +47,28 @@ def values_of(spec: str, what: str) -> list[float]:
         if not m:
             raise UsageError(f"{what}: write a range as START:STOP:COUNT, with COUNT a whole number from 1 to "
                              f"{MAX_SETTINGS:,} (e.g. 0.001:0.3:50)")
-        start, stop = (Fraction(_number_text(t.strip(), what)) for t in m.group(1, 2))
+        texts = [_number_text(t.strip(), what) for t in m.group(1, 2)]
+        first, last = (_float(t) for t in texts)
         count = int(m.group(3))
         if not 1 <= count <= MAX_SETTINGS:
             raise UsageError(f"{what}: COUNT must be from 1 to {MAX_SETTINGS:,}, not {count}")
         if count == 1:
-            return [float(start)]
-        return [float(start + (stop - start) * k / (count - 1)) for k in range(count)]
+            return [first]
+        start, stop = (_exact(t, v) for t, v in zip(texts, (first, last)))
+        inner = [float(start + (stop - start) * k / (count - 1)) for k in range(1, count - 1)]
+        return [first, *inner, last]  # the ends as written (-0.0 stays -0.0)
     parts = spec.split(",")
     if len(parts) > MAX_SETTINGS:
         raise UsageError(f"{what}: at most {MAX_SETTINGS:,} values")
     return [_float(_number_text(p.strip(), what)) for p in parts]
+
+
+def _exact(text: str, value: float) -> Fraction:
+    """The number as written (0.01 is 1/100), when that is small; else the double's own exact value."""
+    exact = exact_value(text)
+    if exact is None or max(exact.numerator.bit_length(), exact.denominator.bit_length()) > 256:
+        return Fraction(value)
+    return exact
 
 
 def _float(text) -> float:
@@ -63,11 +78,19 @@ def _float(text) -> float:
 def _setting(v, name: str) -> float:
     """One value of `vm.sweep`'s settings: a finite real number (a NumPy one too), not a bool or text."""
     if isinstance(v, bool) or not isinstance(v, Real):
-        raise UsageError(f"settings: '{name}': {v!r} is not a number")
-    f = float(v)
+        raise UsageError(f"settings: '{name}': {_shown(v)} is not a number")
+    try:
+        f = float(v)
+    except (OverflowError, ValueError):
+        f = float("inf")
     if f - f != 0:
-        raise UsageError(f"settings: '{name}': {v!r} is not a finite number")
+        raise UsageError(f"settings: '{name}': {_shown(v)} is not a finite number (it does not fit a binary64 float)")
     return f
+
+
+def _shown(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Optional[dict] = None,
@@ -83,14 +106,24 @@ def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Opt
     lists = {}
     total = 1
     for name, vals in settings.items():
-        if isinstance(vals, (str, bytes)) or not hasattr(vals, "__iter__"):
+        if getattr(vals, "ndim", 1) == 0 and hasattr(vals, "item"):  # a NumPy number, or a 0-d array
+            vals = [vals.item()]
+        elif isinstance(vals, (str, bytes)) or not hasattr(vals, "__iter__"):
             vals = [vals]
+        vals = list(itertools.islice(iter(vals), MAX_SETTINGS + 1))  # a huge range is refused, not listed
+        if len(vals) > MAX_SETTINGS:
+            raise UsageError(f"settings: '{name}' has more than {MAX_SETTINGS:,} values")
         lists[name] = [_setting(v, name) for v in vals]
         if not lists[name]:
             raise UsageError(f"settings: '{name}' has no values")
         total *= len(lists[name])
         if total > MAX_SETTINGS:
             raise UsageError(f"the settings make more than {MAX_SETTINGS:,} combinations")
+    program = as_program(program)
+    if total * max(len(program.registers), 1) > MAX_LANE_VALUES:
+        raise UsageError(f"{total:,} settings of a program with {len(program.registers):,} registers would hold "
+                         f"up to {total * len(program.registers):,} values at once; a sweep holds at most "
+                         f"{MAX_LANE_VALUES:,}: sweep fewer settings")
     fixed = dict(registers or {})
     overlap = sorted(set(fixed) & set(lists))
     if overlap:
