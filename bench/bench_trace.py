@@ -47,10 +47,14 @@ def main() -> None:
         labelled.write_text(LOOP.format(pad="".join(f"L{k}:\n    HALT\n" for k in range(5000)), n=n), encoding="utf-8")
         steps = "--max-steps", str(10 * n)
         run = ["run", str(plain), "--quiet", *steps]
+        reference = [*run, "--engine", "reference"]
         print(f"{3 * n:,} steps a run; CPU time; medians of {rounds} paired rounds")
         for fmt in ("text", "csv", "json"):
-            ratio = paired(["trace", str(plain), "--format", fmt, *steps], run, rounds)
-            print(f"trace --format {fmt:<5} {ratio:6.1f}x run --quiet")
+            trace = ["trace", str(plain), "--format", fmt, *steps]
+            ratio = paired(trace, run, rounds)
+            against = paired(trace, reference, rounds)
+            print(f"trace --format {fmt:<5} {ratio:6.1f}x run --quiet (the compiled engine),"
+                  f" {against:5.1f}x run --quiet --engine reference")
         ratio = paired(["trace", str(labelled), *steps],
                        ["trace", str(plain), *steps], rounds)
         print(f"trace of a program with 5,000 labels  {ratio:6.2f}x the same trace without them")
