@@ -70,6 +70,14 @@ LEN = next(op.mnemonic for op in isa.OPS.values() if op.behaviour == "len")
 OUT = next(op.mnemonic for op in isa.OPS.values() if op.behaviour == "out")
 
 
+def compute(draw, regs, value) -> str:
+    """One compute instruction of the table, in any of its forms: registers written, values read."""
+    op = draw(st.sampled_from(COMPUTE))
+    form = draw(st.sampled_from(op.forms))
+    args = [draw(st.sampled_from(regs)) if kind == "d" else draw(value) for kind in form]
+    return f"{op.mnemonic} {', '.join(args)}"
+
+
 @st.composite
 def programs(draw):
     """Structured programs: arithmetic of every kind, counted and endless loops, calls, arrays, branches."""
@@ -88,10 +96,7 @@ def programs(draw):
             kind = draw(st.sampled_from(("compute", "compute", "compute", "load", "store", "out", "len", "loop",
                                          "call", "skip", "halt", "jump")))
             if kind == "compute":
-                op = draw(st.sampled_from(COMPUTE))
-                form = draw(st.sampled_from(op.forms))
-                args = [draw(st.sampled_from(REGS)) if k == "d" else draw(value) for k in form]
-                out.append(f"{op.mnemonic} {', '.join(args)}")
+                out.append(compute(draw, REGS, value))
             elif kind == "load":
                 out.append(f"{LOAD} {draw(st.sampled_from(REGS))}, {draw(st.sampled_from(('xs', 'ys')))}, "
                            f"{draw(index)}")
@@ -160,10 +165,7 @@ def tight_loops(draw):
     for _ in range(draw(st.integers(1, 8))):
         kind = draw(st.sampled_from(("compute", "compute", "load", "load", "len", "mov", "grow", "grow", "copy")))
         if kind == "compute":
-            op = draw(st.sampled_from(COMPUTE))
-            form = draw(st.sampled_from(op.forms))
-            args = [draw(st.sampled_from(regs)) if role == "d" else draw(value) for role in form]
-            lines.append(f"    {op.mnemonic} {', '.join(args)}")
+            lines.append("    " + compute(draw, regs, value))
         elif kind == "load":
             lines.append(f"    {LOAD} {draw(st.sampled_from(regs))}, xs, {draw(st.sampled_from(('k', 'k', 'r1', '1')))}")
         elif kind == "len":
