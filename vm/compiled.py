@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from . import isa
-from .ir import Imm, Instruction, Program, Reg, UnsetRead
+from .ir import UNSET, Imm, Instruction, Program, Reg, UnsetRead
 
-# Programs longer than this run on the reference engine: compiling costs about as much as a
-# run of a few steps per instruction, and Python compiles a very long function slowly.
+# Programs longer than this run on the reference engine: compiling costs about as much as 1,000 steps an
+# instruction (~50 µs), so a program this long compiles in about a second.
 COMPILE_LIMIT = 20_000
 # Terms of one line of a block's overflow check.
 SUM_TERMS = 64
@@ -563,13 +563,8 @@ def bind(plan: Plan, output: list, hook: Optional[Callable]) -> tuple[Callable, 
             except BaseException as exc:  # not a fault of the program: the machine passes it on
                 raise HookFailed(exc) from exc
     suspect = (Bail, UnsetRead, ArithmeticError, TypeError, ValueError, LookupError)
-    return plan.make(Bail, Budget, suspect, _unset(), int, len, plan.functions, emit)
+    return plan.make(Bail, Budget, suspect, UNSET, int, len, plan.functions, emit)
 
 
 class HookFailed(Exception):
     """The output hook raised: carries what it raised."""
-
-
-def _unset():
-    from .ir import UNSET
-    return UNSET
