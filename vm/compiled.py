@@ -28,8 +28,9 @@ from .ir import UNSET, Imm, Instruction, Program, Reg, UnsetRead
 COMPILE_LIMIT = 20_000
 # Terms of one line of a block's overflow check.
 SUM_TERMS = 64
-# Arrays read through a dict (see `mappable`) hold at most this many elements together (~100 bytes each).
-MAP_LIMIT = 1_000_000
+# Arrays read through a dict (see `mappable`) hold at most this many elements together: the dict costs ~100
+# bytes an element (25 MB at most), beside the list's 32.
+MAP_LIMIT = 250_000
 
 # What a run of the generated function ends with (its return value).
 FINISHED, STOPPED, SUSPECT, HALTED = 0, 1, 2, 3
