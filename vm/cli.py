@@ -10,9 +10,9 @@ from typing import Optional, TextIO
 
 from . import asm_cli, catalog, grad_cli, html_cli, plot_cli, progress, render, report, source, sweeping
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_number
-from .inputs import ArgParser, add_run_options, make_machine, parse_sets, read_program, steps_option, warnings_for
+from .inputs import ArgParser, add_engine_option, add_run_options, make_machine, parse_sets, read_program, steps_option, warnings_for
 from .ir import Program
-from .machine import ENGINES, Machine
+from .machine import Machine
 from .render import Formatter
 
 EXIT_OK, EXIT_FAULT, EXIT_IOERR, EXIT_INTERRUPTED = 0, 70, 74, 130  # the other codes belong to the error types
@@ -202,10 +202,7 @@ def _parser() -> ArgParser:
     p.add_argument("--quiet", action="store_true", help="print only the program's OUT values")
     p.add_argument("--profile", action="store_true",
                    help="then, for each line, how often it ran and its modelled cycles; by region and mnemonic")
-    p.add_argument("--engine", choices=ENGINES, default="auto",
-                   help="compiled (the program as generated Python), reference (the engine that steps and "
-                        "traces) or auto (the default: compiled once a run passes 20,000 steps, except under "
-                        "--exact or --profile); every engine gives the same results")
+    add_engine_option(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("trace", help="print one row per step: what each instruction changed")
     add_run_options(p)
@@ -232,9 +229,7 @@ def _parser() -> ArgParser:
         add_run_options(p)
         options(p)
         p.set_defaults(func=func)
-    p = sub.add_parser("sweep", help="run a program for every combination of some settings: a row each")
-    sweeping.add_options(p)
-    p.set_defaults(func=sweeping.run)
+    sweeping.add_parser(sub)
     p = sub.add_parser("debug", help="a time-travel debugger: step forward and back, breakpoints, explain")
     add_run_options(p, json=False)
     p.set_defaults(func=cmd_debug)

@@ -12,7 +12,7 @@ from typing import Optional
 from . import catalog, datafile, isa, report, source
 from .errors import Diagnostic, InputFileError, UsageError
 from .ir import Program
-from .machine import DEFAULT_MAX_STEPS, Machine
+from .machine import DEFAULT_MAX_STEPS, ENGINES, Machine
 from .numbers import finite_text, is_decimal
 from .render import NUMBER_FORMATS
 from .suggest import closest
@@ -179,6 +179,14 @@ def steps_option(text: str) -> int:
     if n < 0:
         raise argparse.ArgumentTypeError(f"'{shown}' is negative")
     return n
+
+
+def add_engine_option(p: argparse.ArgumentParser) -> None:
+    """`gdasm run --engine`: how the run is computed (docs/performance.md)."""
+    p.add_argument("--engine", choices=ENGINES, default="auto",
+                   help="compiled (the program as generated Python), reference (the engine that steps and "
+                        "traces) or auto (the default: compiled once a run passes 20,000 steps, except under "
+                        "--exact or --profile); every engine gives the same results")
 
 
 def add_run_options(p: argparse.ArgumentParser, program: bool = True, json: bool = True,

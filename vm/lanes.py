@@ -93,6 +93,16 @@ class _Group:
                       self.passes, self.outputs, last, list(self.order))
 
 
+def _located(ins, vals: list, steps: int, lane_value):
+    """lane -> the fault of `ins` in that lane, as `run` reports it: its op's domain fault, else overflow."""
+    op = ins.op
+
+    def fault(k):
+        v = [lane_value(x, k) for x in vals]
+        return (op.domain(*v) if op.domain else None) or "overflow", ins.span.line, ins.span.column, steps + 1
+    return fault
+
+
 def _finite(v) -> bool:
     return v - v == 0
 
@@ -184,9 +194,8 @@ def _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, ha
                         bad = eff.name == "compute" and not _finite(r)
                     except (ArithmeticError, ValueError):
                         bad = True
-                    if bad:
-                        code_ = (op.domain(*vals) if op.domain else None) or "overflow"
-                        finish(g, "fault", (code_, ins.span.line, ins.span.column, g.steps + 1))
+                    if bad:  # every lane the same: the fault of any of them
+                        finish(g, "fault", _located(ins, vals, g.steps, lane_value)(0))
                         break
                 elif op.py:  # arithmetic NumPy does as IEEE 754 does for one float
                     r = op.fn(*vals)
@@ -194,11 +203,7 @@ def _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, ha
                         bad = ~np.isfinite(r)
                         where = np.flatnonzero(bad)
 
-                        def located(k, ins=ins, vals=vals, g=g):
-                            v = [lane_value(x, k) for x in vals]
-                            return ((op.domain(*v) if op.domain else None) or "overflow", ins.span.line,
-                                    ins.span.column, g.steps + 1)
-                        finish(g, "fault", located, where)
+                        finish(g, "fault", _located(ins, vals, g.steps, lane_value), where)
                         if len(where) == len(g.lanes):
                             break
                         keep = ~bad
@@ -219,11 +224,7 @@ def _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, ha
                     if eff.name == "compute":
                         failed = sorted(set(failed) | set(np.flatnonzero(~np.isfinite(out)).tolist()))
                     if failed:
-                        def located(k, ins=ins, vals=vals, g=g):
-                            v = [lane_value(x, k) for x in vals]
-                            return ((op.domain(*v) if op.domain else None) or "overflow", ins.span.line,
-                                    ins.span.column, g.steps + 1)
-                        finish(g, "fault", located, failed)
+                        finish(g, "fault", _located(ins, vals, g.steps, lane_value), failed)
                         if len(failed) == n:
                             break
                         keep = np.ones(n, dtype=bool)

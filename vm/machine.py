@@ -612,19 +612,17 @@ class Machine:
                     return done
                 continue
             try:
-                status = run(self.regs, self.arrays, lengths, maps, self.stack, firsts, stop - self.steps, self.pc,
-                             where)
+                try:
+                    status = run(self.regs, self.arrays, lengths, maps, self.stack, firsts, stop - self.steps,
+                                 self.pc, where)
+                finally:  # whatever ended it, the machine takes its position and first writes
+                    self._fast_sync(plan, firsts, where)
             except compiled.HookFailed as failed:  # the OUT that called it ran; the reference engine stops before
-                self._fast_sync(plan, firsts, where)
                 self.pc, self.steps = self.pc - 1, self.steps - 1
                 exc = failed.args[0]
                 if isinstance(exc, _FAULTS):
                     raise self._fault(self.pc, exc) from None
                 raise exc from None
-            except BaseException:
-                self._fast_sync(plan, firsts, where)
-                raise
-            self._fast_sync(plan, firsts, where)
             if status == compiled.STOPPED:
                 if self._interrupted:
                     self._resume_after_interrupt()

@@ -152,6 +152,13 @@ def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Opt
 COLUMNS = ("status", "fault", "fault_line", "fault_step", "steps", "passes", "outputs", "last_output")
 
 
+def add_parser(sub) -> None:
+    """`gdasm sweep`, added to the command line's subparsers."""
+    p = sub.add_parser("sweep", help="run a program for every combination of some settings: a row each")
+    add_options(p)
+    p.set_defaults(func=run)
+
+
 def add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("program", metavar="PROGRAM", help="a .gdasm file, - for stdin, or a bundled program's name")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUES",
@@ -185,9 +192,8 @@ def run(args, con) -> int:
             fixed[name] = spec.strip()
         else:
             settings[name] = vals
-    Machine(program, fixed, max_steps=0)  # a name that is not a register is reported before anything else
-    for name in settings:
-        Machine(program, {name: 0}, max_steps=0)
+    # Every name is checked (with did-you-mean) before anything else, a fixed one too.
+    Machine(program, {**fixed, **dict.fromkeys(settings, 0)}, max_steps=0)
     if not settings:
         raise UsageError("sweep needs at least one --set NAME=START:STOP:COUNT or NAME=a,b,c to vary")
     regs = _regs(program, args.regs, settings)
@@ -218,8 +224,8 @@ def _regs(program, text: Optional[str], settings: dict) -> list[str]:
     """--regs, checked; by default the `.reg` inputs and swept registers that some instruction writes."""
     if text is None:
         written = {ins.dest.name for ins in program.instructions if ins.dest is not None}
-        inputs = [i.name for i in program.reg_inputs] + [n for n in settings if n not in program.reg_inputs]
-        chosen = [n for n in dict.fromkeys(inputs) if n in written]
+        inputs = dict.fromkeys([*(i.name for i in program.reg_inputs), *settings])  # in order, once each
+        chosen = [n for n in inputs if n in written]
         return chosen or list(settings)
     regs = [r.strip() for r in text.split(",")]
     for r in regs:
