@@ -100,8 +100,9 @@ def test_runs_display_counts_runs():
 
 
 def test_trace_to_a_file_shows_progress_but_not_among_its_rows(tmp_path):
-    (tmp_path / "long.gdasm").write_text(LONG.replace("30000000", "600000"), encoding="utf-8")
+    # 3,000,001 rows: about two seconds of CSV, past the display's one-second delay
+    (tmp_path / "long.gdasm").write_text(LONG.replace("30000000", "1500000"), encoding="utf-8")
     code, out, term = on_terminal(["trace", "long.gdasm", "--format", "csv"], tmp_path)
-    assert code == 0 and out.count("\n") == 1_200_002  # the header and 1,200,001 steps
+    assert code == 0 and out.count("\n") == 3_000_002  # the header and 3,000,001 steps
     assert "steps/s" in term
     assert sys.platform != "win32"

@@ -62,6 +62,28 @@ def describe(rec: StepRecord, program: Program) -> StepView:
     return StepView(changes, transfer, eff.transfer == "if" and rec.jump is None, rec.output)
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What every step of one instruction may do, said once: fast views (the trace) fill in the values from a
+    recorder's columns, and a test holds what they write to what describe() says of each record."""
+
+    target: Optional[str]  # the register it writes
+    array: Optional[str]  # the array whose element it writes
+    verb: Optional[str]  # "jump", "call" or "return" when it may transfer
+    where: Optional[str]  # where a transfer goes, when that is fixed (a return's varies: None)
+    conditional: bool  # says "no jump" when it falls through
+    outputs: bool
+
+
+def shape(program: Program, address: int) -> Shape:
+    """The Shape of the instruction at `address`."""
+    ins = program.instructions[address]
+    eff = ins.op.effects
+    fixed = eff.transfer and eff.stack != "pop"
+    return Shape(ins.dest and ins.dest.name, ins.array.name if eff.stores else None, eff.verb if eff.transfer else None,
+                 where(program, ins.label.address) if fixed else None, eff.transfer == "if", eff.outputs)
+
+
 def where(program: Program, address: int, label: bool = True) -> str:
     """A code address as people read it: its label, `line N`, or `end`."""
     if address >= len(program.instructions):

@@ -14,7 +14,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Mapping, NamedTuple, Optional, Sequence
+from typing import Callable, Iterator, Mapping, NamedTuple, Optional, Sequence
 
 from . import isa
 from .errors import AssemblyError, Diagnostic, RuntimeFault, Span, UsageError
@@ -653,26 +653,46 @@ class Machine:
                         seen.add(slot)
             firsts.clear()
 
-    def _run_reference(self, stop: int) -> Optional[Result]:
+    def _run_reference(self, stop: int, keep: Optional[tuple] = None) -> Optional[Result]:
         """Run on the reference engine until step `stop`."""
-        if self._counted_from < self._hot_from and self.steps < self._hot_from < stop:
-            done = self._run_span(self._hot_from)  # a profile counts every step: note where the last ones begin
+        if self._counted_from < self._hot_from and self.steps < self._hot_from <= stop:  # a chunk may end there
+            done = self._run_span(self._hot_from, keep)  # a profile counts every step: note where the last ones begin
             if done is not None or self.steps < self._hot_from:
                 return done
             self._hot_base = list(self._counts)
-        return self._run_span(stop)
+        return self._run_span(stop, keep)
 
-    def _run_span(self, stop: int) -> Optional[Result]:
+    def _run_span(self, stop: int, keep: Optional[tuple] = None) -> Optional[Result]:
+        """Run the closures until step `stop`; `keep` = (pcs.append, olds.append, news.append, dests): keep
+        each step's address and its destination's value before and after (vm/recording.py rebuilds records)."""
         code, pc, n, counts = self.code, self.pc, 0, self._counts
         budget = stop - self.steps
         tail = min(budget, max(self._counted_from - self.steps, 0))  # then steps are counted to name a hot spot
         try:
-            for n in range(tail):
-                pc = code[pc]()
-            n = tail
-            for n in range(tail, budget):
-                counts[pc] += 1
-                pc = code[pc]()
+            if keep is None:
+                for n in range(tail):
+                    pc = code[pc]()
+                n = tail
+                for n in range(tail, budget):
+                    counts[pc] += 1
+                    pc = code[pc]()
+            else:  # the same two loops, keeping each step's address and its destination before and after
+                keep_pc, keep_old, keep_new, dests = keep
+                regs = self.regs
+                for n in range(tail):
+                    keep_pc(pc)
+                    d = dests[pc]
+                    keep_old(regs[d])
+                    pc = code[pc]()
+                    keep_new(regs[d])
+                n = tail
+                for n in range(tail, budget):
+                    counts[pc] += 1
+                    keep_pc(pc)
+                    d = dests[pc]
+                    keep_old(regs[d])
+                    pc = code[pc]()
+                    keep_new(regs[d])
             n = budget
             if pc == len(self.program.instructions):
                 self.status = "finished"
@@ -730,6 +750,19 @@ class Machine:
                    eff.transfer == "always")
         self._touch[pc] = t
         return t
+
+    def records(self, chunk: int = 4096) -> Iterator[StepRecord]:
+        """Run to the end as step() would, yielding each step's StepRecord; faults and Ctrl-C are raised after
+        the records of the steps before them. Steps run `chunk` at a time keeping only their addresses and the
+        values they overwrote, and the records are rebuilt from those (vm/recording.py), so the machine may be
+        up to `chunk` steps past the record being read."""
+        from .recording import records
+        return records(self, chunk)
+
+    def _chunks(self, chunk: int = 4096):
+        """Machine.records() as columns (recording.Chunk), for views that read them directly."""
+        from .recording import chunks
+        return chunks(self, chunk)
 
     def step(self) -> Optional[StepRecord]:
         """Execute one instruction and say what it did; None once the program has stopped."""

@@ -12,7 +12,7 @@ import math
 from fractions import Fraction
 from typing import Optional
 
-from . import describe, profile, progress, report, sampling
+from . import describe, profile, progress, report, sampling, trace_rows
 from .errors import RuntimeFault, UsageError, json_number
 from .inputs import make_machine
 from .ir import UNSET, Program
@@ -38,6 +38,7 @@ class _TextTrace:
         self.widths = None
         self.max_steps = max_steps
         self.compare = compare
+        self.fast = None
 
     def _fix_widths(self, last_step: int):
         texts = [display_width(safe(i.text)) for i in self.program.instructions] or [11]
@@ -60,6 +61,13 @@ class _TextTrace:
             mark = paint("≠", "error", self.colour) if differs else " "
             extra = f"{_cut(exact, _EXACT_W):<{_EXACT_W}}  {error:>{_ERROR_W}} {mark}  "
         self.con.say(f"{rec.step:>{sw}}  {rec.line:>{lw}}  {ljust(safe(rec.text), tw)}  {extra}{changes}".rstrip())
+
+    def chunk(self, c, m: Machine):
+        if self.widths is None:  # a whole first chunk fixes widths as a full buffer of records does
+            self._fix_widths(self.max_steps if len(c.pcs) >= self.BUFFER else c.start + len(c.pcs))
+        if self.fast is None:
+            self.fast = trace_rows.TextRows(self.program, self.con.fmt, m.exact, self.colour, self.widths)
+        self.fast.write(c, m, self.con.say)
 
     def _flush(self):
         if self.widths is None:
@@ -92,9 +100,15 @@ class _CsvTrace:
         self.program, self.con = program, con
         self.w = csv.writer(con.out, lineterminator="\n")
         self.w.writerow(self.HEADER)
+        self.fast = None
 
     def note(self, text: str):
         pass  # a CSV file holds rows only
+
+    def chunk(self, c, m: Machine):
+        if self.fast is None:
+            self.fast = trace_rows.CsvRows(self.program, self.con.fmt, m.exact)
+        self.fast.write(c, m, self.con.out)
 
     def row(self, rec, cmp=None):
         fmt = self.con.fmt
@@ -117,9 +131,15 @@ class _JsonTrace:
 
     def __init__(self, program, con):
         self.program, self.con = program, con
+        self.fast = None
 
     def note(self, text: str):
         self.con.say(report.dumps({"note": text}))
+
+    def chunk(self, c, m: Machine):
+        if self.fast is None:
+            self.fast = trace_rows.JsonRows(self.program, self.con.fmt, m.exact)
+        self.fast.write(c, m, self.con.say)
 
     def row(self, rec, cmp=None):
         doc = {
@@ -228,10 +248,14 @@ def run_trace(program: Program, args, con: report.Console) -> int:
     show = _progress(args, con)
     try:
         with stop_on_ctrl_c(m):
-            step = m.step
-            while (rec := step()) is not None:
-                sink.row(rec, comparer.row(rec, sink, con.fmt) if comparer else None)
-                if not rec.step & 0x3FFF:
+            if comparer is not None:  # the exact run steps beside each record
+                for rec in m.records():
+                    sink.row(rec, comparer.row(rec, sink, con.fmt))
+                    if not rec.step & 0x3FFF:
+                        show(m)
+            else:  # rows straight from the recorder's columns (trace_rows), a chunk at a time
+                for chunk in m._chunks(_TextTrace.BUFFER):
+                    sink.chunk(chunk, m)
                     show(m)
     except RuntimeFault as err:
         fault = err
