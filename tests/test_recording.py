@@ -105,3 +105,34 @@ def test_programs_without_registers_and_odd_chunks():
             assert "chunk" in str(e)
         else:
             raise AssertionError(bad)
+
+
+def history_state(h, how, until):
+    """What a History holds after going forward by forward() step by step, or by run()."""
+    end = None
+    try:
+        if how == "run":
+            h.run(until)
+        else:
+            while (until is None or h.step < until) and h.forward() is not None:
+                pass
+    except vm.RuntimeFault as f:
+        end = (f.code, f.step, f.diagnostic.message)
+    except KeyboardInterrupt:
+        end = "KeyboardInterrupt"
+    cps = [(c.steps, c.pc, c.status, c.regs, c.arrays, c.stack, c.outputs, c.write_order) for c in h._checkpoints]
+    return repr((end, h.step, list(h._addr), list(h._where), list(h._vals), cps, h._costs, h._saved, h.every,
+                 list(h.window), h.full, h.fault and h.fault.step, list(h.m.registers.items()), h.m.array_values,
+                 h.m.output, h.m.steps, h.m.status, h.m.pc))
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(programs(), st.integers(0, 300), st.one_of(st.none(), st.integers(0, 300)), st.integers(1, 40),
+       st.integers(0, 9), st.integers(200, 4000), st.booleans())
+def test_history_run_equals_forward_step_by_step(program, max_steps, until, window, every, budget, big):
+    """Columns, checkpoints (every few steps, or spaced by cost), the window, the memory budget and faults."""
+    from vm.history import History
+    kw = dict(window=window, every=every, budget=1 << 30 if big else budget)
+    states = [history_state(History(vm.Machine(program, max_steps=max_steps), **kw), how, until)
+              for how in ("run", "forward")]
+    agree(states[0], states[1], program.source)

@@ -95,9 +95,7 @@ def cmd_explain(args, con: report.Console) -> int:
     args.machine = h.m
     note = ""
     try:
-        while args.at is None or h.step < args.at:
-            if h.forward() is None:
-                break
+        h.run(args.at)
     except RuntimeFault as fault:
         d = fault.diagnostic
         note = f"note: the run stopped by a fault at step {fault.step:,} (line {d.span.line}: " \

@@ -236,6 +236,12 @@ class Debugger(cmd.Cmd):
 
     def _run_forward(self, limit: Optional[int]) -> Optional[str]:
         """Step until `limit` steps ran (None: no limit), a stop is hit, or the machine cannot go on."""
+        if not self.stops:  # nothing to stop at on the way: a chunk at a time
+            try:
+                self.h.run(None if limit is None else self.h.step + limit)
+            except RuntimeFault:
+                pass  # the history keeps it
+            return self.h.full or None
         n = 0
         while limit is None or n < limit:
             rec = self._forward()

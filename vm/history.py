@@ -47,6 +47,8 @@ class History:
         self.window: deque = deque(maxlen=window)
         code = machine.program.instructions
         # Per address (and the end): the register it writes, and the array it stores into; -1 for none.
+        self._writes_at: Optional[list] = None
+        self._stores_at: Optional[list] = None
         self._dest_of = np.array([-1 if i.dest is None else i.dest.slot for i in code] + [-1], dtype=np.int32)
         self._store_of = np.array([-1 if (i.dest is not None or i.array is None) else i.array.slot for i in code]
                                   + [-1], dtype=np.int32)
@@ -132,6 +134,69 @@ class History:
             self._checkpoint()
         return rec
 
+    def run(self, until: Optional[int] = None) -> None:
+        """Go forward to just after step `until` (None: as far as the run goes), as forward() would step by step —
+        the same columns, checkpoints, window, budget and fault (kept, and raised) — but a chunk at a time
+        through the compact recorder (vm/recording.py), whose records are rebuilt only for the window."""
+        m = self.m
+        if m.exact or not m.regs:  # exact values are sized step by step; a program with no registers is short
+            while (until is None or self.step < until) and self.forward() is not None:
+                pass
+            return
+        from . import recording
+        tail: deque = deque()  # the last chunks: the window's records are rebuilt from them at the end
+        kept = 0
+        try:
+            while self.fault is None and not self.full and (until is None or self.step < until):
+                if self.bytes > self.budget:
+                    self.forward()  # says why it stops, as it would here
+                    return
+                # Up to the next checkpoint, the budget's last step, and `until`: where forward() would act.
+                size = min(self._checkpoints[-1].steps + self.every - self.step,
+                           (self.budget - self.bytes) // _ROW + 1, (until - self.step) if until is not None else 1 << 62)
+                c, end = recording.one(m, size)
+                if c is not None:
+                    self._columns(c)
+                    tail.append(c)
+                    kept += len(c.pcs)
+                    while kept - len(tail[0].pcs) >= self.window.maxlen:
+                        kept -= len(tail.popleft().pcs)
+                    if self.step - self._checkpoints[-1].steps >= self.every:
+                        self._checkpoint()
+                if end is not None:
+                    if isinstance(end, RuntimeFault):
+                        self.fault = end
+                    raise end
+                if c is None:
+                    return
+        finally:
+            for c in tail:
+                self.window.extend(c.records(m))
+
+    def _columns(self, c) -> None:
+        """A recorded chunk's steps into the columns: the address, the element index written, the value written."""
+        self._addr.extend(c.pcs)
+        if self._writes_at is None:  # per address: writes a register? (lists: read per step, not NumPy)
+            self._writes_at = (self._dest_of >= 0).tolist()
+            self._stores_at = (self._store_of >= 0).tolist()
+        writes = self._writes_at
+        if not c.elements:  # the common chunk: no element written
+            self._where.extend([-1] * len(c.pcs))
+            self._vals.extend([new if writes[pc] else 0.0 for pc, new in zip(c.pcs, c.news)])
+            return
+        stores, elements = self._stores_at, iter(c.elements)
+        where, vals = [], []
+        for pc, new in zip(c.pcs, c.news):
+            if stores[pc]:
+                j, _, v = next(elements)
+                where.append(j)
+                vals.append(v)
+            else:
+                where.append(-1)
+                vals.append(new if writes[pc] else 0.0)
+        self._where.extend(where)
+        self._vals.extend(vals)
+
     def back(self) -> Optional[StepRecord]:
         """Undo the last step (or forget a fault first); None at step 0."""
         if self.fault is not None:
@@ -156,12 +221,11 @@ class History:
             self._refill(n)
         while self.step > n:
             self.back()
-        while self.step < n:
+        if self.step < n:
             try:
-                if self.forward() is None:
-                    break
+                self.run(n)
             except RuntimeFault:
-                break
+                pass  # kept in self.fault: the move stops there
 
     def _refill(self, n: int) -> None:
         """Stand at step n (≤ now) with the records before it whole: restore a checkpoint, replay from it."""

@@ -215,6 +215,9 @@ class Machine:
         self._interrupted = False
         self._saved_code: Optional[list] = None
         self._fast: Optional[tuple] = None  # the compiled engine, bound to this machine: (plan, run, stop)
+        # True once undo() or restore() took first writes back: the closures that note a first write have
+        # replaced themselves, so a recorder notes first writes itself from then on.
+        self._rewound = False
 
     # --- state ---------------------------------------------------------------------------
     def _number(self, v, what: str):
@@ -489,6 +492,7 @@ class Machine:
     def restore(self, snap: Snapshot) -> None:
         """Go back to a snapshot of this machine; the lists are refilled in place, as the closures hold them."""
         self.regs[:] = snap.regs
+        self._rewound = True
         for a, saved in zip(self.arrays, snap.arrays or ()):  # None: the caller restores the arrays itself
             a[:] = saved
         self.stack[:] = snap.stack
@@ -719,8 +723,8 @@ class Machine:
             raise
         self.pc, self.steps = pc, self.steps + n
         if self.status == "ready":
-            if self.steps < self.max_steps:
-                return None
+            if self.steps < self.max_steps or keep is not None:  # a recorder stops at the limit, as step() does,
+                return None  # and raises it when asked for the next step
             raise self._fault(pc, None)
         if self._interrupted:  # Ctrl-C during the last step: the run is complete, and stops here
             self._resume_after_interrupt()
@@ -829,6 +833,7 @@ class Machine:
             self.regs[slot] = old
             if old is UNSET:
                 self.write_order.remove(slot)
+                self._rewound = True
         for name, index, old, new in rec.array_writes:
             self.arrays[ins.array.slot][index] = old
         if rec.output is not None:

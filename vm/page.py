@@ -172,15 +172,15 @@ def record(program: Program, registers=None, arrays=None, max_steps: int = DEFAU
     head = max_page_steps // 2
     head_next = None
     try:
-        while tape.count < max_page_steps:
-            rec = m.step()
-            if rec is None:
-                break
+        # One chunk of up to a page of steps: the loop ends as it fills, before the recorder runs on.
+        for rec in m.records(max_page_steps):
             tape.add(rec)
             if rec.output is not None:
                 tape.out(rec.step, rec.address, rec.output)
             if tape.count == head:
                 head_next = rec.next_pc
+            if tape.count >= max_page_steps:
+                break
     except RuntimeFault as f:
         fault = f
     tail = None
@@ -202,7 +202,7 @@ def record(program: Program, registers=None, arrays=None, max_steps: int = DEFAU
         tail = {"from": again.steps, "next": again.pc, **_state(again, pool)}
         tape.flat, tape.count = flat_head, head
         try:
-            while (rec := again.step()) is not None:
+            for rec in again.records():
                 tape.add(rec)
         except RuntimeFault as f:
             fault = f

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Iterator, NamedTuple
 
+from .ir import UNSET
 from .machine import _FAULTS, Machine, StepRecord
 
 
@@ -137,6 +138,7 @@ def one(m: Machine, size: int) -> tuple:
     for pc in nexts:
         code[pc] = _keep_taken(m, pc, c.taken.append)
     end = None
+    order = len(m.write_order)
     try:
         m._run_reference(min(m.steps + size, m.max_steps), (c.pcs.append, c.olds.append, c.news.append, dests))
     except (Exception, KeyboardInterrupt) as stop:  # raised by the caller after the chunk of the steps before it
@@ -150,6 +152,13 @@ def one(m: Machine, size: int) -> tuple:
     for column in (c.pcs, c.olds, c.news):  # a step that did not complete (a fault, a stop) was kept as it began
         del column[done:]
     c.news.extend([None] * (done - len(c.news)))  # a HALT ends its step before keeping a new value
+    if m._rewound:  # the first writes, in the order they happened, from the columns
+        del m.write_order[order:]
+        seen = set(m.write_order)
+        for pc, old in zip(c.pcs, c.olds):
+            if old is UNSET and code_[pc].dest is not None and code_[pc].dest.slot not in seen:
+                m.write_order.append(code_[pc].dest.slot)
+                seen.add(code_[pc].dest.slot)
     if m.status == "ready" and m.pc >= n:  # a Ctrl-C stopped it at the end: step() says finished there
         m.status = "finished"
     c.outputs.extend(m.output[outputs:])

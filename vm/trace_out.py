@@ -293,7 +293,7 @@ class TraceTable:
             with stop_on_ctrl_c(m):
                 if per_step:  # step 0: what the program starts with
                     out.row([0, None], {c.name: sampling.value(m, c) for c in columns}, None, has_out)
-                    while (rec := m.step()) is not None:
+                    for rec in m.records():
                         written = {c.target: c.new for c in describe.describe(rec, self.program).changes}
                         out.row([rec.step, rec.line], {c.name: written[c.name] for c in columns if c.name in written},
                                 rec.output, has_out)
