@@ -1,9 +1,12 @@
-"""What a trace costs per step, as a ratio to `gdasm run --quiet` on the same program, and what labels cost it.
+"""What a trace costs per step, as a ratio to `gdasm run --quiet` on the same program; what labels cost it; and
+what recording costs per step.
 
-Run: python bench/bench_trace.py [ITERATIONS]. Each contender runs in process (vm.cli.main, output to /dev/null)
+Run: python bench/bench_trace.py [ITERATIONS]. Each trace runs in process (vm.cli.main, output to /dev/null)
 in alternating rounds with its baseline; CPU time; medians of the paired ratios. It asserts nothing about
-seconds. The label case is a loop after 5,000 other labels (jumped over), against the same lines without the labels: a
-text trace names the target of every jump, and it once scanned every label for it.
+seconds. The label case is a loop after 5,000 other labels (jumped over), against the same lines without the
+labels: a text trace names the target of every jump, and it once scanned every label for it. Recording is
+measured in process against an untraced run of the reference engine: the compact recorder's columns, the
+records rebuilt from them, the debugger's history, and step() one call a step.
 """
 
 from __future__ import annotations
@@ -37,6 +40,47 @@ def paired(contender: list[str], baseline: list[str], rounds: int) -> float:
     return statistics.median(ratios)
 
 
+def recording(n: int, rounds: int) -> None:
+    """What recording costs per step, against an untraced run of the reference engine (vm.Machine.run)."""
+    import vm
+    from vm.history import History
+    program = vm.assemble(LOOP.format(pad="", n=n))
+
+    def untraced():
+        vm.Machine(program, engine="reference").run()
+
+    def columns():
+        for _ in vm.Machine(program)._chunks():
+            pass
+
+    def records():
+        for _ in vm.Machine(program).records():
+            pass
+
+    def stepped():
+        m = vm.Machine(program)
+        while m.step() is not None:
+            pass
+
+    def history():
+        History(vm.Machine(program)).run()
+
+    def timed(f) -> float:
+        t = time.process_time()
+        f()
+        return time.process_time() - t
+
+    for name, f in (("the recorder's columns (what trace reads)", columns),
+                    ("records rebuilt from them (Machine.records)", records),
+                    ("the debugger's history (History.run)", history),
+                    ("step() one call a step", stepped)):
+        ratios = []
+        for _ in range(rounds):
+            base = timed(untraced)
+            ratios.append(timed(f) / base)
+        print(f"recording: {name:<45} {statistics.median(ratios):5.2f}x an untraced step")
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 30_000
     rounds = 5
@@ -61,6 +105,7 @@ def main() -> None:
                        ["trace", str(padded), *steps], rounds)
         print(f"trace of a program with 5,000 labels  {ratio:6.2f}x the same trace without them"
               " (whole commands: assembling the labels is part of it)")
+    recording(n, rounds)
 
 
 if __name__ == "__main__":

@@ -22,9 +22,8 @@ from .render import UNSET_TEXT, Formatter, ljust, paint, safe
 
 def _values(fmt: Formatter, exact: bool):
     """How a value prints: `repr` for the floats of a binary64 run in decimal, else the formatter."""
-    if fmt.numbers == "dec" and not exact:
-        return lambda v: UNSET_TEXT if v is UNSET else repr(v)
-    return fmt.value
+    return repr if fmt.numbers == "dec" and not exact else fmt.value  # a register's old value may be UNSET:
+    # the writers say that themselves
 
 
 class TextRows:
@@ -104,7 +103,7 @@ class CsvRows:
         for step, pc, old, new, element, jump, output, _ in c.steps(m):
             head, writes = pieces.get(pc) or self._piece(pc)
             if writes:
-                mid = f",{value(old)},{value(new)}"
+                mid = f",{UNSET_TEXT if old is UNSET else value(old)},{value(new)}"
             elif element is not None:  # the written cell names the element: `buf[1]`
                 mid = f"[{element[0]}],{value(element[1])},{value(element[2])}"
             else:
@@ -133,13 +132,12 @@ class JsonRows:
         p = self.pieces[pc] = (head, write, store)
         return p
 
-    def _value(self, v) -> str:
-        if not self.exact and type(v) is float:
-            return repr(v)  # what json.dumps writes for a finite float
-        return json.dumps(json_number(v), ensure_ascii=False)
+    @staticmethod
+    def _value(v) -> str:
+        return json.dumps(json_number(v), ensure_ascii=False)  # an exact value: its text
 
     def write(self, c: Chunk, m, say) -> None:
-        value, pieces = self._value, self.pieces
+        value, pieces = repr if not self.exact else self._value, self.pieces  # binary64 values are floats
         lines = []
         for step, pc, old, new, element, jump, output, _ in c.steps(m):
             head, write, store = pieces.get(pc) or self._piece(pc)
