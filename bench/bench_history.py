@@ -4,7 +4,8 @@ Run: python bench/bench_history.py [MAX_STEPS]. Each size runs in a fresh child 
 own) over `MOV i, 0 / l: ADD i, 1 / JMP l`, the loop that hits the step limit, and over a loop that
 walks a 2,000,000-element array (whose checkpoints share the chunks it has not written). It prints:
 - bytes per step: resident memory added while recording, divided by the steps (peak RSS also shown);
-- the CPU time of one forward step with history, as a ratio to `Machine.step()` alone;
+- the CPU time of a step recorded with history (History.run, as continue, goto and explain go forward), as a
+  ratio to `Machine.step()` alone and to an untraced step (Machine.run on the reference engine);
 - back-step latency: `back 1` from the end (inside the window of whole records), the first `back 1` past the
   window (a checkpoint restored and replayed), `goto N/2`, and the worst goto (to just before a checkpoint:
   a whole interval replayed) — medians of 5, in milliseconds.
@@ -33,12 +34,18 @@ t = time.process_time()
 for _ in range(min(n, 200_000)):
     plain.step()
 plain_cpu = (time.process_time() - t) / min(n, 200_000)
+untraced = vm.Machine(program, max_steps=min(n, 200_000), engine="reference")
+t = time.process_time()
+try:
+    untraced.run()
+except vm.RuntimeFault:
+    pass
+untraced_cpu = (time.process_time() - t) / untraced.steps
 h = History(vm.Machine(program, max_steps=n))
 base = rss()
 t = time.process_time()
 try:
-    while h.forward() is not None:
-        pass
+    h.run()  # as continue, goto and explain go forward: a chunk at a time
 except vm.RuntimeFault:
     pass
 forward_cpu = (time.process_time() - t) / h.step
@@ -63,7 +70,7 @@ for _ in range(5):
     worst.append(timed(lambda: h.goto(far)))
 print(json.dumps({"steps": end, "bytes_per_step": grown / end,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "ratio": forward_cpu / plain_cpu, "inside": inside, "past": past, "half": half, "worst": worst,
+                  "ratio": forward_cpu / plain_cpu, "untraced": forward_cpu / untraced_cpu, "inside": inside, "past": past, "half": half, "worst": worst,
                   "every": h.every, "window": len(h.window)}))
 """
 
@@ -74,7 +81,7 @@ def main() -> None:
     programs = {"MOV i, 0 / l: ADD i, 1 / JMP l": "MOV i, 0\nl: ADD i, 1\nJMP l\n",
                 "a loop storing into a 2,000,000-element array":
                     ".zeros buf, 2000000\nLEN n, buf\nMOV i, 0\nl: STORE buf, i, 1\nADD i, 1\nJLT i, n, l\nJMP l\n"}
-    print(f"{'steps':>12}  {'bytes/step':>10}  {'peak RSS':>9}  {'forward ÷ step()':>16}  "
+    print(f"{'steps':>12}  {'bytes/step':>10}  {'peak RSS':>9}  {'run ÷ step()':>12}  {'÷ untraced':>10}  "
           f"{'back 1 (ms)':>11}  {'back 1 past window':>18}  {'goto N/2 (ms)':>13}  {'worst goto (ms)':>15}")
     for title, text in programs.items():
         print(title)
@@ -83,7 +90,8 @@ def main() -> None:
                                  check=True)
             r = json.loads(out.stdout)
             med = statistics.median
-            print(f"{r['steps']:>12,}  {r['bytes_per_step']:>10.1f}  {r['peak_mb']:>7.0f}MB  {r['ratio']:>16.2f}  "
+            print(f"{r['steps']:>12,}  {r['bytes_per_step']:>10.1f}  {r['peak_mb']:>7.0f}MB  {r['ratio']:>12.2f}  "
+                  f"{r['untraced']:>10.2f}  "
                   f"{med(r['inside']):>11.3f}  {med(r['past']):>15.1f} ms  {med(r['half']):>13.1f}  "
                   f"{med(r['worst']):>15.1f}")
     print("(checkpoint every", r["every"], "steps; window of", r["window"], "whole records)")
