@@ -230,12 +230,28 @@ def test_running_a_program_loads_no_module_only_other_commands_need():
     import subprocess
     import sys
     code = ("import io, sys, vm.cli; vm.cli.main(['run', 'gradient_step'], io.StringIO(), io.StringIO()); "
-            "print([m for m in ('importlib.metadata', 'numpy', 'matplotlib', 'vm.history', 'vm.plot') "
-            "if m in sys.modules])")
+            "print([m for m in ('importlib.metadata', 'numpy', 'matplotlib', 'vm.history', 'vm.plot', 'vm.page', "
+            "'vm.pictures', 'vm.plot_cli', 'vm.html_cli', 'vm.sweeping', 'vm.describe', 'vm.objfile', 'difflib', "
+            "'json') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stderr
     proc = gdasm("--version")
     assert proc.returncode == 0 and re.fullmatch(r"gdasm \S+\n", proc.stdout) and proc.stderr == ""
+
+
+def test_each_command_has_all_its_options_when_it_is_the_one_run(capsys):
+    """The command line fills in only the command being run (inputs.Only): each command's --help, built so,
+    equals its help from the whole parser, and the list of commands is the whole one."""
+    from vm import cli
+    whole = cli._parser()
+    commands = next(a for a in whole._actions if a.dest == "command").choices
+    assert len(commands) >= 17
+    for name, sub in commands.items():
+        alone = next(a for a in cli._parser(name)._actions if a.dest == "command").choices[name]
+        assert alone.format_help() == sub.format_help(), name
+        assert alone.get_default("func") is sub.get_default("func") is not None, name
+    assert cli._parser("").format_help() == whole.format_help()
+    assert cli.main(["plt", "x"]) == 64 and "invalid choice: 'plt'" in capsys.readouterr().err
 
 
 def test_a_damaged_or_missing_grammar_cache_is_rebuilt_silently():

@@ -1,6 +1,6 @@
 """gdasm: a small, exact register machine that runs gradient descent as assembly."""
 
-from . import describe, machine as _machine  # noqa: F401  (vm.describe is part of the API)
+from . import machine as _machine
 from .assembler import as_program, assemble
 from .errors import AssemblyError, Diagnostic, GdasmError, InputFileError, RuntimeFault, Span, UsageError
 from .ir import UNSET, Program
@@ -34,7 +34,8 @@ def load(name) -> Program:
                                  f"{', '.join(catalog.names())})")
         path = found
     shown = path.name if path.parent == catalog.programs_dir() else str(path)
-    from .objfile import program_from, read_program_bytes  # a .gdbin binary, or source
+    from .assembler import program_from  # a .gdbin binary, or source
+    from .source import read_program_bytes
     return program_from(read_program_bytes(path, shown), shown)
 
 
@@ -84,9 +85,9 @@ def __getattr__(name: str):
     """Loaded on first use: `vm.plot` needs matplotlib (gdasm[plot]), which `import vm` must not load; and
     `vm.__version__` needs importlib.metadata (and the email package it loads), about 10 ms of a command's
     start-up that only --version uses."""
-    if name == "plot":
+    if name in ("plot", "describe"):  # vm.describe (what a step changed) too: `gdasm run` starts without it
         from importlib import import_module
-        return import_module(".plot", __name__)
+        return import_module(f".{name}", __name__)
     if name == "sweep":  # NumPy's lanes: loaded by the sweeps that use them
         from .sweeping import sweep
         return sweep

@@ -26,7 +26,7 @@ from typing import NamedTuple, Optional, Union
 from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedToken
 
-from . import isa
+from . import isa, source
 from .errors import AssemblyError, Collector, Span, UsageError
 from .ir import ArrayRef, Imm, Input, Instruction, LabelRef, Program, Reg
 from .numbers import exact_value, within_bounds
@@ -940,6 +940,15 @@ def assemble(text: Union[str, bytes], filename: str = "<input>") -> Program:
     finally:
         if collecting:
             gc.enable()
+
+
+def program_from(data: bytes, shown: str) -> Program:
+    """What a PROGRAM argument's bytes hold: a binary's program (vm/objfile.py, loaded only for one), or the
+    source assembled."""
+    if source.is_binary(shown, data[:len(source.BINARY_MAGIC)]):
+        from .objfile import load
+        return load(data, shown)
+    return assemble(data, shown)
 
 
 def as_program(program) -> Program:

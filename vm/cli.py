@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib
 import os
 import sys
 from typing import Optional, TextIO
 
-from . import asm_cli, catalog, grad_cli, html_cli, plot_cli, progress, render, report, source, sweeping
+from . import asm_cli, catalog, progress, render, report, source
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_number
-from .inputs import ArgParser, add_engine_option, add_run_options, make_machine, parse_sets, read_program, steps_option, warnings_for
+from .inputs import (ArgParser, Only, add_engine_option, add_run_options, make_machine, parse_sets, read_program,
+                     steps_option, warnings_for)
 from .ir import Program
 from .machine import Machine
 from .render import Formatter
@@ -180,21 +182,23 @@ def cmd_show(args, con: report.Console) -> int:
 
 # --- the parser ----------------------------------------------------------------------------------------
 
-_RUNNERS = (
-    ("grad", "differentiate a register with respect to inputs, over the run's own steps", grad_cli.add_options,
-     grad_cli.run),
-    ("gradcheck", "check that a program's gradient registers hold its loss's derivatives", grad_cli.add_check_options,
-     grad_cli.run_check),
-    ("plot", "draw a picture of a run: loss, path, lr, fit or regs (needs gdasm[plot])", plot_cli.add_options,
-     plot_cli.run),
-    ("html", "write one self-contained web page that steps through the run", html_cli.add_options, html_cli.run),
+_RUNNERS = (  # each with its module's options and runner, imported only when it is the command run
+    ("grad", "differentiate a register with respect to inputs, over the run's own steps", "grad_cli", "add_options",
+     "run"),
+    ("gradcheck", "check that a program's gradient registers hold its loss's derivatives", "grad_cli",
+     "add_check_options", "run_check"),
+    ("plot", "draw a picture of a run: loss, path, lr, fit or regs (needs gdasm[plot])", "plot_cli", "add_options",
+     "run"),
+    ("html", "write one self-contained web page that steps through the run", "html_cli", "add_options", "run"),
 )
 
-def _parser() -> ArgParser:
+def _parser(only: Optional[str] = None) -> ArgParser:
+    """The command line; with `only`, the other commands are listed by name and help alone (inputs.Only)."""
     parser = ArgParser(prog="gdasm", description="Run gradient descent as assembly, one register at a time.")
     parser.add_argument("--version", action=_Version, nargs=0, help="print gdasm's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgParser)
     sub.required = True
+    sub = Only(sub, only)
     p = sub.add_parser("run", help="run a program; print its output and final registers")
     add_run_options(p)
     p.add_argument("--quiet", action="store_true", help="print only the program's OUT values")
@@ -222,12 +226,18 @@ def _parser() -> ArgParser:
     p.add_argument("--at", type=steps_option, metavar="STEP", help="explain the value just after this step")
     p.add_argument("--depth", type=steps_option, default=8, metavar="N", help="expand at most N levels (default 8)")
     p.set_defaults(func=cmd_explain)
-    for name, about, options, func in _RUNNERS:  # commands that run a program, each with its module's options
+    for name, about, module, options, func in _RUNNERS:  # commands that run a program, with their module's options
         p = sub.add_parser(name, help=about)
-        add_run_options(p)
-        options(p)
-        p.set_defaults(func=func)
-    sweeping.add_parser(sub)
+        if sub.wants(name):
+            module = importlib.import_module(f".{module}", __package__)
+            add_run_options(p)
+            getattr(module, options)(p)
+            p.set_defaults(func=getattr(module, func))
+    p = sub.add_parser("sweep", help="run a program for every combination of some settings: a row each")
+    if sub.wants("sweep"):
+        sweeping = importlib.import_module(".sweeping", __package__)
+        sweeping.add_options(p)
+        p.set_defaults(func=sweeping.run)
     p = sub.add_parser("debug", help="a time-travel debugger: step forward and back, breakpoints, explain")
     add_run_options(p, json=False)
     p.set_defaults(func=cmd_debug)
@@ -294,7 +304,7 @@ def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stde
 
 def _main(argv: list[str], con: report.Console) -> int:
     args = None
-    parser = _parser()
+    parser = _parser(next((a for a in argv if not a.startswith("-")), ""))  # only the command run is whole
     try:
         try:
             args = parser.parse_args(argv)

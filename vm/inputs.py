@@ -50,8 +50,8 @@ def find_program(arg: str, con) -> Path:
 
 def read_program(arg: str, con) -> Program:
     """Assemble PROGRAM: a path, `-` for standard input, or a bundled program's name (see find_program)."""
-    from .objfile import program_from, read_program_bytes  # a .gdbin file, or one that starts with the binary's
-    # magic, is a binary
+    from .assembler import program_from  # a .gdbin file, or one that starts with the binary's magic, is a binary
+    from .source import read_program_bytes
     if arg == "-":
         return program_from(read_program_bytes(sys.stdin and sys.stdin.buffer), "<stdin>")
     path = find_program(arg, con)
@@ -167,6 +167,29 @@ class ArgParser(argparse.ArgumentParser):
                 raise
             except OSError as e:
                 raise report.StreamError(e.errno, f"cannot write to standard output: {e.strerror}") from None
+
+
+class Only:
+    """The command line's subparsers where only one command gets its options: every other is added bare (its
+    name and help, all that `gdasm --help` and a misspelt command need), and what it would add is dropped, so
+    a command's start-up builds and imports only its own. `only` None: every command is whole."""
+
+    def __init__(self, sub, only: Optional[str]):
+        self.sub, self.only = sub, only
+
+    def add_parser(self, name: str, **kw):
+        p = self.sub.add_parser(name, **kw)
+        return p if self.only is None or self.only == name else _Dropped()
+
+    def wants(self, name: str) -> bool:
+        return self.only is None or self.only == name
+
+
+class _Dropped:
+    """Takes any option or default given to a command that is not being run, and keeps none."""
+
+    def __getattr__(self, name):
+        return lambda *a, **kw: self
 
 
 def steps_option(text: str) -> int:

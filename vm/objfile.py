@@ -27,7 +27,7 @@ from . import encoding, isa, source
 from .errors import AssemblyError, Diagnostic, GdasmError
 from .ir import Imm, Input, Program
 
-MAGIC = b"\x89GDBIN\r\n"
+MAGIC = source.BINARY_MAGIC
 # A .data value takes at least two characters of source (`1,`), so no program gdasm reads (4 MiB) writes more;
 # a binary that holds more was not made by `gdasm asm`, and loading it would cost memory past what source may.
 MAX_DATA_VALUES = source.PROGRAM_LIMIT // 2
@@ -53,23 +53,9 @@ class BinaryError(GdasmError):
         self.offset = offset
 
 
-def is_binary(name: str, head: bytes) -> bool:
-    """A file is a binary when it starts with the magic or is named *.gdbin."""
-    return head.startswith(MAGIC) or name.lower().endswith(".gdbin")
-
-
-def read_program_bytes(where, shown: Optional[str] = None) -> bytes:
-    """A PROGRAM's bytes, bounded: source up to source.PROGRAM_LIMIT, a binary (its magic first) up to BINARY_LIMIT."""
-    return source.read_bounded(where, source.PROGRAM_LIMIT, "a program", shown,
-                               larger=(MAGIC, source.BINARY_LIMIT, "a binary"))
-
-
-def program_from(data: bytes, shown: str) -> Program:
-    """What a PROGRAM argument's bytes hold: a binary's program, or the source assembled."""
-    if is_binary(shown, data[:len(MAGIC)]):
-        return load(data, shown)
-    from .assembler import assemble
-    return assemble(data, shown)
+# Reading a PROGRAM argument, a binary or source, is source.py's and assembler.program_from's: most commands
+# read source, and start without this module.
+is_binary, read_program_bytes = source.is_binary, source.read_program_bytes
 
 
 # --- writing --------------------------------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ DATA_LIMIT = 64 * 1024 * 1024
 # A binary (.gdbin) holds a program of at most PROGRAM_LIMIT: each .data value as 8 bytes and its spelling, so
 # about 8 times the source at worst, and the source itself. 64 MiB holds every binary `gdasm asm` can write.
 BINARY_LIMIT = 64 * 1024 * 1024
+# A binary object file (`gdasm asm`, vm/objfile.py) starts with these bytes.
+BINARY_MAGIC = b"\x89GDBIN\r\n"
 
 
 def shorten(name: str, head: int = 60, tail: int = 20) -> str:
@@ -122,3 +124,13 @@ def _read_stream(stream, limit: int, what: str, shown: str, larger: Optional[tup
         raise InputFileError(f"{shown}: too large: {what} may be at most {size_text(limit)} "
                              f"({limit:,} bytes)")
     return data
+
+
+def is_binary(name: str, head: bytes) -> bool:
+    """A file is a binary when it starts with the magic or is named *.gdbin."""
+    return head.startswith(BINARY_MAGIC) or name.lower().endswith(".gdbin")
+
+
+def read_program_bytes(where, shown: Optional[str] = None) -> bytes:
+    """A PROGRAM's bytes, bounded: source up to PROGRAM_LIMIT, a binary (its magic first) up to BINARY_LIMIT."""
+    return read_bounded(where, PROGRAM_LIMIT, "a program", shown, larger=(BINARY_MAGIC, BINARY_LIMIT, "a binary"))

@@ -8,7 +8,6 @@ edits of it. A small set (up to MAX_SCORED names) is scored whole, as difflib al
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 # Names difflib scores for one word: bounds a suggestion's work whatever the number of names.
@@ -65,6 +64,7 @@ class Suggester:
                 if len(found) >= MAX_SCORED:
                     break
             names = list(found)[:MAX_SCORED]
+        import difflib  # here: most runs suggest nothing, and start without it
         best = difflib.get_close_matches(word, names, n=1, cutoff=cutoff)
         return best[0] if best else ""
 

@@ -152,13 +152,6 @@ def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Opt
 COLUMNS = ("status", "fault", "fault_line", "fault_step", "steps", "passes", "outputs", "last_output")
 
 
-def add_parser(sub) -> None:
-    """`gdasm sweep`, added to the command line's subparsers."""
-    p = sub.add_parser("sweep", help="run a program for every combination of some settings: a row each")
-    add_options(p)
-    p.set_defaults(func=run)
-
-
 def add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("program", metavar="PROGRAM", help="a .gdasm file, - for stdin, or a bundled program's name")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUES",
