@@ -136,3 +136,33 @@ def test_history_run_equals_forward_step_by_step(program, max_steps, until, wind
     states = [history_state(History(vm.Machine(program, max_steps=max_steps), **kw), how, until)
               for how in ("run", "forward")]
     agree(states[0], states[1], program.source)
+
+
+def test_history_run_after_going_back_into_a_wide_gap_and_odd_arguments():
+    """Checkpoints space themselves by cost: after going back into a gap wider than `every` is now, the next
+    move forward takes one step and then a checkpoint, as forward() does (it once asked for -7,232 steps).
+    A NumPy integer or a float step number, and a window of 0, go as they went step by step."""
+    import numpy as np
+    from vm.history import History
+    text = (".zeros big, 400\nMOV j, 0\np1: STORE big, j, 1\nADD j, j, 41\nJLT j, 400, p1\nMOV i, 0\n"
+            "p2: STORE big, 0, i\nADD i, i, 1\nJLT i, 300, p2\n")
+    program = vm.assemble(text)
+
+    class Stepwise(History):
+        def run(self, until=None):
+            while (until is None or self.step < until) and self.forward() is not None:
+                pass
+    for window, chunk in ((1, 4), (0, 4), (3, 2)):
+        states = []
+        for kind in (History, Stepwise):
+            h = kind(vm.Machine(program), window=window, chunk=chunk)
+            h.run()
+            seen = []
+            for n in (700, 20, 350, 5, 600, np.int64(9), 3.0):
+                h.goto(n)
+                h.run(h.step + np.int64(5))
+                seen.append((h.step, len(h._checkpoints), h.every))
+            states.append((seen, history_state(h, "run", None)))
+        agree(repr(states[0]), repr(states[1]), (window, chunk))
+    m = vm.Machine(program)
+    assert len(list(m.records(np.int64(7)))) == m.steps

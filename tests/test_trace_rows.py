@@ -80,6 +80,17 @@ def test_bundled_programs_and_a_long_run(tmp_path):
         assert code == 0 and out.count("\n") >= 20_000
 
 
+def test_programs_without_registers_past_the_first_chunk(tmp_path):
+    """No register to keep: the recorder steps one record at a time, and the text trace still fixes its step
+    column's width from --max-steps once a whole first chunk (4,096 rows) has run."""
+    p = tmp_path / "r.gdasm"
+    p.write_text("f: CALL f\n")
+    for fmt in ("text", "csv", "json"):
+        same(str(p), ["--format", fmt, "--max-steps", "20000"])
+    code, out, _ = same(str(p), ["--max-steps", "20000"])
+    assert "\n10000     1  CALL f" in out and "\n 9999     1  CALL f" in out
+
+
 def test_names_and_text_that_need_quoting_or_escaping(tmp_path):
     """An instruction text with commas and quotes in CSV and JSON; control characters escaped in text."""
     p = tmp_path / "q.gdasm"

@@ -12,6 +12,7 @@ each operand is found by binary search in an index (NumPy) built from them.
 from __future__ import annotations
 
 import bisect
+import math
 from array import array
 from collections import deque
 from itertools import chain, islice
@@ -139,6 +140,8 @@ class History:
         the same columns, checkpoints, window, budget and fault (kept, and raised) — but a chunk at a time
         through the compact recorder (vm/recording.py), whose records are rebuilt only for the window."""
         m = self.m
+        if until is not None:
+            until = math.ceil(until)  # a NumPy integer, or a step number written 7.0, as forward() took them
         if m.exact or not m.regs:  # exact values are sized step by step; a program with no registers is short
             while (until is None or self.step < until) and self.forward() is not None:
                 pass
@@ -152,14 +155,17 @@ class History:
                     self.forward()  # says why it stops, as it would here
                     return
                 # Up to the next checkpoint, the budget's last step, and `until`: where forward() would act.
-                size = min(self._checkpoints[-1].steps + self.every - self.step,
-                           (self.budget - self.bytes) // _ROW + 1, (until - self.step) if until is not None else 1 << 62)
+                # (At least one step: after a move back into a wider gap than `every` is now, forward() takes a
+                # checkpoint after its next step.)
+                size = max(min(self._checkpoints[-1].steps + self.every - self.step,
+                               (self.budget - self.bytes) // _ROW + 1,
+                               (until - self.step) if until is not None else 1 << 62), 1)
                 c, end = recording.one(m, size)
                 if c is not None:
                     self._columns(c)
                     tail.append(c)
                     kept += len(c.pcs)
-                    while kept - len(tail[0].pcs) >= self.window.maxlen:
+                    while tail and kept - len(tail[0].pcs) >= self.window.maxlen:
                         kept -= len(tail.popleft().pcs)
                     if self.step - self._checkpoints[-1].steps >= self.every:
                         self._checkpoint()

@@ -7,6 +7,7 @@ A recorded step costs about 1.3 untraced ones; a test holds the rebuilt records 
 
 from __future__ import annotations
 
+import numbers
 from typing import Iterator, NamedTuple
 
 from .ir import UNSET
@@ -108,6 +109,8 @@ def chunks(m: Machine, size: int) -> Iterator[Chunk]:
 def one(m: Machine, size: int) -> tuple:
     """Run up to `size` steps as step() would: (the chunk, None), (the chunk, what stopped it: a fault, Ctrl-C,
     an error from the output hook), or (None, None) once the machine has stopped."""
+    if isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        size = int(size)  # a NumPy integer too
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
         raise ValueError(f"a chunk is a whole number ≥ 1 of steps, not {size!r}")
     code_ = m.program.instructions
@@ -122,32 +125,26 @@ def one(m: Machine, size: int) -> tuple:
         return None, None
     if m.steps >= m.max_steps:
         return None, m._fault(m.pc, None)
-    if not m.regs:  # nothing to index: step as step() does (a program with no registers or numbers is short)
-        try:
-            rec = m.step()
-        except (Exception, KeyboardInterrupt) as stop:
-            return None, stop
-        return (None if rec is None else _chunk_of(rec, m)), None
+    if not m.regs:  # nothing to index: step() by step() (a program with no registers or numbers writes nothing)
+        return _stepped(m, size)
     dests, stores, nexts = _plan(m)
     c = Chunk(m.steps, [], [], [], [], [], [], 0)
     outputs = len(m.output)
     code = m.code
     saved = {pc: code[pc] for pc in stores + nexts}
-    for pc in stores:
-        code[pc] = _keep_element(m, pc, saved[pc], c.elements.append)
-    for pc in nexts:
-        code[pc] = _keep_taken(m, pc, c.taken.append)
+    kept = {pc: _keep_element(m, pc, saved[pc], c.elements.append) for pc in stores}
+    kept.update({pc: _keep_taken(m, pc, c.taken.append) for pc in nexts})
+    for pc, f in kept.items():
+        code[pc] = f
     end = None
     order = len(m.write_order)
     try:
         m._run_reference(min(m.steps + size, m.max_steps), (c.pcs.append, c.olds.append, c.news.append, dests))
-    except (Exception, KeyboardInterrupt) as stop:  # raised by the caller after the chunk of the steps before it
+    except BaseException as stop:  # raised again by the caller, after the chunk of the steps before it
         end = stop
     finally:
-        for table in (code, m._saved_code):  # a Ctrl-C may have put stops in `code` and saved it
-            if table is not None:
-                for pc, f in saved.items():
-                    table[pc] = f
+        _put_back(code, saved, kept)
+        _put_back(m._saved_code, saved, kept)  # read after: a Ctrl-C landing meanwhile may have saved a copy
     done = m.steps - c.start
     for column in (c.pcs, c.olds, c.news):  # a step that did not complete (a fault, a stop) was kept as it began
         del column[done:]
@@ -185,12 +182,36 @@ def records(m: Machine, size: int) -> Iterator[StepRecord]:
         yield from c.records(m)
 
 
-def _chunk_of(rec: StepRecord, m: Machine) -> Chunk:
-    """A chunk of the one step step() ran (a program with no registers)."""
-    ins = rec.instruction
-    cond = ins.op.effects.transfer == "if" and ins.label.address == rec.address + 1
-    return Chunk(rec.step - 1, [rec.address], [None], [None], [tuple(w[1:]) for w in rec.array_writes],
-                 [] if rec.output is None else [rec.output], [rec.jump is not None] if cond else [], rec.next_pc)
+def _put_back(table, saved: dict, kept: dict) -> None:
+    """The closures one() replaced, back where its own still stand (a stop a Ctrl-C put there stays)."""
+    if table is not None:
+        for pc, f in saved.items():
+            if table[pc] is kept[pc]:
+                table[pc] = f
+
+
+def _stepped(m: Machine, size: int) -> tuple:
+    """one(), by step() (a program with no registers): (the chunk, what stopped it) as one() gives them."""
+    c = Chunk(m.steps, [], [], [], [], [], [], m.pc)
+    end = None
+    try:
+        for _ in range(size):
+            rec = m.step()
+            if rec is None:
+                break
+            ins = rec.instruction
+            c.pcs.append(rec.address)
+            c.elements.extend(tuple(w[1:]) for w in rec.array_writes)
+            c.outputs.extend(() if rec.output is None else (rec.output,))
+            if ins.op.effects.transfer == "if" and ins.label.address == rec.address + 1:
+                c.taken.append(rec.jump is not None)
+    except BaseException as stop:  # raised again by the caller, after the chunk of the steps before it
+        end = stop
+    if not c.pcs:
+        return None, end
+    c.olds.extend([None] * len(c.pcs))
+    c.news.extend([None] * len(c.pcs))
+    return c._replace(end_pc=m.pc), end
 
 
 def _keep_element(m: Machine, pc: int, store, keep):
