@@ -182,14 +182,16 @@ def cmd_show(args, con: report.Console) -> int:
 
 # --- the parser ----------------------------------------------------------------------------------------
 
-_RUNNERS = (  # each with its module's options and runner, imported only when it is the command run
+_RUNNERS = (  # (name, help, module, its options, its runner, takes the run options); imported when it is run
     ("grad", "differentiate a register with respect to inputs, over the run's own steps", "grad_cli", "add_options",
-     "run"),
+     "run", True),
     ("gradcheck", "check that a program's gradient registers hold its loss's derivatives", "grad_cli",
-     "add_check_options", "run_check"),
+     "add_check_options", "run_check", True),
     ("plot", "draw a picture of a run: loss, path, lr, fit or regs (needs gdasm[plot])", "plot_cli", "add_options",
-     "run"),
-    ("html", "write one self-contained web page that steps through the run", "html_cli", "add_options", "run"),
+     "run", True),
+    ("html", "write one self-contained web page that steps through the run", "html_cli", "add_options", "run", True),
+    ("sweep", "run a program for every combination of some settings: a row each", "sweeping", "add_options", "run",
+     False),
 )
 
 def _parser(only: Optional[str] = None) -> ArgParser:
@@ -226,18 +228,14 @@ def _parser(only: Optional[str] = None) -> ArgParser:
     p.add_argument("--at", type=steps_option, metavar="STEP", help="explain the value just after this step")
     p.add_argument("--depth", type=steps_option, default=8, metavar="N", help="expand at most N levels (default 8)")
     p.set_defaults(func=cmd_explain)
-    for name, about, module, options, func in _RUNNERS:  # commands that run a program, with their module's options
+    for name, about, module, options, func, run_options in _RUNNERS:  # commands with a module of their own
         p = sub.add_parser(name, help=about)
         if sub.wants(name):
             module = importlib.import_module(f".{module}", __package__)
-            add_run_options(p)
+            if run_options:
+                add_run_options(p)
             getattr(module, options)(p)
             p.set_defaults(func=getattr(module, func))
-    p = sub.add_parser("sweep", help="run a program for every combination of some settings: a row each")
-    if sub.wants("sweep"):
-        sweeping = importlib.import_module(".sweeping", __package__)
-        sweeping.add_options(p)
-        p.set_defaults(func=sweeping.run)
     p = sub.add_parser("debug", help="a time-travel debugger: step forward and back, breakpoints, explain")
     add_run_options(p, json=False)
     p.set_defaults(func=cmd_debug)
