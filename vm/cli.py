@@ -10,9 +10,9 @@ import sys
 from typing import Optional, TextIO
 
 from . import asm_cli, catalog, progress, render, report, source
-from .errors import GdasmError, InputFileError, RuntimeFault, UsageError, json_number
+from .errors import GdasmError, InputFileError, RuntimeFault, UsageError
 from .inputs import (ArgParser, Only, add_engine_option, add_run_options, make_machine, parse_sets, read_program,
-                     steps_option, warnings_for)
+                     warnings_for)
 from .ir import Program
 from .machine import Machine
 from .render import Formatter
@@ -91,38 +91,6 @@ def cmd_trace(args, con: report.Console) -> int:
     return run_trace(_load(args, con), args, con)
 
 
-def cmd_explain(args, con: report.Console) -> int:
-    from .history import History, explanation, formula
-    h = History(make_machine(_load(args, con), args))
-    args.machine = h.m
-    note = ""
-    try:
-        h.run(args.at)
-    except RuntimeFault as fault:
-        d = fault.diagnostic
-        note = f"note: the run stopped by a fault at step {fault.step:,} (line {d.span.line}: " \
-               f"{d.text(con.fmt)}); values are as they stood before it"
-    try:
-        node = h.explain(args.register, depth=args.depth)
-    except KeyError as e:
-        raise UsageError(f"explain: {e.args[0]}") from None
-    if h.full:
-        note = f"note: recording stopped: {h.full}"
-    if args.at is not None and h.step < args.at:
-        note = note or f"note: the program stopped after {report.plural(h.step, 'step')}, before step {args.at:,}"
-    lines = explanation(node, con.fmt)
-    if args.json:
-        con.say(report.dumps({"register": args.register, "value": json_number(node.value), "step": h.step,
-                              "formula": formula(node), "tree": lines[:-1]}))
-        return EXIT_OK
-    con.say(f"{args.register} after step {h.step:,}:")
-    for line in lines:
-        con.say(render.safe(line))
-    if note:
-        con.say(note)
-    return EXIT_OK
-
-
 def cmd_debug(args, con: report.Console) -> int:
     from .debugger import debug
     if sys.stdin is None:  # `<&-`: there is nowhere to read commands from
@@ -183,6 +151,8 @@ def cmd_show(args, con: report.Console) -> int:
 # --- the parser ----------------------------------------------------------------------------------------
 
 _RUNNERS = (  # (name, help, module, its options, its runner, takes the run options); imported when it is run
+    ("explain", "show how a register got its value: the operations and inputs behind it", "explain_cli",
+     "add_options", "run", True),
     ("grad", "differentiate a register with respect to inputs, over the run's own steps", "grad_cli", "add_options",
      "run", True),
     ("gradcheck", "check that a program's gradient registers hold its loss's derivatives", "grad_cli",
@@ -193,6 +163,7 @@ _RUNNERS = (  # (name, help, module, its options, its runner, takes the run opti
     ("sweep", "run a program for every combination of some settings: a row each", "sweeping", "add_options", "run",
      False),
 )
+
 
 def _parser(only: Optional[str] = None) -> ArgParser:
     """The command line; with `only`, the other commands are listed by name and help alone (inputs.Only)."""
@@ -222,12 +193,6 @@ def _parser(only: Optional[str] = None) -> ArgParser:
     p.add_argument("--profile", action="store_true",
                    help="after the rows, for each line, how often it ran and its modelled cycles (text or json)")
     p.set_defaults(func=cmd_trace)
-    p = sub.add_parser("explain", help="show how a register got its value: the operations and inputs behind it")
-    add_run_options(p)
-    p.add_argument("register", metavar="REG", help="a register, or ARRAY[i]")
-    p.add_argument("--at", type=steps_option, metavar="STEP", help="explain the value just after this step")
-    p.add_argument("--depth", type=steps_option, default=8, metavar="N", help="expand at most N levels (default 8)")
-    p.set_defaults(func=cmd_explain)
     for name, about, module, options, func, run_options in _RUNNERS:  # commands with a module of their own
         p = sub.add_parser(name, help=about)
         if sub.wants(name):

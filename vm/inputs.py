@@ -179,7 +179,7 @@ class Only:
 
     def add_parser(self, name: str, **kw):
         p = self.sub.add_parser(name, **kw)
-        return p if self.only is None or self.only == name else _Dropped()
+        return p if self.wants(name) else _Dropped()
 
     def wants(self, name: str) -> bool:
         return self.only is None or self.only == name

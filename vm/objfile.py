@@ -53,9 +53,8 @@ class BinaryError(GdasmError):
         self.offset = offset
 
 
-# Reading a PROGRAM argument, a binary or source, is source.py's and assembler.program_from's: most commands
-# read source, and start without this module.
-is_binary, read_program_bytes = source.is_binary, source.read_program_bytes
+# (Reading a PROGRAM argument, a binary or source, is source.read_program_bytes and assembler.program_from:
+# most commands read source, and start without this module.)
 
 
 # --- writing --------------------------------------------------------------------------------------------------------

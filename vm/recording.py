@@ -26,13 +26,10 @@ class Chunk(NamedTuple):
     taken: list  # whether each conditional jump to the very next address was taken, in order
     end_pc: int  # the address after the last step (a HALT's own address)
 
-    def next_pc(self, i: int) -> int:
-        return self.pcs[i + 1] if i + 1 < len(self.pcs) else self.end_pc
-
     def steps(self, m: Machine) -> Iterator[tuple]:
-        """(step, address, old, new, element, jump, output, next address) of each step: the columns a view reads, and what a
-        StepRecord is rebuilt from (old/new are meaningless where the step writes no register, element is
-        (index, old, new) of an element write, jump the address a taken jump went to)."""
+        """(step, address, old, new, element, jump, output, next address) of each step: what a view reads, and
+        what a StepRecord is rebuilt from (old/new are meaningless where the step writes no register, element
+        is (index, old, new) of an element write, jump the address a taken jump went to)."""
         facts = _facts(m)
         pcs, olds, news, elements, outputs, taken = self.pcs, self.olds, self.news, self.elements, self.outputs, \
             self.taken
