@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import vm
 from vm.cli import main
-from vm.lanes import loop_head
+from vm.lanes import OutputLimit, loop_head
 from vm.sweeping import values_of
 
 from test_compiled import programs, tight_loops
@@ -28,11 +28,12 @@ from test_compiled import programs, tight_loops
 
 def rows_text(rows) -> list[str]:
     return [repr((r.inputs, list(r.outcome.registers.items()), r.outcome.status, r.outcome.steps,
-                  r.outcome.fault, r.outcome.passes, r.outcome.outputs, r.outcome.last_output)) for r in rows]
+                  r.outcome.fault, r.outcome.passes, r.outcome.outputs, r.outcome.last_output, r.outcome.printed))
+            for r in rows]
 
 
 def same(program, swept, **kw):
-    lanes = vm.sweep(program, swept, **kw)
+    lanes = vm.sweep(program, swept, lanes=True, **kw)
     alone = vm.sweep(program, swept, lanes=False, **kw)
     assert rows_text(lanes) == rows_text(alone), program.source
 
@@ -61,20 +62,21 @@ def test_every_bundled_program_with_inputs():
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.one_of(programs(), tight_loops()), st.data(), st.integers(1, 400), st.sampled_from([None, None, 1, 2]))
-def test_generated_programs_rows_equal_single_runs(program, data, max_steps, outputs):
+@given(st.one_of(programs(), tight_loops()), st.data(), st.integers(1, 400), st.sampled_from([None, None, 1, 2]),
+       st.sampled_from([None, None, 400]))
+def test_generated_programs_rows_equal_single_runs(program, data, max_steps, outputs, keep):
     names = [n for n in program.registers if n.startswith("r")][:2]
     if not names:
         return
     swept = {n: data.draw(st.lists(st.sampled_from(VALUES), min_size=1, max_size=5), label=n) for n in names}
-    same(program, swept, max_steps=max_steps, outputs=outputs)
+    same(program, swept, max_steps=max_steps, outputs=outputs, keep=keep)
 
 
 def test_exp_and_log_equal_math_bit_for_bit():
     """The lane engine runs ops it has no NumPy form for with the table's own function, lane by lane."""
     program = vm.assemble("EXP e, a\nLOG l, a\nSQRT s, a\nOUT e\n")
     grid = [0.1 * k for k in range(-30, 40)] + [709.0, 710.0, 1e-320]
-    rows = vm.sweep(program, {"a": grid})
+    rows = vm.sweep(program, {"a": grid}, lanes=True)
     for a, row in zip(grid, rows):
         o = row.outcome
         if a > 709.78:
@@ -174,7 +176,7 @@ def test_loop_head_is_the_outer_loop():
 
 def test_lanes_that_part_at_the_loop_head_count_their_passes():
     program = vm.assemble("    MOV k, 0\ntop:\n    JGE k, n, done\n    ADD k, 1\n    JMP top\ndone:\n    OUT k\n")
-    rows = vm.sweep(program, {"n": [0.0, 1.0, 2.0, 5.0, 2.5]})
+    rows = vm.sweep(program, {"n": [0.0, 1.0, 2.0, 5.0, 2.5]}, lanes=True)
     assert [r.outcome.passes for r in rows] == [1, 2, 3, 6, 4]
     same(program, {"n": [0.0, 1.0, 2.0, 5.0, 2.5]})
 
@@ -200,3 +202,54 @@ def test_a_sweep_can_stop_each_run_at_its_first_output():
         assert row.outcome.status == "stopped" and row.outcome.outputs == 1
         assert row.outcome.last_output == pytest.approx(np.mean((y - w * x) ** 2), rel=1e-15)
     same(program, {"w": ws, "lr": [0.1, 0.5]}, outputs=3)
+
+
+def test_a_sweep_can_keep_every_value_printed():
+    """What the lr picture needs: each rate's losses, one a line, as a run with that rate alone prints them."""
+    program = vm.bundled("gradient_descent")
+    rates = [0.001, 0.01, 0.1, 0.3]
+    rows = vm.sweep(program, {"lr": rates}, keep=10_000, lanes=True)
+    for rate, row in zip(rates, rows):
+        m = vm.Machine(program, {"lr": rate})
+        try:
+            m.run()
+        except vm.RuntimeFault:
+            pass
+        assert list(row.outcome.printed) == m.output and row.outcome.outputs == len(m.output)
+    same(program, {"lr": rates, "w": [0.0, 3.0]}, keep=10_000)
+    for lanes in (True, False):
+        with pytest.raises(OutputLimit):
+            vm.sweep(program, {"lr": rates}, keep=5, lanes=lanes)
+
+
+def test_the_lr_picture_runs_its_rates_as_lanes_and_gets_what_runs_one_by_one_get():
+    from vm import pictures
+    data = {"x": [1.0, 2.0, 3.0, 4.0], "y": [3.0, 5.0, 7.0, 9.0]}
+    cases = [("gradient_descent", ["0.001", "0.1", "0.2", "0.21", "0.3", "1e-3"], {}, {}),
+             ("logistic_regression", ["0.5", "5", "50"], {"max_iter": "3000"}, {}),
+             ("linear_regression", ["0.01", "0.05", "0.2"], {"tol": "1e-9"}, data)]
+    for name, rates, regs, arrays in cases:
+        program = vm.bundled(name)
+        inputs = pictures.run_inputs(regs, arrays)
+        fast = list(pictures._rate_runs(program, rates, inputs, lanes=True))
+        alone = list(pictures._rate_runs(program, rates, inputs, lanes=False))
+        assert len(fast) == len(alone) == len(rates)
+        for (ys, status, fault, registers), (ys1, status1, fault1, registers1) in zip(fast, alone):
+            assert (ys, status) == (ys1, status1)
+            assert repr(fault and fault.diagnostic) == repr(fault1 and fault1.diagnostic)
+            assert {k: v for k, v in registers1.items() if v is not vm.UNSET} == dict(registers)
+
+
+def test_a_few_settings_run_one_by_one_and_many_as_lanes(monkeypatch):
+    """Lanes pay for NumPy's cost per operation only from LANES_FROM settings on; the rows are the same."""
+    from vm import lanes, sweeping
+    used = []
+    real = lanes.run_lanes
+    monkeypatch.setattr(lanes, "run_lanes", lambda *a, **k: used.append(a[2]) or real(*a, **k))
+    program = vm.bundled("gradient_descent")
+    few = [0.01 * k for k in range(1, sweeping.LANES_FROM)]
+    many = [0.001 * k for k in range(1, sweeping.LANES_FROM + 1)]
+    assert rows_text(vm.sweep(program, {"lr": few})) == rows_text(vm.sweep(program, {"lr": few}, lanes=True))
+    assert used == [len(few)]  # only the forced one
+    vm.sweep(program, {"lr": many})
+    assert used == [len(few), len(many)]

@@ -35,6 +35,11 @@ class Outcome:
     passes: Optional[int]  # how many times the outer loop's first instruction ran (None: no loop)
     outputs: int  # how many values OUT printed
     last_output: Optional[float]
+    printed: Optional[tuple] = None  # every value OUT printed, in order, when the sweep was asked to keep them
+
+
+class OutputLimit(Exception):
+    """A lane printed more values than the sweep was asked to keep."""
 
 
 def loop_head(program: Program) -> Optional[int]:
@@ -44,10 +49,12 @@ def loop_head(program: Program) -> Optional[int]:
     return min(heads) if heads else None
 
 
-def one(machine: Machine, head: Optional[int], outputs: Optional[int] = None) -> Outcome:
+def one(machine: Machine, head: Optional[int], outputs: Optional[int] = None,
+        keep: Optional[int] = None) -> Outcome:
     """Run one setting on the usual engine: what a handed-over lane gets, and what the tests compare with.
 
-    `outputs`: stop once OUT has printed this many values (status "stopped"), as the lanes do."""
+    `outputs`: stop once OUT has printed this many values (status "stopped"), as the lanes do. `keep`: keep
+    every value printed, up to that many (OutputLimit past it)."""
     if head is not None:
         machine.count_steps()
     fault = None
@@ -66,19 +73,23 @@ def one(machine: Machine, head: Optional[int], outputs: Optional[int] = None) ->
             machine.status = "stopped"
     passes = machine.executions()[head] if head is not None else None
     out = machine.output
+    if keep is not None and len(out) > keep:
+        raise OutputLimit(keep)
     return Outcome(machine.registers, machine.status, machine.steps, fault, passes, len(out),
-                   out[-1] if out else None)
+                   out[-1] if out else None, None if keep is None else tuple(out))
 
 
 class _Group:
     """Lanes at one position with one control history."""
 
-    __slots__ = ("lanes", "pc", "regs", "arrays", "owned", "stack", "steps", "passes", "outputs", "last", "order")
+    __slots__ = ("lanes", "pc", "regs", "arrays", "owned", "stack", "steps", "passes", "outputs", "last", "order",
+                 "printed")
 
-    def __init__(self, lanes, pc, regs, arrays, owned, stack, steps, passes, outputs, last, order):
+    def __init__(self, lanes, pc, regs, arrays, owned, stack, steps, passes, outputs, last, order, printed):
         self.lanes, self.pc, self.regs, self.arrays, self.owned = lanes, pc, regs, arrays, owned
         self.stack, self.steps, self.passes, self.outputs, self.last = stack, steps, passes, outputs, last
         self.order = order  # register slots in the order of their first writes (the same in every lane)
+        self.printed = printed  # None, or every value printed so far (a float, or one a lane)
 
     def write(self, slot: int, value) -> None:
         if self.regs[slot] is UNSET:
@@ -89,8 +100,10 @@ class _Group:
         """The lanes where keep holds, as a group of their own (arrays shared until one of them writes)."""
         regs = [r[keep] if isinstance(r, np.ndarray) else r for r in self.regs]
         last = self.last[keep] if isinstance(self.last, np.ndarray) else self.last
+        printed = None if self.printed is None else \
+            [v[keep] if isinstance(v, np.ndarray) else v for v in self.printed]
         return _Group(self.lanes[keep], self.pc, regs, self.arrays, set(), list(self.stack), self.steps,
-                      self.passes, self.outputs, last, list(self.order))
+                      self.passes, self.outputs, last, list(self.order), printed)
 
 
 def _located(ins, vals: list, steps: int, lane_value):
@@ -107,8 +120,10 @@ def _finite(v) -> bool:
     return v - v == 0
 
 
-def run_lanes(template: Machine, swept: dict, count: int, outputs: Optional[int] = None) -> tuple[list, list]:
+def run_lanes(template: Machine, swept: dict, count: int, outputs: Optional[int] = None,
+              keep: Optional[int] = None) -> tuple[list, list]:
     """Run `template`'s program for `count` lanes: `swept` maps register names to one value a lane (arrays).
+    `keep`: keep every value each lane prints, up to that many (OutputLimit past it).
 
     Gives (outcomes, handed): an Outcome for each lane the engine followed to its end, None for the others,
     and the lanes it handed over (to run on their own, with `one`)."""
@@ -127,7 +142,7 @@ def run_lanes(template: Machine, swept: dict, count: int, outputs: Optional[int]
             if isinstance(o, (Reg, Imm)):
                 slot_of[id(o)] = template._slot(o)
     work = [_Group(np.arange(count), template.pc, regs, [list(a) for a in template.arrays], set(), [], 0,
-                   0, 0, None, list(template.write_order))]
+                   0, 0, None, list(template.write_order), None if keep is None else [])]
     max_steps = template.max_steps
 
     def lane_value(v, k):
@@ -141,7 +156,8 @@ def run_lanes(template: Machine, swept: dict, count: int, outputs: Optional[int]
             values = {names[slot]: lane_value(g.regs[slot], k) for slot in g.order}
             results[lane] = Outcome(values, status, g.steps, fault if not callable(fault) else fault(k),
                                     g.passes if head is not None else None, g.outputs,
-                                    None if g.last is None else lane_value(g.last, k))
+                                    None if g.last is None else lane_value(g.last, k),
+                                    None if g.printed is None else tuple(lane_value(v, k) for v in g.printed))
 
     def hand_over(g: _Group, at=None):
         handed.extend(int(g.lanes[k]) for k in (range(len(g.lanes)) if at is None else at))
@@ -153,14 +169,15 @@ def run_lanes(template: Machine, swept: dict, count: int, outputs: Optional[int]
     dests = [-1 if ins.dest is None else ins.dest.slot for ins in code]
     saved = np.seterr(all="ignore")  # a result that is not finite is looked for, not warned about
     try:
-        _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, hand_over, lane_value, outputs)
+        _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, hand_over, lane_value, outputs,
+             most=keep)
     finally:
         np.seterr(**saved)
     return results, handed
 
 
 def _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, hand_over, lane_value,
-         outputs) -> None:
+         outputs, most) -> None:
     """Run every group of `work` to its end (splitting off more groups as lanes part)."""
     copied = [0]  # array elements copied by groups that store, in all
     while work:
@@ -281,6 +298,10 @@ def _run(code, reads, indexes, effects, dests, work, head, max_steps, finish, ha
                     break
                 g.outputs += 1
                 g.last = v
+                if g.printed is not None:
+                    if g.outputs > most:
+                        raise OutputLimit(most)
+                    g.printed.append(v)
                 if outputs is not None and g.outputs >= outputs:  # as the machine stops after the OUT step,
                     if g.pc == head:  # unless that was its last step: then it ends, or faults, at the step limit
                         g.passes += 1

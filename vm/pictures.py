@@ -365,23 +365,53 @@ def lr(program: Program, rates: Optional[Sequence[str]] = None, progress: Progre
             raise UsageError(f"--lr: {len(rates)} rates; one picture compares at most {MAX_RATES}")
     counted = program.register_slot(LOOP_LIMIT) is not None and program.register_slot(LOOP_COUNT) is not None
     runs = []
-    for k, rate in enumerate(rates):
-        s = _sample(program, [], "out", _with(inputs, program, lr=rate), "lr")
-        ys = [number(r.out) for r in s.rows]
-        if s.fault is not None and faults is not None:
-            d = s.fault.diagnostic
+    for k, (rate, (ys, status, fault, registers)) in enumerate(zip(rates, _rate_runs(program, rates, inputs))):
+        if fault is not None and faults is not None:
+            d = fault.diagnostic
             faults.append(replace(d, notes=d.notes + (f"with lr = {rate}",)))
-        limit, count = s.registers.get(LOOP_LIMIT), s.registers.get(LOOP_COUNT)
-        stalled = counted and s.fault is None and limit is not UNSET and count is not UNSET and count >= limit
+        limit, count = registers.get(LOOP_LIMIT, UNSET), registers.get(LOOP_COUNT, UNSET)
+        stalled = counted and fault is None and limit is not UNSET and count is not UNSET and count >= limit
         # "converged" only where the program has the bundled loop rule's limit to tell it from giving up
-        ended = "fault" if s.fault is not None else "not converged" if stalled else \
+        ended = "fault" if fault is not None else "not converged" if stalled else \
             "converged" if counted else "finished"
-        runs.append({"rate": rate, "x": list(range(len(ys))), "y": ys, "status": s.status, "ended": ended,
-                     "fault": _fault(s.fault, len(s.output)), "converged": ended == "converged",
+        runs.append({"rate": rate, "x": list(range(len(ys))), "y": ys, "status": status, "ended": ended,
+                     "fault": _fault(fault, len(ys)), "converged": ended == "converged",
                      "iterations": len(ys) - 1 if ys else 0})
         if progress:
             progress(k + 1, len(rates))
     return {"kind": "lr", "program": _name(program), "rates": list(rates), "runs": runs}
+
+
+def _rate_runs(program: Program, rates: list, inputs: dict, lanes: Optional[bool] = None):
+    """Each rate's run: (the values it printed, its status, its fault or None, its final registers).
+
+    In floating point the rates run as one sweep (vm/sweeping.py; `lanes` as there), each row what a run with
+    that rate alone gives; a run that faults runs again on its own for the fault's whole diagnostic. Exact
+    arithmetic, and `lanes=False` (what the tests compare with), sample the rates one by one."""
+    if lanes is not False and not inputs["exact"]:
+        from .lanes import OutputLimit
+        from .sweeping import sweep
+        fixed = {k: v for k, v in inputs["registers"].items() if k != "lr"}
+        try:
+            rows = sweep(program, {"lr": [float(to_number(r, False)) for r in rates]}, fixed, inputs["arrays"],
+                         inputs["max_steps"], lanes, keep=MAX_POINTS)
+        except OutputLimit:
+            rows = None  # the one-by-one runs say which rate, in the words the other pictures use
+        if rows is not None:
+            for rate, row in zip(rates, rows):
+                o = row.outcome
+                if o.fault is None:
+                    yield [number(v) for v in o.printed], o.status, None, o.registers
+                else:
+                    yield _one_rate(program, rate, inputs)
+            return
+    for rate in rates:
+        yield _one_rate(program, rate, inputs)
+
+
+def _one_rate(program: Program, rate: str, inputs: dict) -> tuple:
+    s = _sample(program, [], "out", _with(inputs, program, lr=rate), "lr")
+    return [number(r.out) for r in s.rows], s.status, s.fault, s.registers
 
 
 # --- fit -----------------------------------------------------------------------------------------------

@@ -24,6 +24,9 @@ MAX_SETTINGS = 1_000_000  # rows of one sweep
 # Settings × registers: each lane may hold a float in every register (an array of them a register), and its row
 # keeps the final values: this bounds a sweep's memory to about a gigabyte.
 MAX_LANE_VALUES = 20_000_000
+# Below this many settings, running each on its own (the compiled engine) is faster than lanes of NumPy arrays:
+# measured (docs/performance.md) at 32-64 settings for logistic_regression, ~250 for gradient_descent.
+LANES_FROM = 64
 _RANGE = re.compile(r"\s*([^:]+):([^:]+):\s*([0-9]{1,7})\s*\Z")
 
 
@@ -94,13 +97,18 @@ def _shown(v) -> str:
 
 
 def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Optional[dict] = None,
-          max_steps: int = DEFAULT_MAX_STEPS, lanes: bool = True, outputs: Optional[int] = None) -> list[Row]:
+          max_steps: int = DEFAULT_MAX_STEPS, lanes: Optional[bool] = None, outputs: Optional[int] = None,
+          keep: Optional[int] = None) -> list[Row]:
     """Run `program` for every combination of `settings` (name -> list of values): a Row each, in order
     (the last name varies fastest). `registers` and `arrays` are fixed for all. `outputs`: stop each run once
-    OUT has printed that many values (status "stopped"). `lanes=False` runs each setting on its own (the
-    engine the rows are checked against)."""
+    OUT has printed that many values (status "stopped"). `keep`: give each row every value printed
+    (`outcome.printed`), up to that many a run (lanes.OutputLimit past it). `lanes`: True runs the settings
+    as lanes, False each on its own (the engine the rows are checked against); None (the default) picks lanes
+    from LANES_FROM settings on, where they pay for NumPy's cost per operation."""
     if outputs is not None and (isinstance(outputs, bool) or not isinstance(outputs, int) or outputs < 1):
         raise UsageError(f"outputs must be a whole number ≥ 1, not {outputs!r}")
+    if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 0):
+        raise UsageError(f"keep must be a whole number ≥ 0, not {keep!r}")
     if not isinstance(settings, dict) or not settings:
         raise UsageError("settings must be a dict of register names to lists of values, with at least one")
     lists = {}
@@ -134,14 +142,14 @@ def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Opt
     first = dict(zip(names, combos[0]))
     template = Machine(program, {**fixed, **first}, arrays, max_steps)  # checks every name and value once
     head = loop_head(template.program)
-    if lanes:
+    if lanes or (lanes is None and len(combos) >= LANES_FROM):
         columns = {name: [c[k] for c in combos] for k, name in enumerate(names)}
-        outcomes, handed = run_lanes(template, columns, len(combos), outputs)
+        outcomes, handed = run_lanes(template, columns, len(combos), outputs, keep)
     else:
         outcomes, handed = [None] * len(combos), range(len(combos))
     for lane in handed:
         outcomes[lane] = one(Machine(template.program, {**fixed, **dict(zip(names, combos[lane]))}, arrays,
-                                     max_steps), head, outputs)
+                                     max_steps), head, outputs, keep)
     return [Row(dict(zip(names, c)), o) for c, o in zip(combos, outcomes)]
 
 
