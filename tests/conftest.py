@@ -110,3 +110,10 @@ def page(browser):
     yield pg
     context.close()
     assert not problems, problems
+
+
+# Messages are English unless the environment asks for another language: the tests' own environment must
+# not choose for them (a test that wants Chinese says so, with --lang or its own LANG).
+for _var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_var, None)
+os.environ["LANG"] = "C.UTF-8"

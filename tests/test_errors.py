@@ -136,13 +136,13 @@ ROWS = [
 ]
 
 
-def _invoke(tmp_path: Path, source, words, json_mode: bool, capsys):
+def _invoke(tmp_path: Path, source, words, json_mode: bool, capsys, lang: str = "en"):
     prog = tmp_path / "prog.gdasm"
     if source is not None:
         prog.write_bytes(source.encode("utf-8") if isinstance(source, str) else source)
     (tmp_path / "d.csv").write_text("v\n1\noops\n", encoding="utf-8")
     argv = [w.format(prog=prog, dir=tmp_path) for w in words] + (["--json"] if json_mode else [])
-    code = main(argv)
+    code = main((["--lang", lang] if lang != "en" else []) + argv)
     out, err = capsys.readouterr()
     return code, out, err, str(prog)
 
@@ -158,10 +158,15 @@ def _all(doc: dict) -> list[dict]:
     return found
 
 
+CJK = re.compile("[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("name, source, words, exit_code, line, col, severity, code, hint", ROWS,
                          ids=[r[0] for r in ROWS])
-def test_bad_input(tmp_path, capsys, name, source, words, exit_code, line, col, severity, code, hint):
-    got, out, err, prog = _invoke(tmp_path, source, words, True, capsys)
+def test_bad_input(tmp_path, capsys, name, source, words, exit_code, line, col, severity, code, hint, lang):
+    """Each row in English and in Chinese: the same exit code, fault code, line and column (JSON keys too)."""
+    got, out, err, prog = _invoke(tmp_path, source, words, True, capsys, lang)
     assert got == exit_code, (out, err)
     assert "Traceback" not in out + err
     if not code:
@@ -171,9 +176,13 @@ def test_bad_input(tmp_path, capsys, name, source, words, exit_code, line, col, 
     d = diags[0]
     assert (d["line"], d["column"]) == (line, col), d
     assert d["severity"] == severity
-    assert hint in (d["hint"] or "")
+    if lang == "en":
+        assert hint in (d["hint"] or "")
+    else:  # the words are Chinese; what tools read is not
+        assert CJK.search(d["message"]), d["message"]
+        assert not hint or CJK.search(d["hint"] or ""), d["hint"]
     # The same case in text: FILE:LINE:COL: severity: MESSAGE, then the source line and a caret.
-    got, out, err, prog = _invoke(tmp_path, source, words, False, capsys)
+    got, out, err, prog = _invoke(tmp_path, source, words, False, capsys, lang)
     assert got == exit_code
     if line is None:
         assert d["message"] in err and len([l for l in err.splitlines() if "error" in l]) <= 1
@@ -222,11 +231,15 @@ def test_caret_underlines_the_whole_token(tmp_path, capsys):
     assert " 1 | MOV 345, w\n   |     ^^^\n" in err
 
 
-def test_caret_under_wide_characters(tmp_path, capsys):
-    code, out, err, _ = _invoke(tmp_path, "MOV 权重，1\n", C, False, capsys)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_caret_under_wide_characters(tmp_path, capsys, lang):
+    code, out, err, _ = _invoke(tmp_path, "MOV 权重，1\n", C, False, capsys, lang)
     assert " 1 | MOV 权重，1\n   |         ^^\n" in err  # 权重 is a name; each wide character takes two columns
-    code, out, err, _ = _invoke(tmp_path, "MOV a，1  # 权重\n", C, False, capsys)
+    code, out, err, _ = _invoke(tmp_path, "MOV a，1  # 权重\n", C, False, capsys, lang)
     assert " 1 | MOV a，1  # 权重\n   |      ^^\n" in err
+    code, out, err, _ = _invoke(tmp_path, ".reg 权重 = 1\nDIV 损失, 权重, 0\n", R, False, capsys, lang)
+    assert code == 70 and " 2 | DIV 损失, 权重, 0\n   | " + "^" * 17 + "\n" in err  # the whole line: 17 columns
+    assert ("除以零" in err) == (lang == "zh")
 
 
 # --- hostile files -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ def test_wheel_ships_programs_and_runs_them_by_name(tmp_path):
     for bundled in (ROOT / "programs").glob("*.gdasm"):
         assert f"vm/programs/{bundled.name}" in names
     assert "vm/grammar.lark" in names and "vm/programs/data/us_population.csv" in names
+    assert "vm/locale/zh_CN/LC_MESSAGES/gdasm.mo" in names
     assert any(n.endswith("entry_points.txt") for n in names)
     assert any(n.endswith("LICENSE") and ".dist-info/" in n for n in names)
     metadata = next(zipfile.ZipFile(wheel).read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))
@@ -34,6 +35,9 @@ def test_wheel_ships_programs_and_runs_them_by_name(tmp_path):
     run = subprocess.run([sys.executable, "-m", "vm", "run", "gradient_step", "--quiet"], cwd=tmp_path,
                          env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+    zh = subprocess.run([sys.executable, "-m", "vm", "--lang", "zh", "run", "-"], input="DIV a, 1, 0\n", cwd=tmp_path,
+                        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    assert zh.returncode == 70 and "除以零" in zh.stderr  # the catalogue came with the wheel
     listing = subprocess.run([sys.executable, "-m", "vm", "list"], cwd=tmp_path,
                              env={"PYTHONPATH": str(site)}, capture_output=True, text=True)
     assert "gradient_step" in listing.stdout

@@ -6,26 +6,27 @@ import argparse
 from pathlib import Path
 
 from . import render, report, source
+from .i18n import tr
 from .inputs import read_program
 
 
 def add_parsers(sub) -> None:
     """The two commands, added to the command line's subparsers."""
-    p = sub.add_parser("asm", help="assemble a program into a binary object file (.gdbin)")
-    p.add_argument("program", help="a .gdasm file, - for standard input, or a bundled program's name")
-    p.add_argument("-o", "--output", metavar="FILE.gdbin", help="where to write it (default PROGRAM.gdbin here)")
-    p.add_argument("--strip", action="store_true", help="leave out the debug section, names and spellings")
+    p = sub.add_parser("asm", help=tr("assemble a program into a binary object file (.gdbin)"))
+    p.add_argument("program", help=tr("a .gdasm file, - for standard input, or a bundled program's name"))
+    p.add_argument("-o", "--output", metavar="FILE.gdbin", help=tr("where to write it (default PROGRAM.gdbin here)"))
+    p.add_argument("--strip", action="store_true", help=tr("leave out the debug section, names and spellings"))
     p.set_defaults(func=run_asm)
-    p = sub.add_parser("listing", help="each source line beside its address and 64-bit instruction word")
-    p.add_argument("program", help="a .gdasm or .gdbin file, - for standard input, or a bundled program's name")
-    p.add_argument("--bits", action="store_true", help="also each word's fields: opcode and operands")
+    p = sub.add_parser("listing", help=tr("each source line beside its address and 64-bit instruction word"))
+    p.add_argument("program", help=tr("a .gdasm or .gdbin file, - for standard input, or a bundled program's name"))
+    p.add_argument("--bits", action="store_true", help=tr("also each word's fields: opcode and operands"))
     p.set_defaults(func=run_listing)
-    p = sub.add_parser("stats", help="static facts: instructions by kind, registers, constants, sizes")
-    p.add_argument("program", help="a .gdasm or .gdbin file, - for standard input, or a bundled program's name")
-    p.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
+    p = sub.add_parser("stats", help=tr("static facts: instructions by kind, registers, constants, sizes"))
+    p.add_argument("program", help=tr("a .gdasm or .gdbin file, - for standard input, or a bundled program's name"))
+    p.add_argument("--json", action="store_true", help=tr("print JSON for tools instead of text"))
     p.set_defaults(func=run_stats)
-    p = sub.add_parser("disasm", help="print a binary (.gdbin) as gdasm text that assembles back to it")
-    p.add_argument("program", metavar="FILE.gdbin", help="a binary made by gdasm asm (- for standard input)")
+    p = sub.add_parser("disasm", help=tr("print a binary (.gdbin) as gdasm text that assembles back to it"))
+    p.add_argument("program", metavar="FILE.gdbin", help=tr("a binary made by gdasm asm (- for standard input)"))
     p.set_defaults(func=run_disasm)
 
 

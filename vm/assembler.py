@@ -28,6 +28,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedToken
 
 from . import isa, source
 from .errors import AssemblyError, Collector, Span, UsageError
+from .i18n import mark, tr
 from .ir import ArrayRef, Imm, Input, Instruction, LabelRef, Program, Reg
 from .numbers import exact_value, within_bounds
 from .render import value as render_number
@@ -116,12 +117,13 @@ class _Builder(Transformer):
         cols = _cols(tok)
         value = float(tok.value)
         if value in (float("inf"), float("-inf")):
-            return _Bad(cols, (_Problem("error", f"the number {tok.value} does not fit a binary64 float", cols,
-                                        "the largest is 1.7976931348623157e+308", "number-too-large"),))
+            return _Bad(cols, (_Problem("error", tr("the number {number} does not fit a binary64 float",
+                                                    number=tok.value), cols,
+                                        tr("the largest is 1.7976931348623157e+308"), "number-too-large"),))
         problems = ()
         if value == 0.0 and tok.value.lower().partition("e")[0].strip("0.") != "":
-            problems = (_Problem("warning", f"the number {tok.value} is too small for a binary64 float and "
-                                            "becomes 0.0", cols, "", "number-too-small"),)
+            problems = (_Problem("warning", tr("the number {number} is too small for a binary64 float and becomes "
+                                               "0.0", number=tok.value), cols, "", "number-too-small"),)
         text = tok.value
         return _Const(value, _exact_short(text) if len(text) <= 24 else exact_value(text), cols, problems)
 
@@ -154,12 +156,13 @@ class _Builder(Transformer):
             return _Bad(cols, problems)
         a, b = left.value, right.value
         if op.value == "/" and b == 0:
-            return _Bad(cols, problems + (_Problem("error", "division by zero in a constant expression", right.cols,
+            return _Bad(cols, problems + (_Problem("error", tr("division by zero in a constant expression",
+                                                               ), right.cols,
                                                    "", "constant-division-by-zero"),))
         fn = _FOLD[op.value]  # only the operator written is computed: an exact sum of huge fractions is slow
         value = fn(a, b)
         if value - value != 0:
-            return _Bad(cols, problems + (_Problem("error", "this constant expression overflows a binary64 float",
+            return _Bad(cols, problems + (_Problem("error", tr("this constant expression overflows a binary64 float"),
                                                    _cols(op), "", "constant-overflow"),))
         return _Const(value, _fold_exact(fn, left.exact, right.exact), cols, problems)
 
@@ -212,9 +215,9 @@ def _fold_exact(fn, x: Optional[Fraction], y: Optional[Fraction]) -> Optional[Fr
 
 
 def _name_in_expression(n: _Name) -> _Bad:
-    return _Bad(n.cols, (_Problem("error", f"'{n.name}' is a name inside a constant expression", n.cols,
-                                  "an immediate is numbers only; compute with registers in separate instructions",
-                                  "name-in-expression"),))
+    return _Bad(n.cols, (_Problem("error", tr("'{name}' is a name inside a constant expression", name=n.name), n.cols,
+                                  tr("an immediate is numbers only; compute with registers in separate "
+                                     "instructions"), "name-in-expression"),))
 
 
 def _operand(x):
@@ -240,18 +243,20 @@ def _parser() -> Lark:
 # --- syntax errors ----------------------------------------------------------------------------------------
 
 _TERMINALS = MappingProxyType({
-    "NAME": "a name", "NUMBER": "a number", "COMMA": "','", "COLON": "':'", "LPAR": "'('",
-    "RPAR": "')'", "ADDOP": "'+' or '-'", "MULOP": "'*' or '/'", "EQUAL": "'='",
-    "DIRECTIVE": "a directive", "$END": "the end of the line",
+    "NAME": mark("a name"), "NUMBER": mark("a number"), "COMMA": "','", "COLON": "':'", "LPAR": "'('",
+    "RPAR": "')'", "ADDOP": mark("'+' or '-'"), "MULOP": mark("'*' or '/'"), "EQUAL": "'='",
+    "DIRECTIVE": mark("a directive"), "$END": mark("the end of the line"),
 })
+# A token found where another was expected, by its kind (in the reader's language) and its text.
+_FOUND = MappingProxyType({"NAME": mark("name '{text}'"), "NUMBER": mark("number '{text}'"),
+                           "DIRECTIVE": mark("directive '{text}'")})
 
 
 def _describe_token(tok: Token) -> str:
     if tok.type == "$END":
-        return "end of line"
+        return tr("end of line")
     text = tok.value if len(tok.value) <= 40 else tok.value[:37] + "…"
-    return f"{_TERMINALS.get(tok.type, tok.type).split(' or ')[0]} '{text}'" \
-        if tok.type in ("NAME", "NUMBER", "DIRECTIVE") else f"'{text}'"
+    return tr(_FOUND[tok.type], text=text) if tok.type in _FOUND else f"'{text}'"
 
 
 def _bad_character(out: Optional[Collector], ch: str, span: Span) -> str:
@@ -261,27 +266,31 @@ def _bad_character(out: Optional[Collector], ch: str, span: Span) -> str:
     name = unicodedata.name(ch, "unnamed character")
     report = out.error if out is not None else (lambda *a, **kw: None)
     if ch in _MATHS:
-        report(f"'{ch}' ({code} {name}) is a mathematical symbol, not gdasm's '{_MATHS[ch]}'", span,
-               hint=f"formulas copied from a document or a web page use it; type '{_MATHS[ch]}'", code="maths-symbol")
+        report(tr("'{char}' ({code} {name}) is a mathematical symbol, not gdasm's '{meant}'", char=ch, code=code,
+                  name=name, meant=_MATHS[ch]), span,
+               hint=tr("formulas copied from a document or a web page use it; type '{meant}'", meant=_MATHS[ch]),
+               code="maths-symbol")
         return _MATHS[ch]
     if ch in _LOOKALIKES:
         instead = _LOOKALIKES[ch]
-        report(f"'{ch}' ({code} {name}) is not gdasm punctuation", span,
-               hint=(f"type '{instead}' instead; a Chinese input method in full-width mode types these"
-                     if instead else "type nothing: delete this invisible character (often pasted from a web page)"),
+        report(tr("'{char}' ({code} {name}) is not gdasm punctuation", char=ch, code=code, name=name), span,
+               hint=(tr("type '{meant}' instead; a Chinese input method in full-width mode types these",
+                        meant=instead)
+                     if instead else tr("type nothing: delete this invisible character (often pasted from a web "
+                                        "page)")),
                code="lookalike-character")
         return instead or " "
     if "\uff01" <= ch <= "\uff5e":
         ascii_ch = chr(ord(ch) - 0xFEE0)
-        report(f"'{ch}' ({code} {name}) is a full-width character", span,
-               hint=f"type the ASCII '{ascii_ch}' instead (switch the input method to half-width)",
+        report(tr("'{char}' ({code} {name}) is a full-width character", char=ch, code=code, name=name), span,
+               hint=tr("type the ASCII '{meant}' instead (switch the input method to half-width)", meant=ascii_ch),
                code="full-width-character")
         return ascii_ch
     if ord(ch) < 32 or ord(ch) == 127:
-        report(f"control character {code} in the program text", span, code="control-character")
+        report(tr("control character {code} in the program text", code=code), span, code="control-character")
     else:
-        report(f"unexpected character '{ch}' ({code})", span,
-               hint="names are letters (any script), digits and '_'; comments start with '#' or ';'",
+        report(tr("unexpected character '{char}' ({code})", char=ch, code=code), span,
+               hint=tr("names are letters (any script), digits and '_'; comments start with '#' or ';'"),
                code="bad-character")
     return " "
 
@@ -312,8 +321,8 @@ def _read_past_bad_characters(line: str, lineno: int, out: Collector) -> tuple[s
             end = line.find(ch, i + 1)
             end = len(line) - 1 if end < 0 else end
             if shown is not None:
-                out.error("gdasm has no strings", Span(lineno, i + 1, end + 2), hint="comments start with '#' or ';'",
-                          code="no-strings")
+                out.error(tr("gdasm has no strings"), Span(lineno, i + 1, end + 2),
+                          hint=tr("comments start with '#' or ';'"), code="no-strings")
             chars[i:end + 1] = " " * (end + 1 - i)
             skip = end + 1
             continue
@@ -328,7 +337,8 @@ def _read_past_bad_characters(line: str, lineno: int, out: Collector) -> tuple[s
     if bad > MAX_BAD_PER_LINE and last is not None:
         d = out.diagnostics[last]
         out.diagnostics[last] = dataclasses.replace(
-            d, notes=d.notes + (f"and {bad - MAX_BAD_PER_LINE:,} more characters on this line that gdasm cannot read",))
+            d, notes=d.notes + (tr("and {count:,} more characters on this line that gdasm cannot read",
+                                   count=bad - MAX_BAD_PER_LINE),))
     return ("".join(chars) if chars is not None else line), bad
 
 
@@ -345,38 +355,41 @@ def _syntax_error(out: Collector, err: UnexpectedToken, lineno: int, line: str) 
             op = isa.lookup(called.group(1))
             functions = [o for o in isa.OPS.values() if o.notation is not None and len(o.kinds) == 2
                          and not o.notation.passes_through]
-            hint = (f"{op.mnemonic} is an instruction: {op.form_text(op.kinds)}" if op else
-                    "functions are instructions, e.g. " + ", ".join(o.form_text(o.kinds) for o in functions))
-            out.error(f"gdasm has no function calls: '{called.group(1)}(' is not an operand",
+            hint = (tr("{mnemonic} is an instruction: {form}", mnemonic=op.mnemonic, form=op.form_text(op.kinds))
+                    if op else tr("functions are instructions, e.g. {forms}",
+                                  forms=", ".join(o.form_text(o.kinds) for o in functions)))
+            out.error(tr("gdasm has no function calls: '{name}(' is not an operand", name=called.group(1)),
                       Span(lineno, start, col + 1), hint=hint, code="no-function-calls")
             return
     if tok.type != "$END" and "COMMA" in expected and tok.type in ("NAME", "NUMBER", "LPAR", "ADDOP"):
-        out.error(f"expected ',' between operands, found {_describe_token(tok)}", span,
-                  hint="if the rest of the line is a comment, start it with '#' or ';'", code="missing-comma")
+        out.error(tr("expected ',' between operands, found {found}", found=_describe_token(tok)), span,
+                  hint=tr("if the rest of the line is a comment, start it with '#' or ';'"), code="missing-comma")
         return
     slashes = line.find("//")
     if 0 <= slashes < col:
-        out.error("'//' does not start a comment in gdasm", Span(lineno, slashes + 1, slashes + 3),
-                  hint="comments start with '#' or ';'", code="slash-comment")
+        out.error(tr("'//' does not start a comment in gdasm"), Span(lineno, slashes + 1, slashes + 3),
+                  hint=tr("comments start with '#' or ';'"), code="slash-comment")
         return
     if tok.type == "$END":
-        out.error("the line ends where an operand should follow", span,
-                  hint="remove the trailing operator or comma, or finish the operand", code="unexpected-end")
+        out.error(tr("the line ends where an operand should follow"), span,
+                  hint=tr("remove the trailing operator or comma, or finish the operand"), code="unexpected-end")
         return
     if tok.type == "COLON":
-        out.error("a label must come first on its line, and only one per line", span, code="label-not-first")
+        out.error(tr("a label must come first on its line, and only one per line"), span, code="label-not-first")
         return
     if tok.type == "EQUAL":
-        out.error("'=' belongs only in .reg and .data directives", span, code="misplaced-equals")
+        out.error(tr("'=' belongs only in .reg and .data directives"), span, code="misplaced-equals")
         return
     wanted = [_TERMINALS.get(t, t) for t in expected if t in _TERMINALS]
-    out.error(f"unexpected {_describe_token(tok)}" + (f"; expected {', '.join(wanted)}" if wanted else ""), span,
-              code="unexpected-token")
+    found = _describe_token(tok)
+    out.error(tr("unexpected {found}; expected {wanted}", found=found, wanted=tr(", ").join(wanted)) if wanted
+              else tr("unexpected {found}", found=found), span, code="unexpected-token")
 
 
 def _forms(op: isa.Op) -> str:
     """`ADD takes d, a, b or d, a`: the operand lists an instruction accepts, from the ISA table."""
-    return f"{op.mnemonic} takes " + " or ".join(", ".join(f) if f else "no operands" for f in op.forms)
+    return tr("{mnemonic} takes {forms}", mnemonic=op.mnemonic,
+              forms=tr(" or ").join(", ".join(f) if f else tr("no operands") for f in op.forms))
 
 
 # --- pass one: lines ---------------------------------------------------------------------------------------
@@ -393,11 +406,12 @@ def _plain_spaces(line: str, lineno: int, out: Collector) -> str:
         return line
     first = found[0]
     ch = first.group()
-    more = f" (and {len(found) - 1} more on this line)" if len(found) > 1 else ""
-    out.warning(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, '')}) read as a space{more}",
+    more = tr(" (and {count} more on this line)", count=len(found) - 1) if len(found) > 1 else ""
+    out.warning(tr("'{char}' (U+{code:04X} {name}) read as a space", char=ch, code=ord(ch),
+                   name=unicodedata.name(ch, '')) + more,
                 Span(lineno, first.start() + 1, first.start() + 2),
-                hint="code copied from a web page or typed with an input method often holds these; "
-                     "type ordinary spaces", code="odd-space")
+                hint=tr("code copied from a web page or typed with an input method often holds these; type "
+                        "ordinary spaces"), code="odd-space")
     return _ODD_SPACES.sub(" ", code) + line[len(code):]
 
 
@@ -412,9 +426,10 @@ def _normalised_letters(line: str, lineno: int, out: Collector) -> None:
             continue
         k = next(i for i, ch in enumerate(name) if unicodedata.normalize("NFKC", ch) != ch)
         ch = name[k]
-        out.warning(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, '')}) in '{name}' is read as "
-                    f"'{unicodedata.normalize('NFKC', ch)}'", Span(lineno, m.start() + k + 1, m.start() + k + 2),
-                    hint="names are NFKC-normalised, as in Python; a full-width input method types these",
+        out.warning(tr("'{char}' (U+{code:04X} {char_name}) in '{name}' is read as '{meant}'", char=ch,
+                       code=ord(ch), char_name=unicodedata.name(ch, ''), name=name,
+                       meant=unicodedata.normalize('NFKC', ch)), Span(lineno, m.start() + k + 1, m.start() + k + 2),
+                    hint=tr("names are NFKC-normalised, as in Python; a full-width input method types these"),
                     code="normalised-name")
         return
 
@@ -443,7 +458,8 @@ def _parse_line(parser: Lark, line: str, lineno: int, out: Collector):
                 _syntax_error(out, err, lineno, text)  # echo; but `f(` is a function call whatever came before
             return None
         except LarkError as err:  # pragma: no cover - Lark's other errors are internal
-            out.error(f"cannot parse this line ({err.__class__.__name__})", Span(lineno, 1, len(line) + 1),
+            out.error(tr("cannot parse this line ({error})",
+                         error=err.__class__.__name__), Span(lineno, 1, len(line) + 1),
                       code="unexpected-token")
             return None
 
@@ -597,8 +613,8 @@ def _parse_lines(lines: list[str], out: Collector) -> list:
             continue
         if "\x00" in line:
             col = line.index("\x00") + 1
-            out.error("NUL byte in the program text", Span(lineno, col, col + 1),
-                      hint="this looks like a binary file, or a text file saved as UTF-16", code="nul-byte")
+            out.error(tr("NUL byte in the program text"), Span(lineno, col, col + 1),
+                      hint=tr("this looks like a binary file, or a text file saved as UTF-16"), code="nul-byte")
             continue
         if not line.isascii():
             line = _plain_spaces(line, lineno, out)
@@ -643,14 +659,16 @@ class _Resolver:
         if n.name in self.good_names:  # most names are used many times: checked once
             return True
         if isa.is_reserved(n.name):
-            self.out.error(f"'{n.name}' is a mnemonic and cannot be used as a {what} name", n.span,
-                           hint="pick another name, e.g. '" + n.name.lower() + "_'", code="reserved-name")
+            self.out.error(tr("'{name}' is a mnemonic and cannot be used as a {what} name", name=n.name,
+                              what=tr(what)), n.span,
+                           hint=tr("pick another name, e.g. '{name}'",
+                                   name=n.name.lower() + "_"), code="reserved-name")
             return False
         if not n.name.isidentifier():
             written = self._text(n.span)
-            self.out.error(f"'{written}' is not a valid {what} name"
-                           + (f" (as Python reads it, it is '{n.name}')" if written != n.name else ""), n.span,
-                           hint="a name is a letter or '_', then letters, digits and '_', as in Python",
+            self.out.error(tr("'{name}' is not a valid {what} name", name=written, what=tr(what))
+                           + (tr(" (as Python reads it, it is '{name}')", name=n.name) if written != n.name else ""),
+                           n.span, hint=tr("a name is a letter or '_', then letters, digits and '_', as in Python"),
                            code="invalid-name")
             return False
         self.good_names.add(n.name)
@@ -667,12 +685,12 @@ class _Resolver:
         """Labels and directives first: both may be used before they appear."""
         address = 0
         for lineno, label, stmt in self.parsed:
-            if label is not None and self._check_name(label, "label"):
+            if label is not None and self._check_name(label, mark("label")):
                 if label.name in self.labels:
                     first = self.label_spans[label.name]
-                    self.out.error(f"label '{label.name}' is defined twice", label.span,
-                                   related=((first, "first defined here"),),
-                                   hint="rename one of them; a label names one place", code="duplicate-label")
+                    self.out.error(tr("label '{name}' is defined twice", name=label.name), label.span,
+                                   related=((first, tr("first defined here")),),
+                                   hint=tr("rename one of them; a label names one place"), code="duplicate-label")
                 else:
                     self.labels[label.name] = address
                     self.label_spans[label.name] = label.span
@@ -687,9 +705,10 @@ class _Resolver:
         if x.kind == "const":
             return x
         if x.kind == "name":
-            self.out.error(f"{what} must be a constant, not the name '{x.name}'", x.span, code="not-a-constant")
+            self.out.error(tr("{what} must be a constant, not the name '{name}'", what=tr(what), name=x.name), x.span,
+                           code="not-a-constant")
         elif x.kind == "assign":
-            self.out.error("'=' belongs only right after the name in .reg and .data", x.span,
+            self.out.error(tr("'=' belongs only right after the name in .reg and .data"), x.span,
                            code="misplaced-equals")
         return None
 
@@ -697,18 +716,20 @@ class _Resolver:
         key = stmt.word.lower()
         d = isa.DIRECTIVES.get(key)
         if d is None:
-            self.out.error(f"unknown directive '{stmt.word}'", stmt.word_span,
-                           hint=did_you_mean(key, isa.DIRECTIVES) or "directives are " + ", ".join(isa.DIRECTIVES),
+            self.out.error(tr("unknown directive '{word}'", word=stmt.word), stmt.word_span,
+                           hint=did_you_mean(key, isa.DIRECTIVES) or tr("directives are {names}",
+                                                                        names=", ".join(isa.DIRECTIVES)),
                            code="unknown-directive")
             return
         ops = stmt.operands
-        usage = f"write it as `{d.form}`"
+        usage = tr("write it as `{form}`", form=d.form)
         if key in (".reg", ".data"):
             if not ops or ops[0].kind != "assign":
-                self.out.error(f"{d.name} needs a name and '='", stmt.span, hint=usage, code="directive-shape")
+                self.out.error(tr("{directive} needs a name and '='", directive=d.name), stmt.span, hint=usage,
+                               code="directive-shape")
                 return
             if key == ".reg" and len(ops) != 1:
-                self.out.error(".reg sets one register to one value", ops[1].span, hint=usage,
+                self.out.error(tr(".reg sets one register to one value"), ops[1].span, hint=usage,
                                code="directive-shape")
                 return
             name = ops[0].name
@@ -716,11 +737,11 @@ class _Resolver:
             if data is not None:
                 if data[0] is None:  # more values than all arrays may hold: not read
                     self._fits(name, data[1], name.span)
-                elif self._check_name(name, "array"):
+                elif self._check_name(name, mark("array")):
                     self._declare_array(name, data[0], data[1], name.span, texts=data[2])
                 return
-            values = [self._const(ops[0].expr, "a value")] + [self._const(x, "a value") for x in ops[1:]]
-            if not self._check_name(name, "register" if key == ".reg" else "array"):
+            values = [self._const(x, mark("a value")) for x in (ops[0].expr, *ops[1:])]
+            if not self._check_name(name, mark("register") if key == ".reg" else mark("array")):
                 return
             if any(v is None for v in values):
                 if key == ".data":  # declared all the same: its uses get no errors of their own
@@ -733,14 +754,14 @@ class _Resolver:
                                     texts=tuple(self._text(v.span) for v in values))
         else:  # .zeros
             if len(ops) != 2 or ops[0].kind != "name":
-                self.out.error(".zeros needs a name and a length", stmt.span, hint=usage, code="directive-shape")
+                self.out.error(tr(".zeros needs a name and a length"), stmt.span, hint=usage, code="directive-shape")
                 return
-            n = self._const(ops[1], "the length")
-            if n is None or not self._check_name(ops[0], "array"):
+            n = self._const(ops[1], mark("the length"))
+            if n is None or not self._check_name(ops[0], mark("array")):
                 return
             if n.value != int(n.value) or not 1 <= n.value <= isa.MAX_ARRAY_LENGTH:
-                self.out.error(f"the length of an array must be a whole number from 1 to "
-                               f"{isa.MAX_ARRAY_LENGTH:,}, not {render_number(n.value)}", n.span, code="bad-length")
+                self.out.error(tr("the length of an array must be a whole number from 1 to {most:,}, not {value}",
+                                  most=isa.MAX_ARRAY_LENGTH, value=render_number(n.value)), n.span, code="bad-length")
                 return
             length = int(n.value)
             if self._fits(ops[0], length, n.span):  # before the zeros are made
@@ -750,8 +771,8 @@ class _Resolver:
         first = self.reg_decl.get(name.name) or self.array_decl.get(name.name)
         if first is None:
             return False
-        self.out.error(f"'{name.name}' is declared twice", name.span, related=((first, "first declared here"),),
-                       code="duplicate-declaration")
+        self.out.error(tr("'{name}' is declared twice", name=name.name), name.span,
+                       related=((first, tr("first declared here")),), code="duplicate-declaration")
         return True
 
     def _declare_reg(self, name, value):
@@ -770,10 +791,11 @@ class _Resolver:
         if self.arrays_too_large:  # one error says it: the arrays after it do not fit either
             return False
         self.arrays_too_large = True
-        self.out.error(f"the arrays together would hold {self.array_total + length:,} elements; gdasm holds at "
-                       f"most {isa.MAX_ARRAYS_TOTAL:,}", span,
-                       hint=f"this array has {length:,}; the arrays declared before it {self.array_total:,}. "
-                            "Use less data, or fewer or shorter arrays", code="arrays-too-large")
+        self.out.error(tr("the arrays together would hold {count:,} elements; gdasm holds at most {cap:,}",
+                          count=self.array_total + length, cap=isa.MAX_ARRAYS_TOTAL), span,
+                       hint=tr("this array has {length:,}; the arrays declared before it {before:,}. Use less data, "
+                               "or fewer or shorter arrays", length=length, before=self.array_total),
+                       code="arrays-too-large")
         return False
 
     def _declare_array(self, name, values: tuple, exact, span: Span, directive: str = ".data", texts=()):
@@ -804,9 +826,9 @@ class _Resolver:
                     continue
                 warned.add(r.name)
                 close = names.did_you_mean(r.name)
-                self.out.warning(f"register '{r.name}' is read but never written", r.span,
+                self.out.warning(tr("register '{name}' is read but never written", name=r.name), r.span,
                                  hint=(close + " " if close else "") +
-                                 "if it is an input, give it a value with .reg or --set", code="never-written",
+                                 tr("if it is an input, give it a value with .reg or --set"), code="never-written",
                                  subject=r.name)
 
     def _instruction(self, stmt) -> Optional[Instruction]:
@@ -814,21 +836,22 @@ class _Resolver:
         if op is None:
             hint = did_you_mean(stmt.word.upper(), isa.OPS)
             if isa.DIRECTIVES.get("." + stmt.word.lower()):
-                hint = f"directives start with a dot: .{stmt.word.lower()}"
+                hint = tr("directives start with a dot: .{word}", word=stmt.word.lower())
             if not hint and len(stmt.operands) == 0 and stmt.word:
-                hint = "a label needs a ':' after its name"
-            self.out.error(f"unknown mnemonic '{stmt.word}'", stmt.word_span, hint=hint, code="unknown-mnemonic")
+                hint = tr("a label needs a ':' after its name")
+            self.out.error(tr("unknown mnemonic '{word}'", word=stmt.word), stmt.word_span, hint=hint,
+                           code="unknown-mnemonic")
             return None
         ops = stmt.operands
         forms = op.forms
         kinds = next((f for f in forms if len(f) == len(ops)), None)
         if kinds is None:
-            accepted = _forms(op).split(" takes ", 1)[1]
-            counts = " or ".join(str(len(f)) for f in forms)
+            counts = tr(" or ").join(str(len(f)) for f in forms)
             where = ops[len(forms[0])].span if len(ops) > len(forms[0]) else stmt.span
-            how_many = f" ({counts} operand{'s' if counts != '1' else ''})" if forms[0] else ""
-            self.out.error(f"{op.mnemonic} takes {accepted}{how_many}; got {len(ops)}", where,
-                           hint=f"{op.mnemonic}: {op.meaning}", code="operand-count")
+            how_many = (tr(" (1 operand)") if counts == "1" else tr(" ({counts} operands)", counts=counts)) \
+                if forms[0] else ""
+            self.out.error(tr("{takes}{how_many}; got {count}", takes=_forms(op), how_many=how_many, count=len(ops)),
+                           where, hint=f"{op.mnemonic}: {op.meaning}", code="operand-count")
             return None
         built = [self._operand(op, x, kind) for x, kind in zip(ops, kinds)]
         if any(o is None for o in built):
@@ -851,52 +874,61 @@ class _Resolver:
         if x.kind == "bad":
             return None
         if x.kind == "assign":
-            self.out.error("'=' belongs only in .reg and .data directives", x.span,
-                           hint=f"write {op.mnemonic} with commas only", code="misplaced-equals")
+            self.out.error(tr("'=' belongs only in .reg and .data directives"), x.span,
+                           hint=tr("write {mnemonic} with commas only",
+                                   mnemonic=op.mnemonic), code="misplaced-equals")
             return None
         if kind == "L":
             if x.kind != "name":
-                self.out.error(f"{op.mnemonic} needs a label here, not a number", x.span, hint=_forms(op),
+                self.out.error(tr("{mnemonic} needs a label here, not a number", mnemonic=op.mnemonic), x.span,
+                               hint=_forms(op),
                                code="needs-label")
                 return None
             if x.name not in self.labels:
-                self.out.error(f"undefined label '{x.name}'", x.span,
+                self.out.error(tr("undefined label '{name}'", name=x.name), x.span,
                                hint=self._suggest("labels", self.labels).did_you_mean(x.name)
-                               or "define it with 'NAME:' before an instruction",
+                               or tr("define it with 'NAME:' before an instruction"),
                                code="undefined-label")
                 return None
             return LabelRef(x.name, self.labels[x.name], x.span)
         if kind == "M":
             if x.kind != "name":
-                self.out.error(f"{op.mnemonic} needs an array here, not a number", x.span, hint=_forms(op),
+                self.out.error(tr("{mnemonic} needs an array here, not a number", mnemonic=op.mnemonic), x.span,
+                               hint=_forms(op),
                                code="needs-array")
                 return None
             if x.name not in self.array_decl:
-                hint = self._suggest("arrays", self.array_decl).did_you_mean(x.name) or "declare it with .data or .zeros"
+                hint = self._suggest("arrays", self.array_decl).did_you_mean(x.name) or \
+                    tr("declare it with .data or .zeros")
                 if x.name in self.reg_slot or x.name in self.reg_decl:
-                    self.out.error(f"'{x.name}' is a register, not an array", x.span, hint=hint, code="not-an-array")
+                    self.out.error(tr("'{name}' is a register, not an array", name=x.name), x.span, hint=hint,
+                                   code="not-an-array")
                 else:
-                    self.out.error(f"undefined array '{x.name}'", x.span, hint=hint, code="undefined-array")
+                    self.out.error(tr("undefined array '{name}'", name=x.name), x.span, hint=hint,
+                                   code="undefined-array")
                 return None
             return ArrayRef(x.name, self.array_index.get(x.name, -1), x.span)  # -1: not built (it did not fit)
         if x.kind == "name":
-            if not self._check_name(x, "register"):
+            if not self._check_name(x, mark("register")):
                 return None
             if x.name in self.array_decl:
                 readers = [o.form_text(tuple(x.name if k == "M" else k for k in o.kinds)) for o in isa.OPS.values()
                            if o.position("dest") is not None and o.position("array") is not None]
-                self.out.error(f"'{x.name}' is an array, not a register", x.span,
-                               hint="read it into a register with " + " or ".join(readers), code="not-a-register")
+                self.out.error(tr("'{name}' is an array, not a register", name=x.name), x.span,
+                               hint=tr("read it into a register with {forms}", forms=tr(" or ").join(readers)),
+                               code="not-a-register")
                 return None
             return Reg(x.name, self._slot(x.name), x.span)
         # a constant
         if kind == "d":
-            self.out.error(f"{op.mnemonic} writes its first operand, so it must be a register, "
-                           f"not the number {self._text(x.span)}", x.span, hint=f"{op.mnemonic}: {op.meaning}",
+            self.out.error(tr("{mnemonic} writes its first operand, so it must be a register, not the number "
+                              "{number}", mnemonic=op.mnemonic, number=self._text(x.span)), x.span,
+                           hint=f"{op.mnemonic}: {op.meaning}",
                            code="immediate-destination")
             return None
         if kind == "i" and (x.value != int(x.value) or x.value < 0):
-            self.out.error(f"an index must be a whole number ≥ 0, not {render_number(x.value)}", x.span,
+            self.out.error(tr("an index must be a whole number ≥ 0, not {value}", value=render_number(x.value)),
+                           x.span,
                            code="bad-index")
             return None
         return Imm(x.value, x.exact, self._text(x.span), x.span)
@@ -905,18 +937,19 @@ class _Resolver:
 def assemble(text: Union[str, bytes], filename: str = "<input>") -> Program:
     """Assemble gdasm source into a Program, or raise AssemblyError carrying every diagnostic."""
     if not isinstance(text, (str, bytes)):
-        raise UsageError(f"text must be str or bytes (UTF-8), not {type(text).__name__}")
+        raise UsageError(tr("text must be str or bytes (UTF-8), not {name}", name=type(text).__name__))
     if not isinstance(filename, str):
-        raise UsageError(f"filename must be a string, not {type(filename).__name__}")
+        raise UsageError(tr("filename must be a string, not {name}", name=type(filename).__name__))
     if isinstance(text, bytes):
         text = decode(text, filename)
     text = normalize(text)
     lines = text.split("\n")
     out = Collector(filename, lines)
     if len(lines) > isa.MAX_PROGRAM_LINES + (lines[-1] == ""):  # checked before parsing anything
-        out.error(f"a program may have at most {isa.MAX_PROGRAM_LINES:,} lines; this one has "
-                  f"{len(lines) - (lines[-1] == ''):,}", Span(isa.MAX_PROGRAM_LINES + 1, 1, 2),
-                  hint="split it, or generate less: no program a class reads is this long", code="too-many-lines")
+        out.error(tr("a program may have at most {MAX_PROGRAM_LINES:,} lines; this one has {n:,}",
+                     MAX_PROGRAM_LINES=isa.MAX_PROGRAM_LINES, n=len(lines) - (lines[-1] == '')),
+                  Span(isa.MAX_PROGRAM_LINES + 1, 1, 2),
+                  hint=tr("split it, or generate less: no program a class reads is this long"), code="too-many-lines")
         raise AssemblyError(out.diagnostics)
     collecting = gc.isenabled()
     # Assembling allocates millions of small objects and no cycles, and keeps them: the collector would walk
@@ -930,7 +963,7 @@ def assemble(text: Union[str, bytes], filename: str = "<input>") -> Program:
         if not out.errors:
             r.warn_never_written(code)
             if not code:
-                out.warning("the program has no instructions: there is nothing to run", None, code="empty")
+                out.warning(tr("the program has no instructions: there is nothing to run"), None, code="empty")
         out.diagnostics.sort(key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
         if out.errors:
             raise AssemblyError(out.diagnostics)
@@ -956,5 +989,5 @@ def as_program(program) -> Program:
     if isinstance(program, (str, bytes)):
         return assemble(program)
     if not isinstance(program, Program):
-        raise UsageError(f"program must be a Program or gdasm text, not {type(program).__name__}")
+        raise UsageError(tr("program must be a Program or gdasm text, not {name}", name=type(program).__name__))
     return program

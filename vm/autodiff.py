@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import NamedTuple, Optional
 
 from .errors import Diagnostic, RuntimeFault, UsageError
+from .i18n import tr
 from .inputs import first_write_before_read
 from .ir import UNSET, Imm, Program, element
 from .machine import DEFAULT_MAX_STEPS, Machine
@@ -80,14 +81,15 @@ def parse_inputs(program: Program, wrt, arrays: list) -> list[Input]:
     """--wrt w,x[2],y: registers, elements, whole arrays (an input an element)."""
     names = [n.strip() for n in (wrt.split(",") if isinstance(wrt, str) else wrt)]
     if not names or "" in names:
-        raise UsageError("--wrt names the inputs to differentiate with respect to, e.g. --wrt w or --wrt w,b")
+        raise UsageError(tr("--wrt names the inputs to differentiate with respect to, e.g. --wrt w or --wrt w,b"))
     out = []
     for name in names:
         place = element(name)
         if place and program.array_slot(place[0]) is not None:
             slot = program.array_slot(place[0])
             if place[1] >= len(arrays[slot]):
-                raise UsageError(f"--wrt {safe(name)}: '{safe(place[0])}' has {len(arrays[slot]):,} elements")
+                raise UsageError(tr("--wrt {name}: '{place}' has {arrays:,} elements",
+                                    name=safe(name), place=safe(place[0]), arrays=len(arrays[slot])))
             out.append(Input(name, slot, place[1], None))
         elif program.array_slot(name) is not None:
             slot = program.array_slot(name)
@@ -100,7 +102,7 @@ def parse_inputs(program: Program, wrt, arrays: list) -> list[Input]:
             out.append(Input(name, program.register_slot(name), None, address))
         else:
             close = did_you_mean(name, list(program.registers) + list(program.arrays))
-            raise UsageError(f"--wrt {safe(name)}: no register or array named '{safe(name)}' in this program"
+            raise UsageError(tr("--wrt {name}: no register or array named '{name}' in this program", name=safe(name))
                              + (f"; {close}" if close else ""))
     return out
 
@@ -239,25 +241,29 @@ def grad(program: Program, register: str, wrt, registers=None, arrays=None, max_
     after step `at`, or at the `at_out`-th OUT. Faults before that point are raised."""
     if not isinstance(register, str) or program.register_slot(register) is None:
         close = did_you_mean(str(register), list(program.registers))
-        raise UsageError(f"no register named '{safe(str(register))}' in this program" + (f"; {close}" if close else ""))
+        raise UsageError(tr("no register named '{register}' in this program",
+                            register=safe(str(register))) + (f"; {close}" if close else ""))
     if at is not None and at_out is not None:
-        raise UsageError("--at and --at-out both say where to take the value: give one")
+        raise UsageError(tr("--at and --at-out both say where to take the value: give one"))
     if at_out is not None and not outs(program):
-        raise UsageError("--at-out counts the values the program prints with OUT, but it prints none")
+        raise UsageError(tr("--at-out counts the values the program prints with OUT, but it prints none"))
     stop = Stop(at, at_out)
     m = Machine(program, registers, arrays, max_steps, exact)
     inputs = parse_inputs(program, wrt, m.arrays)
     rec = _Recorder(m, inputs)
     _advance(m, stop, rec.step)
     if at is not None and m.steps < at:
-        raise UsageError(f"--at {at:,}: the program stopped after {m.steps:,} steps")
+        raise UsageError(tr("--at {at:,}: the program stopped after {steps:,} steps", at=at, steps=m.steps))
     if at_out is not None and len(m.output) < at_out:
-        raise UsageError(f"--at-out {at_out}: the program printed {len(m.output)} values")
+        raise UsageError(tr("--at-out {at_out}: the program printed {output} values",
+                            at_out=at_out, output=len(m.output)))
     slot = program.register_slot(register)
     value = m.regs[slot]
     if value is UNSET:
-        raise UsageError(f"{safe(register)} has no value " + (f"after step {m.steps:,}" if at is not None else
-                         f"at OUT number {at_out}" if at_out is not None else "at the end of the run")
+        raise UsageError(tr("{register} has no value ",
+                            register=safe(register)) + (tr("after step {steps:,}", steps=m.steps) if at is not None else
+                         tr("at OUT number {at_out}",
+                            at_out=at_out) if at_out is not None else "at the end of the run")
                          + ": nothing wrote it, so there is nothing to differentiate")
     target = rec.reg_node[slot]
     one = Fraction(1) if exact else 1.0
@@ -375,8 +381,8 @@ def _warnings(program, register, inputs, rec, adj, target, leaf_of, registers) -
             ins = program.instructions[address]
             out.append(_warn(program, address, f"{safe(register)} does not depend on {safe(inp.name)}: {why} "
                              f"(line {ins.line}: {safe(ins.text)}); its derivative is 0", "grad-no-dependence",
-                             hint="if it should, look for a constant written where the input belongs (the seed's "
-                                  "`SUB error1, 2, 0*1` folds w = 0 into 0*1)", subject=inp.name))
+                             hint=tr("if it should, look for a constant written where the input belongs (the seed's "
+                                  "`SUB error1, 2, 0*1` folds w = 0 into 0*1)"), subject=inp.name))
     return out
 
 

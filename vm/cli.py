@@ -9,8 +9,9 @@ import os
 import sys
 from typing import Optional, TextIO
 
-from . import asm_cli, catalog, progress, render, report, source
+from . import asm_cli, catalog, i18n, progress, render, report, source
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError
+from .i18n import ntr, tr
 from .inputs import (ArgParser, Only, add_engine_option, add_run_options, make_machine, parse_sets, read_program,
                      warnings_for)
 from .ir import Program
@@ -35,9 +36,10 @@ def _load(args, con: report.Console) -> Program:
 
 def cmd_run(args, con: report.Console) -> int:
     if args.quiet and args.json:
-        raise UsageError("--quiet prints only the OUT values and --json one JSON document: choose one")
+        raise UsageError(tr("--quiet prints only the OUT values and --json one JSON document: choose one"))
     if args.profile and args.engine == "compiled":
-        raise UsageError("--profile counts every step, which only the reference engine does: drop --engine compiled")
+        raise UsageError(tr("--profile counts every step, which only the reference engine does: drop --engine "
+                            "compiled"))
     program = _load(args, con)
     show = progress.Steps(con.err, progress.wanted(con.err, args.quiet or args.json))
     hook = None if args.json else (lambda v: (show.clear(), con.say(con.fmt.value(v))))
@@ -94,7 +96,7 @@ def cmd_trace(args, con: report.Console) -> int:
 def cmd_debug(args, con: report.Console) -> int:
     from .debugger import debug
     if sys.stdin is None:  # `<&-`: there is nowhere to read commands from
-        raise report.StreamError(errno.EBADF, "cannot read debugger commands: standard input is closed")
+        raise report.StreamError(errno.EBADF, tr("cannot read debugger commands: standard input is closed"))
     m = args.machine = make_machine(_load(args, con), args)
     return debug(m, stdout=con.out, fmt=con.fmt)
 
@@ -115,7 +117,8 @@ def cmd_check(args, con: report.Console) -> int:
                         "diagnostics": [d.to_json() for d in program.warnings]})
         if not args.json:
             report.print_diagnostics(program.warnings, con)
-            con.say(f"{program.filename}: ok ({report.plural(len(program.instructions), 'instruction')})")
+            con.say(ntr("{file}: ok ({n:,} instruction)", "{file}: ok ({n:,} instructions)",
+                        len(program.instructions), file=program.filename))
     if args.json:
         con.say(report.dumps({"status": "ok" if worst == EXIT_OK else "error", "files": results}))
     return worst
@@ -139,8 +142,9 @@ def cmd_show(args, con: report.Console) -> int:
     if path is None:
         from .suggest import closest
         close = closest(args.name.removesuffix(".gdasm"), catalog.names())
-        raise InputFileError(f"{args.name}: no bundled program of that name"
-                             + (f"; did you mean '{close}'?" if close else "; `gdasm list` shows them"))
+        raise InputFileError(tr("{name}: no bundled program of that name", name=args.name)
+                             + (tr("; did you mean '{close}'?",
+                                   close=close) if close else "; `gdasm list` shows them"))
     if args.path:
         con.say(str(path))
     else:
@@ -167,31 +171,34 @@ _RUNNERS = (  # (name, help, module, its options, its runner, takes the run opti
 
 def _parser(only: Optional[str] = None) -> ArgParser:
     """The command line; with `only`, the other commands are listed by name and help alone (inputs.Only)."""
-    parser = ArgParser(prog="gdasm", description="Run gradient descent as assembly, one register at a time.")
-    parser.add_argument("--version", action=_Version, nargs=0, help="print gdasm's version and exit")
+    parser = ArgParser(prog="gdasm", description=tr("Run gradient descent as assembly, one register at a time."))
+    parser.add_argument("--version", action=_Version, nargs=0, help=tr("print gdasm's version and exit"))
+    parser.add_argument("--lang", dest="ui_lang", choices=i18n.LANGS, metavar="en|zh",
+                        help=tr("the language of messages, help and pictures: en or zh (中文); default: the "
+                             "environment's (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), else English"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgParser)
     sub.required = True
     sub = Only(sub, only)
-    p = sub.add_parser("run", help="run a program; print its output and final registers")
+    p = sub.add_parser("run", help=tr("run a program; print its output and final registers"))
     add_run_options(p)
-    p.add_argument("--quiet", action="store_true", help="print only the program's OUT values")
+    p.add_argument("--quiet", action="store_true", help=tr("print only the program's OUT values"))
     p.add_argument("--profile", action="store_true",
-                   help="then, for each line, how often it ran and its modelled cycles; by region and mnemonic")
+                   help=tr("then, for each line, how often it ran and its modelled cycles; by region and mnemonic"))
     add_engine_option(p)
     p.set_defaults(func=cmd_run)
-    p = sub.add_parser("trace", help="print one row per step: what each instruction changed")
+    p = sub.add_parser("trace", help=tr("print one row per step: what each instruction changed"))
     add_run_options(p)
     p.add_argument("--format", choices=("text", "csv", "json", "markdown"), default="text",
-                   help="text for people; csv or json (JSON Lines) for tools; markdown (with --table) for slides")
+                   help=tr("text for people; csv or json (JSON Lines) for tools; markdown (with --table) for slides"))
     p.add_argument("--compare", action="store_true",
-                   help="run exact fractions beside binary64: add each write's exact value and the float's error")
+                   help=tr("run exact fractions beside binary64: add each write's exact value and the float's error"))
     p.add_argument("--table", action="store_true",
-                   help="a classroom trace table: a column per register, a row per step (from step 0)")
-    p.add_argument("--regs", metavar="A,B,...", help="with --table: only these registers, in this order")
+                   help=tr("a classroom trace table: a column per register, a row per step (from step 0)"))
+    p.add_argument("--regs", metavar="A,B,...", help=tr("with --table: only these registers, in this order"))
     p.add_argument("--every", metavar="LABEL|LINE",
-                   help="with --table: a row each time this line is reached (one per iteration of a loop)")
+                   help=tr("with --table: a row each time this line is reached (one per iteration of a loop)"))
     p.add_argument("--profile", action="store_true",
-                   help="after the rows, for each line, how often it ran and its modelled cycles (text or json)")
+                   help=tr("after the rows, for each line, how often it ran and its modelled cycles (text or json)"))
     p.set_defaults(func=cmd_trace)
     for name, about, module, options, func, run_options in _RUNNERS:  # commands with a module of their own
         p = sub.add_parser(name, help=about)
@@ -201,23 +208,23 @@ def _parser(only: Optional[str] = None) -> ArgParser:
                 add_run_options(p)
             getattr(module, options)(p)
             p.set_defaults(func=getattr(module, func))
-    p = sub.add_parser("debug", help="a time-travel debugger: step forward and back, breakpoints, explain")
+    p = sub.add_parser("debug", help=tr("a time-travel debugger: step forward and back, breakpoints, explain"))
     add_run_options(p, json=False)
     p.set_defaults(func=cmd_debug)
     asm_cli.add_parsers(sub)
-    p = sub.add_parser("check", help="assemble only, and report every error")
+    p = sub.add_parser("check", help=tr("assemble only, and report every error"))
     p.add_argument("programs", nargs="+", metavar="PROGRAM")
-    p.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
+    p.add_argument("--json", action="store_true", help=tr("print JSON for tools instead of text"))
     p.set_defaults(func=cmd_check)
-    p = sub.add_parser("test", help="run programs and check the '# expect' lines in their comments")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (searched for *.gdasm)")
-    p.add_argument("--json", action="store_true", help="print one JSON summary (for graders) instead of text")
+    p = sub.add_parser("test", help=tr("run programs and check the '# expect' lines in their comments"))
+    p.add_argument("paths", nargs="+", metavar="PATH", help=tr("files or folders (searched for *.gdasm)"))
+    p.add_argument("--json", action="store_true", help=tr("print one JSON summary (for graders) instead of text"))
     p.set_defaults(func=cmd_test)
-    p = sub.add_parser("list", help="list the bundled programs")
+    p = sub.add_parser("list", help=tr("list the bundled programs"))
     p.set_defaults(func=cmd_list)
-    p = sub.add_parser("show", help="print a bundled program's source (to copy and edit), or its path")
-    p.add_argument("name", metavar="NAME", help="a bundled program's name (`gdasm list` shows them)")
-    p.add_argument("--path", action="store_true", help="print where the program is installed instead")
+    p = sub.add_parser("show", help=tr("print a bundled program's source (to copy and edit), or its path"))
+    p.add_argument("name", metavar="NAME", help=tr("a bundled program's name (`gdasm list` shows them)"))
+    p.add_argument("--path", action="store_true", help=tr("print where the program is installed instead"))
     p.set_defaults(func=cmd_show)
     return parser
 
@@ -248,26 +255,50 @@ def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stde
         if stdout is None:
             report.discard_stdout()
         what = exc.strerror if isinstance(exc, report.StreamError) else f"input/output error: {exc.strerror or exc}"
-        con.warn(f"gdasm: error: {what}")
+        con.warn(tr("gdasm: error: {what}", what=what))
         return EXIT_IOERR
     except MemoryError:
         more = ", or fewer settings" if argv[:1] == ["sweep"] else ""
-        con.warn(f"gdasm: out of memory (a run this large needs a smaller --max-steps, or smaller arrays{more})")
+        con.warn(tr("gdasm: out of memory (a run this large needs a smaller --max-steps, or smaller arrays{more})",
+                    more=more))
         return EXIT_FAULT
     except Exception as exc:  # a bug in gdasm: say so plainly, without a traceback
         tb = exc.__traceback__
         while tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
         where = f" (at {os.path.basename(tb.tb_frame.f_code.co_filename)}:{tb.tb_lineno})" if tb else ""
-        con.warn(f"gdasm: internal error: {exc.__class__.__name__}: {exc}{where}\n"
-                 "This is a bug in gdasm, not in your program; please report it with the command and the "
-                 "program that caused it.")
+        con.warn(tr("gdasm: internal error: {name}: {exc}{where}\nThis is a bug in gdasm, not in your program; "
+                    "please report it with the command and the program that caused it.",
+                    name=exc.__class__.__name__, exc=exc, where=where))
         return EXIT_FAULT
 
 
+def _command(argv: list[str]) -> Optional[str]:
+    """The command a command line names: its first word that is not an option (or --lang's value)."""
+    for k, a in enumerate(argv):
+        if not a.startswith("-") and not (k and argv[k - 1] == "--lang"):
+            return a
+    return None
+
+
+def _lang_in(argv: list[str]) -> Optional[str]:
+    """The language a command line asks for (`--lang zh`, `--lang=zh`, before or after the command), read
+    before the parser is built so that its help and its errors are in that language; None: not asked."""
+    for k, a in enumerate(argv):
+        value = argv[k + 1] if a == "--lang" and k + 1 < len(argv) else a[7:] if a.startswith("--lang=") else None
+        if value in i18n.LANGS:
+            return value
+    return None
+
+
 def _main(argv: list[str], con: report.Console) -> int:
+    with i18n.use(_lang_in(argv)):  # for this command only: a caller's language is the same after it
+        return _command_line(argv, con)
+
+
+def _command_line(argv: list[str], con: report.Console) -> int:
     args = None
-    parser = _parser(next((a for a in argv if not a.startswith("-")), ""))  # only the command run is whole
+    parser = _parser(_command(argv) or "")  # only the command run is whole
     try:
         try:
             args = parser.parse_args(argv)
@@ -275,10 +306,12 @@ def _main(argv: list[str], con: report.Console) -> int:
             if sys.stdout is not None:
                 sys.stdout.flush()
             return done.code if isinstance(done.code, int) else EXIT_OK
+        if getattr(args, "lang", "") is None:  # a picture's or a page's words: gdasm's language unless given
+            args.lang = i18n.language()
         con.fmt = Formatter(getattr(args, "numbers", "dec"))
         if getattr(args, "exact", False) and con.fmt.numbers != "dec":
-            raise UsageError(f"--numbers {con.fmt.numbers} shows binary64 doubles, but under --exact every value "
-                             "is an exact fraction (28/3): leave out one of them")
+            raise UsageError(tr("--numbers {numbers} shows binary64 doubles, but under --exact every value is an "
+                                "exact fraction (28/3): leave out one of them", numbers=con.fmt.numbers))
         return args.func(args, con)
     except GdasmError as err:
         con.out.flush()
@@ -288,7 +321,8 @@ def _main(argv: list[str], con: report.Console) -> int:
             report.print_diagnostics(err.diagnostics, con)
         else:
             for d in err.diagnostics:
-                con.warn(render.safe(d.message if d.message.startswith("gdasm") else f"gdasm: error: {d.message}"))
+                con.warn(render.safe(d.message if d.message.startswith("gdasm") else tr("gdasm: error: {message}",
+                                                                                        message=d.message)))
         return err.exit_code
     except KeyboardInterrupt:
         _interrupted(getattr(args, "machine", None), con)
@@ -306,7 +340,7 @@ def _main(argv: list[str], con: report.Console) -> int:
 
 def _wants_json(parser: ArgParser, argv: list[str]) -> bool:
     """A command line that did not parse asked for JSON, and its command has --json."""
-    command = next((a for a in argv if not a.startswith("-")), None)
+    command = _command(argv)
     choices = next((a.choices for a in parser._actions if getattr(a, "choices", None) and a.dest == "command"), {})
     sub = choices.get(command)
     return "--json" in argv and sub is not None and "--json" in sub._option_string_actions
@@ -316,9 +350,9 @@ def _interrupted(m: Optional[Machine], con: report.Console) -> None:
     """Ctrl-C: say where the run stopped. The step running when it came finished and is counted."""
     con.out.flush()
     if m is None:
-        con.warn("\ngdasm: interrupted")
+        con.warn(tr("\ngdasm: interrupted"))
         return
-    lines = [f"\ngdasm: interrupted after {report.plural(m.steps, 'step')}"]
+    lines = ["\n" + tr("gdasm: interrupted after {steps}", steps=report.steps(m.steps))]
     if 0 <= m.pc < len(m.program.instructions) and m.status == "ready":
         ins = m.program.instructions[m.pc]
         lines[0] += f"; step {m.steps + 1:,} would be {m.program.filename}:{ins.line}: {ins.text}"

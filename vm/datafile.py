@@ -8,7 +8,8 @@ from typing import Optional
 
 from . import catalog, isa, source
 from .errors import AssemblyError, Collector, GdasmError, InputFileError, Span, UsageError
-from .numbers import EXACT_BOUNDS, exact_value, finite_text
+from .i18n import ntr, tr
+from .numbers import exact_bounds, exact_value, finite_text
 
 
 class DataFileError(GdasmError):
@@ -104,21 +105,22 @@ def load(spec: str, option: str, base: Optional[Path] = None, room: int = isa.MA
     if not sep or not column:
         name, column = body, None
     if not name.strip():
-        raise UsageError(f"{option}: no file name after '@' (write @FILE.csv:COLUMN or @FILE)")
+        raise UsageError(tr("{option}: no file name after '@' (write @FILE.csv:COLUMN or @FILE)", option=option))
     path = Path(name)
     if base is not None and not path.is_absolute():
         path = base / path
     if not source.exists(path):
         path = catalog.data_file(name)  # a file that ships with gdasm, by name: us_population.csv
         if path is None:
-            raise InputFileError(f"{option}: {source.shorten(name)}: no such file (nor a bundled data file)")
+            raise InputFileError(tr("{option}: {name}: no such file (nor a bundled data file)",
+                                    option=option, name=source.shorten(name)))
     data = read_input(path, f"{source.shorten(option)}: {source.shorten(name)}", "a data file", source.DATA_LIMIT)
     try:
         text = source.normalize(source.decode(data, str(path)))
     except AssemblyError as err:  # not UTF-8: most often GBK from a spreadsheet
         d = err.diagnostics[0]
-        raise DataFileError([dataclasses.replace(d, hint="save it as UTF-8 (a spreadsheet's \"CSV UTF-8\"); "
-                                                         "GBK, which Chinese Excel often saves, is not read")]) from None
+        raise DataFileError([dataclasses.replace(d, hint=tr("save it as UTF-8 (a spreadsheet's \"CSV UTF-8\"); "
+                                                         "GBK, which Chinese Excel often saves, is not read"))]) from None
     del data
     lines = _Lines(text)
     out = Collector(str(path), lines)
@@ -136,7 +138,8 @@ def load(spec: str, option: str, base: Optional[Path] = None, room: int = isa.MA
         where = f" in column '{column}'"
     for n, line, cell, col in rows:
         if len(out.diagnostics) >= MAX_ERRORS:
-            out.error(f"gdasm stopped reading here, after {MAX_ERRORS} errors", Span(n, 1, 2), code="data-too-many-errors")
+            out.error(tr("gdasm stopped reading here, after {MAX_ERRORS} errors",
+                         MAX_ERRORS=MAX_ERRORS), Span(n, 1, 2), code="data-too-many-errors")
             break
         if column is None and not cell.strip():
             continue
@@ -145,7 +148,7 @@ def load(spec: str, option: str, base: Optional[Path] = None, room: int = isa.MA
             lead = len(cell) - len(cell.lstrip())
             hint = "a data file given as @FILE holds one number a line" if column is None else \
                 "numbers are written as in Python: 2, -0.5, 1e-3"
-            out.error(f"'{source.shorten(cell.strip())}'{where} is not a number",
+            out.error(tr("'{cell}'{where} is not a number", cell=source.shorten(cell.strip()), where=where),
                       Span(n, col + (lead if column else 0), col + (lead if column else 0) + max(len(cell.strip()), 1)),
                       hint=hint, code="data-not-a-number")
         elif len(values) >= room:
@@ -158,9 +161,10 @@ def load(spec: str, option: str, base: Optional[Path] = None, room: int = isa.MA
                                        "data-too-many"))
         elif exact and exact_value(v) is None:
             lead = len(cell) - len(cell.lstrip())
-            out.error(f"'{source.shorten(cell.strip())}'{where} has no exact value small enough to compute with",
+            out.error(tr("'{cell}'{where} has no exact value small enough to compute with",
+                         cell=source.shorten(cell.strip()), where=where),
                       Span(n, col + lead, col + lead + max(len(cell.strip()), 1)), code="no-exact-value",
-                      hint=f"{EXACT_BOUNDS}; run without --exact, or write a smaller number")
+                      hint=tr("{bounds}; run without --exact, or write a smaller number", bounds=exact_bounds()))
         else:
             values.append(v if exact else float(v))  # a float holds half what its text does
     if out.errors:
@@ -179,15 +183,17 @@ def _header(out: Collector, n: int, line: str, column: str, option: str, name: s
         if h and h in seen:
             lead = len(cell) - len(cell.lstrip())
             first = cells[seen[h]][1]
-            out.error(f"column '{h}' is named twice in the header row", Span(n, col + lead, col + lead + len(h)),
-                      hint="rename one of them, so that a column is named by one header",
+            out.error(tr("column '{h}' is named twice in the header row",
+                         h=h), Span(n, col + lead, col + lead + len(h)),
+                      hint=tr("rename one of them, so that a column is named by one header"),
                       related=[(Span(n, first, first + len(cells[seen[h]][0]) or 1), "first named here")],
                       code="data-duplicate-column")
         seen.setdefault(h, i)
     if out.errors:
         raise DataFileError(out.diagnostics)
     if column not in header:
-        raise UsageError(f"{option}: {name} has no column '{column}'; its columns are: " + ", ".join(header))
+        raise UsageError(tr("{option}: {name} has no column '{column}'; its columns are: ",
+                            option=option, name=name, column=column) + ", ".join(header))
     return header.index(column)
 
 
@@ -201,7 +207,8 @@ def _column(out: Collector, lines: _Lines, header_at: int, k: int, column: str):
             _unclosed(out, n, opened)
             continue
         if k >= len(cells):
-            out.error(f"this row has no '{column}' cell (it has {len(cells)} cell{'s' if len(cells) != 1 else ''})",
+            out.error(ntr("this row has no '{column}' cell (it has {n} cell)",
+                          "this row has no '{column}' cell (it has {n} cells)", len(cells), column=column),
                       Span(n, len(line) + 1, len(line) + 2), code="data-missing-cell")
             continue
         cell, col = cells[k]
@@ -209,8 +216,8 @@ def _column(out: Collector, lines: _Lines, header_at: int, k: int, column: str):
 
 
 def _unclosed(out: Collector, n: int, col: int) -> None:
-    out.error("this quote is not closed on its line", Span(n, col, col + 1),
-              hint='close it with another \'"\' (gdasm reads one row a line; a quote inside a cell is written "")',
+    out.error(tr("this quote is not closed on its line"), Span(n, col, col + 1),
+              hint=tr('close it with another \'"\' (gdasm reads one row a line; a quote inside a cell is written "")'),
               code="data-unterminated-quote")
 
 
@@ -225,7 +232,8 @@ def _not_a_csv(first: str, spec: str, option: str, name: str) -> None:
     if "," in first:
         columns = [c.strip() for c, _ in _cells(first)]
         if any(finite_text(c) is None for c in columns):
-            raise UsageError(f"{option}: {name} is a CSV file; name a column with {spec}:COLUMN — its columns "
-                             "are: " + ", ".join(columns))
-        raise UsageError(f"{option}: {name} has several numbers a line; name a column with {spec}:COLUMN "
-                         "(a CSV file's first line names its columns) or give one number a line")
+            raise UsageError(tr("{option}: {name} is a CSV file; name a column with {spec}:COLUMN — its columns are: ",
+                                option=option, name=name, spec=spec) + ", ".join(columns))
+        raise UsageError(tr("{option}: {name} has several numbers a line; name a column with {spec}:COLUMN (a CSV "
+                            "file's first line names its columns) or give one number a line",
+                            option=option, name=name, spec=spec))

@@ -21,6 +21,7 @@ from typing import Callable, Optional
 from . import describe
 from .errors import InputFileError, RuntimeFault
 from .history import History, explanation
+from .i18n import ntr, tr
 from .ir import UNSET
 from .machine import Machine, stop_on_ctrl_c
 from .numbers import NumberError, to_number
@@ -56,8 +57,8 @@ class _Lines:
     def readline(self) -> str:
         line = self.stream.readline(MAX_COMMAND + 1)
         if len(line) > MAX_COMMAND:
-            raise InputFileError(f"a debugger command line is longer than {MAX_COMMAND:,} characters: "
-                                 "is standard input a binary file?")
+            raise InputFileError(tr("a debugger command line is longer than {MAX_COMMAND:,} characters: is standard "
+                                    "input a binary file?", MAX_COMMAND=MAX_COMMAND))
         return line
 
 
@@ -125,8 +126,9 @@ class Debugger(cmd.Cmd):
             return
         self._started = True
         n = len(self.program.instructions)
-        self.say(f"gdasm debugger: {self.program.filename}, {n} instruction{'s' if n != 1 else ''}. "
-                 "Type 'help' for commands.")
+        self.say(ntr("gdasm debugger: {file}, {n} instruction. Type 'help' for commands.",
+                     "gdasm debugger: {file}, {n} instructions. Type 'help' for commands.", n,
+                     file=self.program.filename))
         self.show_position()
 
     def precmd(self, line):
@@ -147,7 +149,7 @@ class Debugger(cmd.Cmd):
 
     def default(self, line):
         word = line.split()[0] if line.split() else line
-        self.say(f"unknown command '{_short(word)}'; 'help' lists the commands")
+        self.say(tr("unknown command '{word}'; 'help' lists the commands", word=_short(word)))
 
     def do_EOF(self, arg):
         """End of input: leave the debugger."""
@@ -165,20 +167,20 @@ class Debugger(cmd.Cmd):
         m = self.h.m
         if self.h.fault is not None:
             d = self.h.fault.diagnostic
-            self.say(f"step {self.h.step:,}: fault at step {self.h.fault.step:,}, line {d.span.line}: "
-                     f"{d.text(self.fmt)}")
+            self.say(tr("step {step:,}: fault at step {step2:,}, line {line}: {fmt}",
+                        step=self.h.step, step2=self.h.fault.step, line=d.span.line, fmt=d.text(self.fmt)))
             if d.hint:
-                self.say(f"  hint: {d.hint}")
+                self.say(tr("  hint: {hint}", hint=d.hint))
             self.show_source(d.span.line, context)
             return
         if m.status in ("halted", "finished"):
-            self.say(f"step {self.h.step:,}: {m.status}")
+            self.say(tr("step {step:,}: {status}", step=self.h.step, status=m.status))
             return
         if m.pc >= len(self.program.instructions):
-            self.say(f"step {self.h.step:,}: at the end")
+            self.say(tr("step {step:,}: at the end", step=self.h.step))
             return
         ins = self.program.instructions[m.pc]
-        self.say(f"step {self.h.step:,}: next is line {ins.line}: {ins.text}")
+        self.say(tr("step {step:,}: next is line {line}: {text}", step=self.h.step, line=ins.line, text=ins.text))
         self.show_source(ins.line, context)
 
     def show_source(self, line: int, context: int) -> None:
@@ -204,7 +206,7 @@ class Debugger(cmd.Cmd):
         for v in h.m.output[out_before:]:
             self.say(f"out {self.fmt.value(v)}")
         if reason:
-            self.say(f"stopped: {reason}")
+            self.say(tr("stopped: {reason}", reason=reason))
         self.show_position()
         if h.step >= start and h.recent(start) is not None:
             changes = describe.net_changes(h.recent(start))
@@ -215,7 +217,8 @@ class Debugger(cmd.Cmd):
         if changes:
             shown = "; ".join(describe.change_text(c, self.fmt) for c in changes[:MAX_CHANGES])
             more = len(changes) - MAX_CHANGES
-            self.say("changed: " + shown + (f"; … and {more:,} more (print shows any of them)" if more > 0 else ""))
+            self.say("changed: " + shown + (tr("; … and {more:,} more (print shows any of them)",
+                                               more=more) if more > 0 else ""))
 
     # --- moving forward and back -------------------------------------------------------
     def _count(self, arg: str, what: str) -> Optional[int]:
@@ -224,7 +227,7 @@ class Debugger(cmd.Cmd):
             return 1
         n = _whole(arg)
         if n is None:
-            self.say(f"{what} takes a whole number of steps, not '{_short(arg)}'")
+            self.say(tr("{what} takes a whole number of steps, not '{arg}'", what=what, arg=_short(arg)))
         return n
 
     def _forward(self):
@@ -277,7 +280,7 @@ class Debugger(cmd.Cmd):
         if n is None:
             return
         if self.h.step == 0 and self.h.fault is None:
-            self.say("already at step 0")
+            self.say(tr("already at step 0"))
             return
         self._move(lambda: self._run_back(n))
 
@@ -285,7 +288,7 @@ class Debugger(cmd.Cmd):
         """goto N (g): go to just after step N, forward or backward."""
         n = _whole(arg)
         if n is None:
-            self.say("goto takes a step number, e.g. goto 7")
+            self.say(tr("goto takes a step number, e.g. goto 7"))
             return
         self._move(lambda: self.h.goto(n))
 
@@ -350,45 +353,45 @@ class Debugger(cmd.Cmd):
         parts = _BREAK.match(arg.strip())
         where, has_if, cond_text = parts.group(1).strip(), parts.group(2) is not None, (parts.group(2) or "").strip()
         if not where:
-            self.say("break takes a line number or a label, e.g. break 12, break loop, break 12 if w > 1.5")
+            self.say(tr("break takes a line number or a label, e.g. break 12, break loop, break 12 if w > 1.5"))
             return
         condition = None
         if has_if and not cond_text:
-            self.say("a condition is REG OP VALUE, e.g. break 12 if w > 1.5 (OP: < <= > >= == !=)")
+            self.say(tr("a condition is REG OP VALUE, e.g. break 12 if w > 1.5 (OP: < <= > >= == !=)"))
             return
         if cond_text:
             m = _CONDITION.match(cond_text)
             place = m and self._place(m.group("target"))
             if not m or place is None:
                 if not m:
-                    self.say("a condition is REG OP VALUE, e.g. break 12 if w > 1.5 (OP: < <= > >= == !=)")
+                    self.say(tr("a condition is REG OP VALUE, e.g. break 12 if w > 1.5 (OP: < <= > >= == !=)"))
                 return
             value = m.group("value")
             if self._place(value, quiet=True) is None:
                 try:
                     to_number(value, self.h.m.exact)
                 except NumberError:
-                    self.say(f"'{_short(value)}' is neither a number nor a register of this program")
+                    self.say(tr("'{value}' is neither a number nor a register of this program", value=_short(value)))
                     return
             condition = (place, m.group("op"), value)
         if _whole(where) is not None:
             lines = [i.line for i in self.program.instructions if i.line >= _whole(where)]
             if not lines:
-                self.say(f"no instruction on or after line {where}")
+                self.say(tr("no instruction on or after line {where}", where=where))
                 return
             line = min(lines)
         elif where in self.program.labels:
             address = self.program.labels[where]
             if address >= len(self.program.instructions):
-                self.say(f"label '{where}' is at the end of the program: nothing runs there")
+                self.say(tr("label '{where}' is at the end of the program: nothing runs there", where=where))
                 return
             line = self.program.instructions[address].line
         else:
-            self.say(f"no label '{_short(where)}' (break takes a line number or a label)")
+            self.say(tr("no label '{where}' (break takes a line number or a label)", where=_short(where)))
             return
         stop = _Stop("break", line=line, condition=condition)
         k = self._add(stop)
-        self.say(f"breakpoint {k} at line {line}: {self.lines[line - 1].strip()}"
+        self.say(tr("breakpoint {k} at line {line}: {lines}", k=k, line=line, lines=self.lines[line - 1].strip())
                  + (f"  (if {condition[0].text} {condition[1]} {condition[2]})" if condition else ""))
 
     def _place(self, text: str, quiet: bool = False) -> Optional[_Place]:
@@ -396,25 +399,26 @@ class Debugger(cmd.Cmd):
         m = _TARGET.match(text.strip())
         if not m:
             if not quiet:
-                self.say(f"'{_short(text)}' is not a register or ARRAY[i]")
+                self.say(tr("'{text}' is not a register or ARRAY[i]", text=_short(text)))
             return None
         name, index = m.group(1), m.group(2)
         if index is None:
             if self.program.register_slot(name) is None:
                 if not quiet:
-                    self.say(f"no register named '{name}'" if self.program.array_slot(name) is None else
-                             f"'{name}' is an array: name an element, e.g. {name}[0]")
+                    self.say(tr("no register named '{name}'", name=name) if self.program.array_slot(name) is None else
+                             tr("'{name}' is an array: name an element, e.g. {name}[0]", name=name))
                 return None
             return _Place(name, None)
         slot = self.program.array_slot(name)
         if slot is None:
             if not quiet:
-                self.say(f"no array named '{name}'")
+                self.say(tr("no array named '{name}'", name=name))
             return None
         length = len(self.h.m.arrays[slot])
         if int(index) >= length:
             if not quiet:
-                self.say(f"{name}[{index}] is out of range: '{name}' has {length} elements")
+                self.say(tr("{name}[{index}] is out of range: '{name}' has {length} elements",
+                            name=name, index=index, length=length))
             return None
         return _Place(name, int(index))
 
@@ -428,12 +432,12 @@ class Debugger(cmd.Cmd):
     def do_watch(self, arg):
         """watch REG | ARRAY[i] (w): stop right after it changes."""
         if not arg.strip():
-            self.say("watch takes a register or an array element, e.g. watch w or watch buf[1]")
+            self.say(tr("watch takes a register or an array element, e.g. watch w or watch buf[1]"))
             return
         place = self._place(arg)
         if place is not None:
             k = self._add(_Stop("watch", place=place))
-            self.say(f"watch {k}: {place.text}")
+            self.say(tr("watch {k}: {text}", k=k, text=place.text))
 
     def _add(self, stop: _Stop) -> int:
         k = self._next_stop
@@ -447,17 +451,17 @@ class Debugger(cmd.Cmd):
         if not arg:
             n = len(self.stops)
             self.stops.clear()
-            self.say(f"deleted {n} breakpoint{'s' if n != 1 else ''} and watches")
+            self.say(ntr("deleted {n} breakpoint and watches", "deleted {n} breakpoints and watches", n))
         elif _whole(arg) in self.stops:
             del self.stops[_whole(arg)]
-            self.say(f"deleted {arg}")
+            self.say(tr("deleted {arg}", arg=arg))
         else:
-            self.say(f"no breakpoint or watch {arg}")
+            self.say(tr("no breakpoint or watch {arg}", arg=arg))
 
     def do_info(self, arg):
         """info breakpoints (i b): list breakpoints and watches."""
         if not self.stops:
-            self.say("no breakpoints or watches")
+            self.say(tr("no breakpoints or watches"))
         for k, s in sorted(self.stops.items()):
             source = f": {self.lines[s.line - 1].strip()}" if s.kind == "break" else ""
             self.say(f"{k}  {s.describe()}{source}")
@@ -467,7 +471,7 @@ class Debugger(cmd.Cmd):
         """print REG | ARRAY | ARRAY[i] (p): a value."""
         target = arg.strip()
         if not target:
-            self.say("print takes a register, an array or an element, e.g. print w, print x or print x[0]")
+            self.say(tr("print takes a register, an array or an element, e.g. print w, print x or print x[0]"))
             return
         m = self.h.m
         if self.program.register_slot(target) is None and self.program.array_slot(target) is not None:
@@ -475,18 +479,18 @@ class Debugger(cmd.Cmd):
             return
         if _TARGET.match(target) and self.program.register_slot(_TARGET.match(target).group(1)) is None \
                 and self.program.array_slot(_TARGET.match(target).group(1)) is None:
-            self.say(f"no register or array named '{_TARGET.match(target).group(1)}'")
+            self.say(tr("no register or array named '{value}'", value=_TARGET.match(target).group(1)))
             return
         place = self._place(target)
         if place is not None:
             v = self._value(place)
-            self.say(f"{target} is unset" if v is UNSET else f"{target} = {self.fmt.value(v)}")
+            self.say(tr("{target} is unset", target=target) if v is UNSET else f"{target} = {self.fmt.value(v)}")
 
     def do_regs(self, arg):
         """regs: every register that holds a value, in order of first write."""
         regs = self.h.m.registers
         if not regs:
-            self.say("no register holds a value yet")
+            self.say(tr("no register holds a value yet"))
         width = max((display_width(k) for k in regs), default=0)
         for k, v in regs.items():
             self.say(f"{ljust(k, width)} = {self.fmt.value(v)}")
@@ -495,7 +499,7 @@ class Debugger(cmd.Cmd):
         """arrays: every array."""
         arrays = self.h.m.array_values
         if not arrays:
-            self.say("the program has no arrays")
+            self.say(tr("the program has no arrays"))
         for k, v in arrays.items():
             self.say(f"{k} = {self.fmt.array(v)}")
 
@@ -505,7 +509,8 @@ class Debugger(cmd.Cmd):
         if arg.strip():
             line = _whole(arg)
             if line is None or not 1 <= line <= len(self.lines):
-                self.say(f"list takes a line number from 1 to {len(self.lines)}, not '{_short(arg.strip())}'")
+                self.say(tr("list takes a line number from 1 to {lines}, not '{arg}'",
+                            lines=len(self.lines), arg=_short(arg.strip())))
                 return
         elif self.h.fault is not None:
             line = self.h.fault.diagnostic.span.line
@@ -523,19 +528,20 @@ class Debugger(cmd.Cmd):
             frames = [f"return to {describe.where(self.program, a, label=False)}" for a in reversed(stack)]
             self.say("call stack: " + "; ".join(frames))
         else:
-            self.say("call stack: empty")
+            self.say(tr("call stack: empty"))
 
     def do_explain(self, arg):
         """explain REG [DEPTH] (e): how REG got its value: the operations, lines and inputs behind it."""
         words = arg.split()
         if not words:
-            self.say("explain takes a register name, e.g. explain grad_avg")
+            self.say(tr("explain takes a register name, e.g. explain grad_avg"))
             return
         depth = 8
         if len(words) > 1:
             depth = _whole(words[1])
             if depth is None or len(words) > 2:
-                self.say(f"explain takes a register and a depth (a whole number), not '{_short(arg.strip())}'")
+                self.say(tr("explain takes a register and a depth (a whole number), not '{arg}'",
+                            arg=_short(arg.strip())))
                 return
         try:
             node = self.h.explain(words[0], depth=depth)
@@ -555,12 +561,13 @@ class Debugger(cmd.Cmd):
         if where and _whole(where) is not None:
             address = next((a for a, i in enumerate(code) if i.line >= _whole(where)), None)
             if address is None:
-                self.say(f"word: no instruction on or after line {where}")
+                self.say(tr("word: no instruction on or after line {where}", where=where))
                 return
         elif where in self.program.labels:
             address = self.program.labels[where]
         elif where:
-            self.say(f"word takes a line number or a label, e.g. word 15, word loop; '{_short(where)}' is neither")
+            self.say(tr("word takes a line number or a label, e.g. word 15, word loop; '{where}' is neither",
+                        where=_short(where)))
             return
         if address >= len(code):
             self.say("word: there is no instruction there (the end of the program)" if where else
@@ -570,11 +577,12 @@ class Debugger(cmd.Cmd):
             try:
                 self._encoded = encoding.encode(self.program)
             except AssemblyError as e:
-                self.say(f"word: {e.diagnostics[0].message}")
+                self.say(tr("word: {message}", message=e.diagnostics[0].message))
                 return
         words, pool = self._encoded
         ins = code[address]
-        self.say(f"word at address {address:#06x} (line {ins.line}: {safe(ins.text)}) = {words[address]:#018x}")
+        self.say(tr("word at address {address:#06x} (line {line}: {text}) = {words:#018x}",
+                    address=address, line=ins.line, text=safe(ins.text), words=words[address]))
         for line in encoding.word_lines(words[address], self.program.registers, pool, self.program.arrays):
             self.say(safe(line))
 
@@ -582,17 +590,17 @@ class Debugger(cmd.Cmd):
         """numbers dec|hex|bits|exact: how values are shown from now on."""
         fmt = arg.strip()
         if fmt not in NUMBER_FORMATS:
-            self.say(f"numbers takes one of: {', '.join(NUMBER_FORMATS)}")
+            self.say(tr("numbers takes one of: {NUMBER_FORMATS}", NUMBER_FORMATS=', '.join(NUMBER_FORMATS)))
             return
         self.fmt = Formatter(fmt)
-        self.say(f"numbers: {fmt}")
+        self.say(tr("numbers: {fmt}", fmt=fmt))
 
     def do_help(self, arg):
         """help [COMMAND]: the commands, or one command."""
         if arg:
             name = ALIASES.get(arg, arg).replace("-", "_")
             fn = getattr(self, "do_" + name, None)
-            self.say(fn.__doc__ if fn and fn.__doc__ else f"no command '{arg}'")
+            self.say(fn.__doc__ if fn and fn.__doc__ else tr("no command '{arg}'", arg=arg))
             return
         for name in sorted(n[3:] for n in self.get_names() if n.startswith("do_") and n != "do_EOF"):
             doc = getattr(self, "do_" + name).__doc__ or ""
@@ -610,4 +618,4 @@ def debug(machine: Machine, stdin=None, stdout=None, fmt: Formatter = Formatter(
             d.cmdloop()
             return 0
         except KeyboardInterrupt:
-            d.say("\n(Ctrl-C: type 'quit' to leave the debugger)")
+            d.say(tr("\n(Ctrl-C: type 'quit' to leave the debugger)"))

@@ -9,11 +9,21 @@ checksum) is built on these.
 from __future__ import annotations
 
 import struct
+from types import MappingProxyType
 from typing import NamedTuple, Optional
 
 from . import isa
 from .errors import AssemblyError, Collector
+from .i18n import mark, tr
 from .ir import Imm, Program
+
+# What each field of an instruction word numbers, when it overflows (in the reader's language).
+_FIELD_LIMITS = MappingProxyType({
+    "constant": mark("the binary format holds at most {most:,} constants; this is number {number:,}"),
+    "register": mark("the binary format holds at most {most:,} registers; this is number {number:,}"),
+    "array": mark("the binary format holds at most {most:,} arrays; this is number {number:,}"),
+    "address": mark("the binary format holds at most {most:,} addresses; this is number {number:,}"),
+})
 
 _WORD_MASK = (1 << isa.WORD_BITS) - 1
 _FIELD_MASK = (1 << isa.FIELD_BITS) - 1
@@ -77,10 +87,8 @@ def _field(kind: str, o, pool: Pool, out: Collector) -> int:
         number, limit_kind, flag = o.address, "address", 0
     limit = isa.MAX_FIELD[limit_kind]
     if number > limit:
-        plural = {"address": "addresses"}.get(limit_kind, limit_kind + "s")
-        out.error(f"the binary format holds at most {limit + 1:,} {plural}; this is number {number + 1:,}",
-                  o.span, code="binary-limit",
-                  hint="gdasm runs the program as source; only `gdasm asm` needs it to fit (docs/machine-code.md)")
+        out.error(tr(_FIELD_LIMITS[limit_kind], most=limit + 1, number=number + 1), o.span, code="binary-limit",
+                  hint=tr("gdasm runs the program as source; only `gdasm asm` needs it to fit (docs/machine-code.md)"))
         return 0
     return flag | number
 
@@ -93,7 +101,8 @@ def encode(program: Program, strip: bool = False) -> tuple[list[int], Pool]:
     for ins in program.instructions:
         op = ins.op
         if op.opcode is None:
-            out.error(f"{op.mnemonic} has no opcode in the instruction table, so it cannot be encoded", ins.span,
+            out.error(tr("{mnemonic} has no opcode in the instruction table, so it cannot be encoded",
+                         mnemonic=op.mnemonic), ins.span,
                       code="binary-limit")
             words.append(0)
             continue

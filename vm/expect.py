@@ -32,6 +32,7 @@ from typing import Optional
 from . import datafile, render, report, source
 from .assembler import assemble
 from .errors import AssemblyError, GdasmError, InputFileError, RuntimeFault, UsageError
+from .i18n import tr
 from .inputs import ArgParser, add_run_options, find_program, make_machine, parse_data, parse_sets
 from .machine import DEFAULT_MAX_STEPS
 from .numbers import NumberError, is_decimal, to_number
@@ -322,26 +323,30 @@ def read_options(spec: Spec, folder: Path):
     """The `# run:` options as argparse's namespace, or a UsageError that says why they cannot be used:
     a word that asks for help, too many words, a step limit past the default, or a file outside `folder`."""
     if len(spec.options) > MAX_RUN_WORDS:
-        raise UsageError(f"{len(spec.options):,} words; a file's '# run:' lines may hold at most {MAX_RUN_WORDS}")
+        raise UsageError(tr("{options:,} words; a file's '# run:' lines may hold at most {MAX_RUN_WORDS}",
+                            options=len(spec.options), MAX_RUN_WORDS=MAX_RUN_WORDS))
     for word in spec.options:
         if _asks_for_help(word):
-            raise UsageError(f"{_short(word)} asks for help or the version, which a test does not print; "
-                             f"'# run:' takes the options of a run: {RUN_OPTIONS}")
+            raise UsageError(tr("{word} asks for help or the version, which a test does not print; '# run:' takes "
+                                "the options of a run: {RUN_OPTIONS}", word=_short(word), RUN_OPTIONS=RUN_OPTIONS))
     args = _options_parser().parse_args(spec.options)
     if args.max_steps > DEFAULT_MAX_STEPS:
         # A file nobody has read must not keep a grader busy for hours: the default limit is the ceiling.
-        raise UsageError(f"--max-steps {args.max_steps:,} is past {DEFAULT_MAX_STEPS:,}, the most a '# run:' "
-                         "line may ask for (`gdasm run --max-steps N` runs longer)")
+        raise UsageError(tr("--max-steps {max_steps:,} is past {DEFAULT_MAX_STEPS:,}, the most a '# run:' line may "
+                            "ask for (`gdasm run --max-steps N` runs longer)",
+                            max_steps=args.max_steps, DEFAULT_MAX_STEPS=DEFAULT_MAX_STEPS))
     if args.exact and args.max_steps > EXACT_MAX_STEPS:
         # Exact fractions may grow to 10,000 digits, ~150 µs a step: the default limit would be ~25 minutes.
         if any(w.startswith("--m") for w in spec.options):
-            raise UsageError(f"--max-steps {args.max_steps:,} with --exact is past {EXACT_MAX_STEPS:,}, the most a "
-                             "'# run:' line may ask for with exact arithmetic")
+            raise UsageError(tr("--max-steps {max_steps:,} with --exact is past {EXACT_MAX_STEPS:,}, the most a '# "
+                                "run:' line may ask for with exact arithmetic",
+                                max_steps=args.max_steps, EXACT_MAX_STEPS=EXACT_MAX_STEPS))
         args.max_steps = EXACT_MAX_STEPS
     for item in args.data:
         refusal = _outside(item, folder)
         if refusal:
-            raise UsageError(f"--data {_short(item)}: {refusal}; a test reads only files in its own folder")
+            raise UsageError(tr("--data {item}: {refusal}; a test reads only files in its own folder",
+                                item=_short(item), refusal=refusal))
     return args
 
 
@@ -490,11 +495,12 @@ def gdasm_files(paths: list[str], con: report.Console) -> list[tuple[Path, str]]
         try:
             is_dir, exists = path.is_dir(), path.exists()
         except (OSError, ValueError) as e:  # a name too long, a NUL byte
-            raise InputFileError(f"{_short(render.safe(p))}: cannot read: {getattr(e, 'strerror', None) or e}") from None
+            raise InputFileError(tr("{p}: cannot read: {value}",
+                                    p=_short(render.safe(p)), value=getattr(e, 'strerror', None) or e)) from None
         if is_dir:
             found = _search(path)
             if not found:
-                raise InputFileError(f"{render.safe(p)}: no .gdasm files in this folder")
+                raise InputFileError(tr("{p}: no .gdasm files in this folder", p=render.safe(p)))
             files += found
         elif exists:
             files.append((path, ""))
@@ -523,5 +529,5 @@ def run_tests(paths: list[str], con: report.Console, as_json: bool = False) -> i
         con.say(report.dumps({"status": "passed" if failed == 0 and files else "failed", "passed": passed,
                               "failed": failed, "files": results}))
     else:
-        con.say(f"{passed} passed, {failed} failed")
+        con.say(tr("{passed} passed, {failed} failed", passed=passed, failed=failed))
     return 0 if failed == 0 and files else 1

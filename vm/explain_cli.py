@@ -6,14 +6,16 @@ import argparse
 
 from . import render, report
 from .errors import RuntimeFault, UsageError, json_number
+from .i18n import tr
 from .inputs import make_machine, parse_sets, read_program, steps_option, warnings_for
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
     """The options of `gdasm explain` after the run options."""
-    p.add_argument("register", metavar="REG", help="a register, or ARRAY[i]")
-    p.add_argument("--at", type=steps_option, metavar="STEP", help="explain the value just after this step")
-    p.add_argument("--depth", type=steps_option, default=8, metavar="N", help="expand at most N levels (default 8)")
+    p.add_argument("register", metavar="REG", help=tr("a register, or ARRAY[i]"))
+    p.add_argument("--at", type=steps_option, metavar="STEP", help=tr("explain the value just after this step"))
+    p.add_argument("--depth", type=steps_option, default=8, metavar="N", help=tr("expand at most N levels (default 8)",
+                                                                                 ))
 
 
 def run(args, con: report.Console) -> int:
@@ -34,7 +36,7 @@ def run(args, con: report.Console) -> int:
     try:
         node = h.explain(args.register, depth=args.depth)
     except KeyError as e:
-        raise UsageError(f"explain: {e.args[0]}") from None
+        raise UsageError(tr("explain: {args}", args=e.args[0])) from None
     if h.full:
         note = f"note: recording stopped: {h.full}"
     if args.at is not None and h.step < args.at:
@@ -44,7 +46,7 @@ def run(args, con: report.Console) -> int:
         con.say(report.dumps({"register": args.register, "value": json_number(node.value), "step": h.step,
                               "formula": formula(node), "tree": lines[:-1]}))
         return 0
-    con.say(f"{args.register} after step {h.step:,}:")
+    con.say(tr("{register} after step {step:,}:", register=args.register, step=h.step))
     for line in lines:
         con.say(render.safe(line))
     if note:

@@ -6,23 +6,24 @@ import argparse
 
 from . import report
 from .errors import UsageError, json_number
+from .i18n import tr
 from .inputs import parse_data, parse_sets, read_program, steps_option, warnings_for
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
     """The options of `gdasm grad` after the run options."""
-    p.add_argument("register", metavar="REG", help="the register to differentiate")
+    p.add_argument("register", metavar="REG", help=tr("the register to differentiate"))
     p.add_argument("--wrt", required=True, metavar="IN[,IN...]",
-                   help="the inputs: registers (their starting value, or their first write when it is a MOV of "
-                        "a constant), array elements x[2], or whole arrays x")
+                   help=tr("the inputs: registers (their starting value, or their first write when it is a MOV of "
+                        "a constant), array elements x[2], or whole arrays x"))
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--at", type=steps_option, metavar="STEP", help="the register's value after this step")
-    where.add_argument("--at-out", type=steps_option, metavar="K", help="the register's value at the K-th OUT")
+    where.add_argument("--at", type=steps_option, metavar="STEP", help=tr("the register's value after this step"))
+    where.add_argument("--at-out", type=steps_option, metavar="K", help=tr("the register's value at the K-th OUT"))
     p.add_argument("--backward", action="store_true",
-                   help="print the backward pass: each step on a path from the inputs to REG, newest first, with "
-                        "the adjoint updates it makes")
+                   help=tr("print the backward pass: each step on a path from the inputs to REG, newest first, with "
+                        "the adjoint updates it makes"))
     p.add_argument("--format", choices=("text", "csv", "json"), default="text",
-                   help="with --backward: text for people, csv or json (JSON Lines) for tools")
+                   help=tr("with --backward: text for people, csv or json (JSON Lines) for tools"))
 
 
 def run(args, con: report.Console) -> int:
@@ -34,7 +35,7 @@ def run(args, con: report.Console) -> int:
              args.max_steps, args.exact, args.at, args.at_out or None)
     found = list(warnings) + list(g.warnings)
     if args.format != "text" and not args.backward:
-        raise UsageError(f"--format {args.format} shapes the backward pass: add --backward")
+        raise UsageError(tr("--format {format} shapes the backward pass: add --backward", format=args.format))
     if args.backward:
         report.print_diagnostics(found, con)
         _backward(g, program, args, con)
@@ -48,7 +49,8 @@ def run(args, con: report.Console) -> int:
         return 0
     report.print_diagnostics(found, con)
     fmt = con.fmt
-    con.say(f"{g.register} = {fmt.value(g.value)} after step {g.step:,} — the derivative of this run's path:")
+    con.say(tr("{register} = {value} after step {step:,} — the derivative of this run's path:",
+               register=g.register, value=fmt.value(g.value), step=g.step))
     width = max(len(f"∂{g.register}/∂{d.input}") for d in g.derivatives)
     for d in g.derivatives:
         line = f"  {('∂' + g.register + '/∂' + d.input):<{width}} = {fmt.value(d.value)}"
@@ -83,8 +85,8 @@ def _backward(g, program, args, con: report.Console) -> None:
                 out.writerow([r.step, r.line, r.text, u.to, fmt.value(u.partial), u.source, fmt.value(u.adjoint),
                               fmt.value(u.add)])
         return
-    con.say(f"the backward pass of {g.register} (∂v means ∂{g.register}/∂v; v@N is the value step N wrote), "
-            "newest step first:")
+    con.say(tr("the backward pass of {register} (∂v means ∂{register}/∂v; v@N is the value step N wrote), newest "
+               "step first:", register=g.register))
     width = max((len(r.text) for r in rows), default=11)
     con.say(f"{'step':>6}  {'line':>4}  {'instruction':<{width}}  adjoint updates")
     for r in rows:
@@ -95,30 +97,35 @@ def _backward(g, program, args, con: report.Console) -> None:
                     f"({fmt.value(u.adjoint)}) = {fmt.value(u.add)}")
             first = False
     skipped = g.step - len(rows)
-    con.say(f"-- {len(rows):,} steps on the path; {skipped:,} depend on no input and are not shown --")
+    con.say(tr("-- {rows:,} steps on the path; {skipped:,} depend on no input and are not shown --",
+               rows=len(rows), skipped=skipped))
     for d in g.derivatives:
-        con.say(f"∂{g.register}/∂{d.input} = {fmt.value(d.value)} (the sum of its updates above)")
+        con.say(tr("∂{register}/∂{input} = {value} (the sum of its updates above)",
+                   register=g.register, input=d.input, value=fmt.value(d.value)))
 
 
 def add_check_options(p: argparse.ArgumentParser) -> None:
     """The options of `gdasm gradcheck` after the run options."""
-    p.add_argument("--loss", required=True, metavar="REG", help="the register holding the loss")
+    p.add_argument("--loss", required=True, metavar="REG", help=tr("the register holding the loss"))
     p.add_argument("--grad", required=True, metavar="PARAM:GRADREG[,...]",
-                   help="each parameter with the register the program computes its gradient in, e.g. w:grad")
+                   help=tr("each parameter with the register the program computes its gradient in, e.g. w:grad"))
     p.add_argument("--at-out", type=steps_option, action="append", metavar="K",
-                   help="check at the K-th OUT (repeatable; default the first three and the last)")
+                   help=tr("check at the K-th OUT (repeatable; default the first three and the last)"))
 
 
 def _meaning(v) -> str:
     """One line on what a relation means for gradient descent."""
     if v.verdict == "wrong sign" or (v.verdict == "off by a factor" and v.factor < 0):
-        return (f"  {v.register} points downhill, against the gradient: as a gradient it has the wrong sign"
-                + ("" if v.verdict == "wrong sign" else " and size")
-                + f"; gradient descent's {v.param} ← {v.param} − lr·{v.register} would climb, while adding lr·{v.register} "
-                  "still goes downhill")
+        if v.verdict == "wrong sign":
+            return "  " + tr("{register} points downhill, against the gradient: as a gradient it has the wrong sign; "
+                             "gradient descent's {param} ← {param} − lr·{register} would climb, while adding "
+                             "lr·{register} still goes downhill", register=v.register, param=v.param)
+        return "  " + tr("{register} points downhill, against the gradient: as a gradient it has the wrong sign and "
+                         "size; gradient descent's {param} ← {param} − lr·{register} would climb, while adding "
+                         "lr·{register} still goes downhill", register=v.register, param=v.param)
     if v.verdict == "off by a factor":
-        return (f"  {v.register} points the right way but is scaled: the learning rate absorbs the factor "
-                "(each step is that much longer or shorter)")
+        return "  " + tr("{register} points the right way but is scaled: the learning rate absorbs the factor (each "
+                         "step is that much longer or shorter)", register=v.register)
     return ""
 
 
@@ -126,14 +133,14 @@ def run_check(args, con: report.Console) -> int:
     """Verdicts for each PARAM:GRADREG; exit 0 only when every one matches (1 otherwise, as `gdasm test`)."""
     from .gradient_check import gradcheck
     if args.exact:
-        raise UsageError("gradcheck compares the program's floats with the derivative: leave out --exact")
+        raise UsageError(tr("gradcheck compares the program's floats with the derivative: leave out --exact"))
     program = read_program(args.program, con)
     c = gradcheck(program, args.loss, args.grad, parse_sets(args.set), parse_data(args.data), args.max_steps,
                   args.at_out)
     if c.fault is not None and not args.json:
         report.print_diagnostics([c.fault.diagnostic], con)
-        con.warn("gdasm: note: the run stopped by this fault; the check uses evaluations before it "
-                 "(by default the first three: near a blow-up, rounding swamps any comparison)")
+        con.warn(tr("gdasm: note: the run stopped by this fault; the check uses evaluations before it "
+                 "(by default the first three: near a blow-up, rounding swamps any comparison)"))
     if args.json:
         con.say(report.dumps({
             "status": "matches" if c.ok else "mismatch", "loss": c.loss,
@@ -147,8 +154,8 @@ def run_check(args, con: report.Console) -> int:
         return 0 if c.ok else 1
     fmt = con.fmt
     where = ", ".join(f"OUT {e.out}" if e.out else "the end" for e in c.evaluations)
-    con.say(f"gradient check of {c.loss} at {where} (each ∂ is taken with respect to the value the parameter "
-            f"held when {c.loss} was written):")
+    con.say(tr("gradient check of {loss} at {where} (each ∂ is taken with respect to the value the parameter held "
+               "when {loss} was written):", loss=c.loss, where=where))
     for v in c.verdicts:
         con.say(v.text)
         for e in c.evaluations:

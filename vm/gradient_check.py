@@ -14,6 +14,7 @@ from typing import Optional, Sequence
 
 from .errors import RuntimeFault, UsageError
 from .autodiff import CONSTANT, _backward, _Recorder, parse_inputs
+from .i18n import tr
 from .ir import UNSET, Program
 from .machine import DEFAULT_MAX_STEPS, Machine
 from .render import safe
@@ -106,18 +107,21 @@ def gradcheck(program: Program, loss: str, grads, registers=None, arrays=None, m
         param, sep, register = str(item).partition(":")
         param, register = param.strip(), register.strip()
         if not sep or not param or not register:
-            raise UsageError(f"--grad {safe(str(item))}: write PARAM:GRADREG, e.g. --grad w:grad")
+            raise UsageError(tr("--grad {item}: write PARAM:GRADREG, e.g. --grad w:grad", item=safe(str(item))))
         for name, what in ((param, "parameter"), (register, "gradient register")):
             if program.register_slot(name) is None:
                 close = did_you_mean(name, list(program.registers))
-                raise UsageError(f"--grad {safe(str(item))}: no {what} '{safe(name)}' in this program"
+                raise UsageError(tr("--grad {item}: no {what} '{name}' in this program",
+                                    item=safe(str(item)), what=what, name=safe(name))
                                  + (f"; {close}" if close else ""))
         if not any(ins.dest is not None and ins.dest.name == register for ins in program.instructions):
-            raise UsageError(f"--grad {safe(str(item))}: the program never writes '{safe(register)}'")
+            raise UsageError(tr("--grad {item}: the program never writes '{register}'",
+                                item=safe(str(item)), register=safe(register)))
         pairs.append((param, register))
     if program.register_slot(loss) is None:
         close = did_you_mean(loss, list(program.registers))
-        raise UsageError(f"--loss {safe(loss)}: no register '{safe(loss)}' in this program" + (f"; {close}" if close else ""))
+        raise UsageError(tr("--loss {loss}: no register '{loss}' in this program",
+                            loss=safe(loss)) + (f"; {close}" if close else ""))
     m = Machine(program, registers, arrays, max_steps)
     inputs = parse_inputs(program, [p for p, _ in pairs], m.arrays)
     lslot = program.register_slot(loss)
@@ -126,8 +130,8 @@ def gradcheck(program: Program, loss: str, grads, registers=None, arrays=None, m
 
     def here(out):
         if not rec.watched:
-            raise UsageError(f"--loss {safe(loss)}: the program has not written '{safe(loss)}' by "
-                             + (f"its OUT number {out}" if out else "the end of the run"))
+            raise UsageError(tr("--loss {loss}: the program has not written '{loss}' by ", loss=safe(loss))
+                             + (tr("its OUT number {out}", out=out) if out else "the end of the run"))
         node, _, cut = rec.watched[-1]
         points.append((out, m.steps, node, cut, {r: m.regs[program.register_slot(r)] for _, r in pairs},
                        m.regs[lslot]))
@@ -155,8 +159,9 @@ def gradcheck(program: Program, loss: str, grads, registers=None, arrays=None, m
             k = cut.get(program.register_slot(param), CONSTANT)
             derivs[param] = adj[k] if k != CONSTANT and adj[k] is not None else 0.0
             if values[register] is UNSET:
-                raise UsageError(f"--grad {param}:{register}: '{safe(register)}' is not set at "
-                                 + (f"OUT number {out}" if out else "the end of the run"))
+                raise UsageError(tr("--grad {param}:{register}: '{register2}' is not set at ",
+                                    param=param, register=register, register2=safe(register))
+                                 + (tr("OUT number {out}", out=out) if out else "the end of the run"))
         evals.append(Evaluation(out, step, value, values, derivs))
     verdicts = tuple(_verdict(p, r, loss, evals) for p, r in pairs)
     return Check(loss, tuple(evals), verdicts, fault)
@@ -167,7 +172,8 @@ def _choose(points: list, at_out, last: bool = True) -> list:
         by_out = {p[0]: p for p in points}
         missing = [k for k in at_out if k not in by_out]
         if missing:
-            raise UsageError(f"--at-out {missing[0]}: the program printed {len(points)} values")
+            raise UsageError(tr("--at-out {missing}: the program printed {points} values",
+                                missing=missing[0], points=len(points)))
         return [by_out[k] for k in at_out]
     keep = sorted(set(range(min(3, len(points)))) | ({len(points) - 1} if last else set()))
     return [points[k] for k in keep]

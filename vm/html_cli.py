@@ -6,18 +6,21 @@ import argparse
 from pathlib import Path
 
 from . import page, render, report
+from .i18n import tr
 from .inputs import parse_sets, read_program, run_inputs, steps_option, warnings_for
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
     """The options of `gdasm html` after the run options."""
-    p.add_argument("-o", "--output", metavar="FILE.html", help="where to write the page (default PROGRAM.html here)")
-    p.add_argument("--lang", choices=tuple(page.WORDS), default="en", help="the page's own words: en or zh (中文)")
+    p.add_argument("-o", "--output", metavar="FILE.html", help=tr("where to write the page (default PROGRAM.html "
+                                                                  "here)"))
+    p.add_argument("--lang", choices=tuple(page.WORDS), default=None,
+                   help=tr("the page's own words: en or zh (中文); default: gdasm's language (see gdasm --help)"))
     p.add_argument("--max-page-steps", type=steps_option, default=page.MAX_PAGE_STEPS, metavar="N",
-                   help=f"keep at most N steps in the page: the first and last halves of a longer run "
-                        f"(default {page.MAX_PAGE_STEPS:,})")
-    p.add_argument("--no-path", action="store_true", help="leave out the descent-path picture (it re-runs the "
-                                                          "program over a grid of w)")
+                   help=tr("keep at most N steps in the page: the first and last halves of a longer run (default "
+                           "{MAX_PAGE_STEPS:,})", MAX_PAGE_STEPS=page.MAX_PAGE_STEPS))
+    p.add_argument("--no-path", action="store_true", help=tr("leave out the descent-path picture (it re-runs the "
+                                                          "program over a grid of w)"))
 
 
 def output_path(args, program_name: str) -> Path:

@@ -11,6 +11,7 @@ from typing import Optional
 
 from . import catalog, datafile, isa, report, source
 from .errors import Diagnostic, InputFileError, UsageError
+from .i18n import mark, tr
 from .ir import Program
 from .machine import DEFAULT_MAX_STEPS, ENGINES, Machine
 from .numbers import finite_text, is_decimal
@@ -37,14 +38,14 @@ def find_program(arg: str, con) -> Path:
         return path
     if is_local:
         if found is not None:
-            con.warn(f"gdasm: note: running {local} from this folder, not the bundled program '{arg}' "
-                     f"(`gdasm show {arg}` prints the bundled one)")
+            con.warn(tr("gdasm: note: running {local} from this folder, not the bundled program '{arg}' (`gdasm show "
+                        "{arg}` prints the bundled one)", local=local, arg=arg))
         return local
     if found is None:
         close = closest(arg.removesuffix(".gdasm"), catalog.names()) if len(arg) < 100 else None
         hint = f"; did you mean the bundled program '{close}'?" if close else \
             "; `gdasm list` shows the bundled programs"
-        raise InputFileError(f"{source.shorten(arg)}: no such file or bundled program{hint}")
+        raise InputFileError(tr("{arg}: no such file or bundled program{hint}", arg=source.shorten(arg), hint=hint))
     return found
 
 
@@ -77,8 +78,8 @@ def set_overwritten(program: Program, name: str, value: str) -> Diagnostic:
     ins = first_write_before_read(program, name)
     return Diagnostic("warning", f"--set {name}={value} has no effect: this instruction writes '{name}' before "
                       "anything reads it", program.filename, ins.span, program.lines[ins.line - 1],
-                      hint=f"to start from another {name}, edit this line (`gdasm show` prints a bundled program "
-                           "to copy)", code="set-overwritten", subject=name)
+                      hint=tr("to start from another {name}, edit this line (`gdasm show` prints a bundled program "
+                              "to copy)", name=name), code="set-overwritten", subject=name)
 
 
 def warnings_for(program: Program, given: dict) -> list:
@@ -94,8 +95,10 @@ def _number_text(text: str, option: str) -> str:
     number = finite_text(text)
     if number is None:
         if is_decimal(text):
-            raise UsageError(f"{option}: '{text}' is not a finite number (it does not fit a binary64 float)")
-        raise UsageError(f"{option}: '{text}' is not a number (write it as a program does: 2, -0.5, 1e-3)")
+            raise UsageError(tr("{option}: '{text}' is not a finite number (it does not fit a binary64 float)",
+                                option=option, text=text))
+        raise UsageError(tr("{option}: '{text}' is not a number (write it as a program does: 2, -0.5, 1e-3)",
+                            option=option, text=text))
     return number
 
 
@@ -104,7 +107,7 @@ def _assignment(item: str, option: str, form: str) -> tuple[str, str]:
     name, eq, val = item.partition("=")
     name = name.strip()
     if not eq or not _NAME.match(name):
-        raise UsageError(f"{option} {item}: write {option} {form}")
+        raise UsageError(tr("{option} {item}: write {option} {form}", option=option, item=item, form=form))
     return name, val
 
 
@@ -149,24 +152,65 @@ def make_machine(program: Program, args, base: Optional[Path] = None, exact: Opt
                    engine=getattr(args, "engine", "auto"))
 
 
+# argparse's own words, as it writes them (Python 3.10 to 3.13), and the same in the reader's language: argparse
+# reads its words from gettext's process-wide default domain, which a library must not take over.
+_ARGPARSE_ERRORS = (
+    (re.compile(r"the following arguments are required: (?P<names>.*)\Z", re.S),
+     mark("the following arguments are required: {names}")),
+    (re.compile(r"unrecognized arguments: (?P<words>.*)\Z", re.S), mark("unrecognized arguments: {words}")),
+    (re.compile(r"argument (?P<option>[^:]*): invalid choice: (?P<value>.*) \(choose from (?P<choices>.*)\)\Z", re.S),
+     mark("argument {option}: invalid choice: {value} (choose from {choices})")),
+    (re.compile(r"argument (?P<option>[^:]*): expected one argument\Z"), mark("argument {option}: expected one argument")),
+    (re.compile(r"argument (?P<option>[^:]*): invalid (?P<type>\S+) value: (?P<value>.*)\Z", re.S),
+     mark("argument {option}: invalid {type} value: {value}")),
+    (re.compile(r"ambiguous option: (?P<option>\S+) could match (?P<matches>.*)\Z", re.S),
+     mark("ambiguous option: {option} could match {matches}")),
+)
+_ARGPARSE_HEADINGS = (("usage: ", mark("usage: ")), ("\npositional arguments:\n", mark("\npositional arguments:\n")),
+                      ("\noptions:\n", mark("\noptions:\n")),
+                      ("show this help message and exit", mark("show this help message and exit")))
+
+
+def _argparse_words(text: str, table) -> str:
+    for pattern, message in table:
+        m = pattern.match(text)
+        if m:
+            return tr(message, **m.groupdict())
+    return text
+
+
 class ArgParser(argparse.ArgumentParser):
-    """argparse, but a bad command line is a UsageError (exit 64), not exit 2."""
+    """argparse, but a bad command line is a UsageError (exit 64), not exit 2; its words in the reader's language."""
 
     def error(self, message):
-        raise UsageError(f"{self.prog}: error: {message}")
+        raise UsageError(tr("{prog}: error: {message}", prog=self.prog,
+                            message=_argparse_words(message, _ARGPARSE_ERRORS)))
+
+    def format_usage(self) -> str:
+        return self._translated(super().format_usage())
+
+    def format_help(self) -> str:
+        return self._translated(super().format_help())
+
+    @staticmethod
+    def _translated(text: str) -> str:
+        for english, message in _ARGPARSE_HEADINGS:
+            text = text.replace(english, tr(message), 1)
+        return text
 
     def _print_message(self, message, file=None):
         # argparse swallows a failed write of --help (a full disk, a closed stdout); gdasm says so (exit 74).
         if message:
             if file is None:  # sys.stdout is None: gdasm started with it closed (`>&-`)
-                raise report.StreamError(errno.EBADF, "cannot write to standard output: it is closed")
+                raise report.StreamError(errno.EBADF, tr("cannot write to standard output: it is closed"))
             try:
                 file.write(message)
                 file.flush()
             except BrokenPipeError:  # `gdasm --help | head`: quiet, as everywhere
                 raise
             except OSError as e:
-                raise report.StreamError(e.errno, f"cannot write to standard output: {e.strerror}") from None
+                raise report.StreamError(e.errno, tr("cannot write to standard output: {strerror}",
+                                                     strerror=e.strerror)) from None
 
 
 class Only:
@@ -207,27 +251,27 @@ def steps_option(text: str) -> int:
 def add_engine_option(p: argparse.ArgumentParser) -> None:
     """`gdasm run --engine`: how the run is computed (docs/performance.md)."""
     p.add_argument("--engine", choices=ENGINES, default="auto",
-                   help="compiled (the program as generated Python), reference (the engine that steps and "
+                   help=tr("compiled (the program as generated Python), reference (the engine that steps and "
                         "traces) or auto (the default: compiled once a run passes 20,000 steps, except under "
-                        "--exact or --profile); every engine gives the same results")
+                        "--exact or --profile); every engine gives the same results"))
 
 
 def add_run_options(p: argparse.ArgumentParser, program: bool = True, json: bool = True,
                     max_steps: int = DEFAULT_MAX_STEPS) -> None:
     """The options of every command that runs a program (and `# run:` lines)."""
     if program:
-        p.add_argument("program", help="a .gdasm file, - for standard input, or a bundled program's name")
+        p.add_argument("program", help=tr("a .gdasm file, - for standard input, or a bundled program's name"))
     p.add_argument("--set", action="append", default=[], metavar="NAME=NUMBER",
-                   help="set a register before the run (overrides .reg)")
+                   help=tr("set a register before the run (overrides .reg)"))
     p.add_argument("--data", action="append", default=[], metavar="NAME=V1,V2,...",
-                   help="replace an array before the run (its length may change); also "
+                   help=tr("replace an array before the run (its length may change); also "
                         "NAME=@FILE.csv:COLUMN (a CSV column by its header) or NAME=@FILE (one number a line); "
-                        "a bundled data file by its name, e.g. @us_population.csv:year")
+                        "a bundled data file by its name, e.g. @us_population.csv:year"))
     p.add_argument("--max-steps", type=steps_option, default=max_steps, metavar="N",
-                   help=f"stop with a fault after N steps (default {max_steps:,})")
-    p.add_argument("--exact", action="store_true", help="compute in exact fractions instead of binary64")
+                   help=tr("stop with a fault after N steps (default {max_steps:,})", max_steps=max_steps))
+    p.add_argument("--exact", action="store_true", help=tr("compute in exact fractions instead of binary64"))
     if json:
-        p.add_argument("--json", action="store_true", help="print JSON for tools instead of text")
+        p.add_argument("--json", action="store_true", help=tr("print JSON for tools instead of text"))
     p.add_argument("--numbers", choices=NUMBER_FORMATS, default="dec",
-                   help="show values as dec (shortest repr), hex (float.hex), bits (IEEE-754 fields) "
-                        "or exact (the double's exact decimal value)")
+                   help=tr("show values as dec (shortest repr), hex (float.hex), bits (IEEE-754 fields) "
+                        "or exact (the double's exact decimal value)"))

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Callable, Mapping, Optional
 
+from .i18n import mark
+
 # Limits the machine enforces and the docs state.
 MAX_CALL_DEPTH = 10_000
 MAX_ARRAY_LENGTH = 10_000_000
@@ -172,20 +174,20 @@ class Op:
 
 # Faults a domain check reports, and every fault the machine can report: code -> message (or a template).
 FAULTS = MappingProxyType({
-    "unset-register": "register '{name}' is read before it is ever written",
-    "division-by-zero": "division by zero",
-    "sqrt-negative": "square root of a negative number",
-    "log-zero": "logarithm of zero",
-    "log-negative": "logarithm of a negative number",
-    "overflow": "overflow: the result is not a finite number",
-    "index-not-whole": "index {index} is not a whole number",
-    "index-out-of-range": "index {index} is out of range for array '{array}' of length {length}",
-    "call-depth": f"call depth over {MAX_CALL_DEPTH:,}",
-    "return-without-call": "RET with nothing to return to",
-    "step-limit": "the step limit of {limit} steps was reached",
-    "no-exact-result": "{mnemonic} has no exact result in exact arithmetic",
-    "exact-too-large": "the exact fraction passes {digits} digits",
-    "internal": "internal error: {detail}",
+    "unset-register": mark("register '{name}' is read before it is ever written"),
+    "division-by-zero": mark("division by zero"),
+    "sqrt-negative": mark("square root of a negative number"),
+    "log-zero": mark("logarithm of zero"),
+    "log-negative": mark("logarithm of a negative number"),
+    "overflow": mark("overflow: the result is not a finite number"),
+    "index-not-whole": mark("index {index} is not a whole number"),
+    "index-out-of-range": mark("index {index} is out of range for array '{array}' of length {length}"),
+    "call-depth": mark("call depth over {limit}"),
+    "return-without-call": mark("RET with nothing to return to"),
+    "step-limit": mark("the step limit of {limit} steps was reached"),
+    "no-exact-result": mark("{mnemonic} has no exact result in exact arithmetic"),
+    "exact-too-large": mark("the exact fraction passes {digits} digits"),
+    "internal": mark("internal error: {detail}"),
 })
 
 
@@ -251,7 +253,7 @@ _TABLE = (
     Op("JNE", "a b L", "branch", "go to L if a ≠ b", "jump if not equal", opcode=0x16, cost=_BRANCH, fn=operator.ne, py="{0} != {1}"),
     Op("CALL", "L", "call", "push the next address; go to L", "call a subroutine", opcode=0x18,
        cost=Cost(3, "call", "CALL64pcrel32"),
-       faults=FAULTS["call-depth"]),
+       faults=f"call depth over {MAX_CALL_DEPTH:,}"),
     Op("RET", "", "ret", "pop an address; go there", "return from a subroutine", opcode=0x19,
        cost=Cost(7, "ret", "RET64"),
        faults="nothing to return to"),

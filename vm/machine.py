@@ -18,8 +18,9 @@ from typing import Callable, Iterator, Mapping, NamedTuple, Optional, Sequence
 
 from . import isa
 from .errors import AssemblyError, Diagnostic, RuntimeFault, Span, UsageError
+from .i18n import tr
 from .ir import UNSET, Imm, Instruction, Program, Reg, UnsetRead
-from .numbers import EXACT_BOUNDS, MAX_EXACT_BITS, MAX_EXACT_DIGITS, NumberError, to_number
+from .numbers import MAX_EXACT_BITS, MAX_EXACT_DIGITS, NumberError, exact_bounds, to_number
 from .render import value as _dec
 from .suggest import did_you_mean
 
@@ -136,10 +137,12 @@ def _mapping(given, what: str) -> Mapping:
     if given is None:
         return {}
     if not isinstance(given, Mapping):
-        raise UsageError(f"{what} must be a mapping of names to values (a dict), not {type(given).__name__}")
+        raise UsageError(tr("{what} must be a mapping of names to values (a dict), not {name}",
+                            what=what, name=type(given).__name__))
     for key in given:
         if not isinstance(key, str):
-            raise UsageError(f"{what}: a name must be a string, not {key!r} ({type(key).__name__})")
+            raise UsageError(tr("{what}: a name must be a string, not {key!r} ({name})",
+                                what=what, key=key, name=type(key).__name__))
     return given
 
 
@@ -148,12 +151,14 @@ def _sequence(vals, name: str, exact: bool) -> Sequence:
     shape = getattr(vals, "shape", None)
     if shape is not None and hasattr(vals, "tolist"):  # a NumPy array: one conversion, at C speed
         if len(shape) != 1:
-            raise UsageError(f"array '{name}' must be one-dimensional, not of shape {tuple(shape)}")
+            raise UsageError(tr("array '{name}' must be one-dimensional, not of shape {shape}",
+                                name=name, shape=tuple(shape)))
         if exact and getattr(vals.dtype, "kind", "") == "f" and vals.dtype.itemsize != 8:
             return list(vals)  # float32 etc.: each its own shortest decimal, as a NumPy scalar is taken
         return vals.tolist()
     if isinstance(vals, (str, bytes, bytearray, Mapping)) or not isinstance(vals, Sequence):
-        raise UsageError(f"array '{name}' must be a sequence of numbers (a list), not {type(vals).__name__}")
+        raise UsageError(tr("array '{name}' must be a sequence of numbers (a list), not {name2}",
+                            name=name, name2=type(vals).__name__))
     return vals
 
 
@@ -175,23 +180,26 @@ class Machine:
                  arrays: Optional[Mapping[str, Sequence]] = None, max_steps: int = DEFAULT_MAX_STEPS,
                  exact: bool = False, on_output: Optional[Callable[[object], None]] = None, engine: str = "auto"):
         if not isinstance(program, Program):
-            raise UsageError(f"program must be a Program (from vm.assemble), not {type(program).__name__}")
+            raise UsageError(tr("program must be a Program (from vm.assemble), not {name}",
+                                name=type(program).__name__))
         if isinstance(max_steps, _numbers.Integral) and not isinstance(max_steps, bool):
             max_steps = int(max_steps)  # a NumPy integer too
         if not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 0:
-            raise UsageError(f"max_steps must be a whole number ≥ 0, not {max_steps!r}")
+            raise UsageError(tr("max_steps must be a whole number ≥ 0, not {max_steps!r}", max_steps=max_steps))
         if not isinstance(exact, bool):
-            raise UsageError(f"exact must be True or False, not {exact!r}")
+            raise UsageError(tr("exact must be True or False, not {exact!r}", exact=exact))
         if engine not in ENGINES:
-            raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+            raise UsageError(tr("engine must be one of {ENGINES}, not {engine!r}",
+                                ENGINES=', '.join(ENGINES), engine=engine))
         if engine == "compiled":
             from . import compiled
             if exact:
-                raise UsageError("the compiled engine runs floating point only: exact arithmetic runs on the "
-                                 "reference engine (engine 'auto' or 'reference')")
+                raise UsageError(tr("the compiled engine runs floating point only: exact arithmetic runs on the "
+                                 "reference engine (engine 'auto' or 'reference')"))
             if len(program.instructions) > compiled.COMPILE_LIMIT:
-                raise UsageError(f"the compiled engine takes programs of up to {compiled.COMPILE_LIMIT:,} "
-                                 f"instructions, not {len(program.instructions):,}: use engine 'auto' or 'reference'")
+                raise UsageError(tr("the compiled engine takes programs of up to {COMPILE_LIMIT:,} instructions, not "
+                                    "{instructions:,}: use engine 'auto' or 'reference'",
+                                    COMPILE_LIMIT=compiled.COMPILE_LIMIT, instructions=len(program.instructions)))
         self.engine = engine
         self.program = program
         self.exact = exact
@@ -235,9 +243,9 @@ class Machine:
         """A number written in the program that --exact cannot take: a located error (exit 65)."""
         p = self.program
         return AssemblyError(Diagnostic(
-            "error", f"{what} has no exact value small enough to compute with", p.filename, span,
+            "error", tr("{what} has no exact value small enough to compute with", what=what), p.filename, span,
             p.lines[span.line - 1] if 0 < span.line <= len(p.lines) else "", code="no-exact-value",
-            hint=f"{EXACT_BOUNDS}; run without --exact, or write a smaller number"))
+            hint=tr("{bounds}; run without --exact, or write a smaller number", bounds=exact_bounds())))
 
     def _imm(self, imm: Imm):
         if not self.exact:
@@ -252,8 +260,8 @@ class Machine:
             return list(inp.values)
         if None in inp.exact:
             i = inp.exact.index(None)
-            raise self._no_exact(inp.span, f"the value of '{inp.name}'" if inp.directive == ".reg"
-                                 else f"element {i} of '{inp.name}'")
+            raise self._no_exact(inp.span, tr("the value of '{name}'", name=inp.name) if inp.directive == ".reg"
+                                 else tr("element {index} of '{name}'", index=i, name=inp.name))
         return list(inp.exact)
 
     def _init_state(self, registers, arrays):
@@ -268,8 +276,9 @@ class Machine:
         for name, v in registers.items():
             if name not in names:
                 hint = did_you_mean(name, names)
-                what = "an array" if name in p.arrays else "not used by this program"
-                raise UsageError(f"cannot set register '{name}': it is {what}" + (f"; {hint}" if hint else ""))
+                what = tr("an array") if name in p.arrays else tr("not used by this program")
+                raise UsageError(tr("cannot set register '{name}': it is {what}", name=name, what=what)
+                                 + (f"; {hint}" if hint else ""))
             slot = names.index(name)
             regs[slot] = self._number(v, name)
             if slot not in self.write_order:
@@ -278,14 +287,17 @@ class Machine:
         for name, vals in arrays.items():
             if name not in p.arrays:
                 hint = did_you_mean(name, p.arrays)
-                what = "a register" if name in names else "not declared by this program"
-                raise UsageError(f"cannot set array '{name}': it is {what}" + (f"; {hint}" if hint else ""))
+                what = tr("a register") if name in names else tr("not declared by this program")
+                raise UsageError(tr("cannot set array '{name}': it is {what}", name=name, what=what)
+                                 + (f"; {hint}" if hint else ""))
             given[name] = _sequence(vals, name, self.exact)
         sizes = [len(given[inp.name]) if inp.name in given else len(inp.values) for inp in p.array_inputs]
         cap = isa.MAX_EXACT_ARRAYS_TOTAL if self.exact else isa.MAX_ARRAYS_TOTAL
         if sum(sizes) > cap:  # checked before a single element is converted
-            raise UsageError(f"the arrays together would hold {sum(sizes):,} elements; gdasm holds at most {cap:,}"
-                             + (" under --exact (an exact fraction takes ~100 bytes or more)" if self.exact else ""))
+            raise UsageError(tr("the arrays together would hold {count:,} elements; gdasm holds at most {cap:,}",
+                                count=sum(sizes), cap=cap)
+                             + (tr(" under --exact (an exact fraction takes ~100 bytes or more)",
+                                   ) if self.exact else ""))
         self.arrays: list[list] = []
         for inp in p.array_inputs:
             if inp.name in given:
@@ -824,10 +836,11 @@ class Machine:
         """Take back the last step: the exact inverse of step() for the record it returned."""
         code = self.program.instructions
         if not isinstance(rec, StepRecord) or not 0 <= rec.address < len(code) or rec.instruction is not code[rec.address]:
-            raise UsageError("undo takes a StepRecord that this machine's step() returned")
+            raise UsageError(tr("undo takes a StepRecord that this machine's step() returned"))
         ins = rec.instruction
         if rec.step != self.steps:
-            raise UsageError(f"undo takes back the last step ({self.steps}), not step {rec.step}")
+            raise UsageError(tr("undo takes back the last step ({steps}), not step {step}",
+                                steps=self.steps, step=rec.step))
         for name, old, new in rec.writes:
             slot = ins.dest.slot
             self.regs[slot] = old
@@ -867,25 +880,26 @@ class Machine:
         make = lambda *a, **kw: self._make_fault(ins, pc, reads, *a, **kw)
         if exc is None:
             return make(ins.span, "step-limit", {"limit": f"{self.max_steps:,}"},
-                        hint="raise it with --max-steps N if the program is meant to run longer",
+                        hint=tr("raise it with --max-steps N if the program is meant to run longer"),
                         notes=self._hottest())
         unset = [r for r in ins.reads if regs[r.slot] is UNSET]
         if unset:
             r = unset[0]
             close = did_you_mean(r.name, [name for name in p.registers if name != r.name])
             return make(r.span, "unset-register", {"name": r.name},
-                        hint=(close + " " if close else "") + "set it with .reg or --set, or write it first")
+                        hint=(close + " " if close else "") + tr("set it with .reg or --set, or write it first"))
         if isinstance(exc, _TooDeep):
-            return make(ins.span, "call-depth", {}, hint="a subroutine that calls itself needs a way to stop")
+            return make(ins.span, "call-depth", {"limit": f"{isa.MAX_CALL_DEPTH:,}"},
+                        hint=tr("a subroutine that calls itself needs a way to stop"))
         if op.effects.stack == "pop":
             return make(ins.span, "return-without-call", {},
-                        hint=f"{op.mnemonic} returns to where a subroutine was called from; "
-                             "did the program run into a subroutine?")
+                        hint=tr("{mnemonic} returns to where a subroutine was called from; did the program run "
+                                "into a subroutine?", mnemonic=op.mnemonic))
         if ins.index is not None:
             k = regs[self._slot(ins.index)]
             arr = ins.array
             n = len(self.arrays[arr.slot])
-            hint = f"valid indexes are 0 to {n - 1}" if n else f"'{arr.name}' is empty"
+            hint = tr("valid indexes are 0 to {last}", last=n - 1) if n else tr("'{array}' is empty", array=arr.name)
             if k != int(k):
                 return make(ins.index.span, "index-not-whole", {"index": k}, hint=hint)
             shown = int(k) if abs(k) < 2 ** 53 else k  # a huge index prints as the number it is: 1e+300
@@ -893,16 +907,16 @@ class Machine:
                         hint=hint)
         if isinstance(exc, _NoExact):
             return make(ins.span, "no-exact-result", {"mnemonic": op.mnemonic},
-                        hint="run without --exact to use floating point")
+                        hint=tr("run without --exact to use floating point"))
         if isinstance(exc, _TooBig):
             return make(ins.span, "exact-too-large", {"digits": f"{MAX_EXACT_DIGITS:,}"},
-                        hint="exact arithmetic suits short runs; use floating point for long loops")
+                        hint=tr("exact arithmetic suits short runs; use floating point for long loops"))
         if ins.dest is not None and op.fn is not None:  # a computed value: outside its domain, or not finite
             code = op.domain(*(regs[self._slot(o)] for o in ins.sources)) if op.domain else None
             if code:
                 return make(ins.span, code, {})
-            return make(ins.span, "overflow", {}, hint="values grew without bound — in gradient descent, "
-                                                       "a learning rate that is too large does this")
+            return make(ins.span, "overflow", {}, hint=tr("values grew without bound — in gradient descent, a "
+                                                          "learning rate that is too large does this"))
         return make(ins.span, "internal", {"detail": f"{exc.__class__.__name__}: {exc}"})
 
     def _hottest(self) -> list[str]:
@@ -914,12 +928,16 @@ class Machine:
         ins = self.program.instructions[hot]
         label = next((name for name, addr in sorted(self.program.labels.items(), key=lambda kv: -kv[1])
                       if addr <= hot), None)
-        where = f"line {ins.line} (`{ins.text}`" + (f", in the loop at label '{label}')" if label else ")")
-        return [f"the hottest code is {where}: it ran {counts[hot]:,} times in the last {sum(counts):,} steps"]
+        if label:
+            return [tr("the hottest code is line {line} (`{text}`, in the loop at label '{label}'): it ran {count:,} "
+                       "times in the last {steps:,} steps", line=ins.line, text=ins.text, label=label,
+                       count=counts[hot], steps=sum(counts))]
+        return [tr("the hottest code is line {line} (`{text}`): it ran {count:,} times in the last {steps:,} steps",
+                   line=ins.line, text=ins.text, count=counts[hot], steps=sum(counts))]
 
     def _make_fault(self, ins: Instruction, address: int, reads: tuple, span: Span, code: str, args: dict,
                     hint: str = "", notes=()) -> RuntimeFault:
-        template = isa.FAULTS[code]
+        template = tr(isa.FAULTS[code])  # in the reader's language; the code stays the same
         numbers = any(not isinstance(v, (int, str)) for v in args.values())
         values = tuple(args.items()) if numbers else ()  # the formatter shows the numbers when printed
         message = template.format(**{k: v if isinstance(v, (int, str)) else _dec(v) for k, v in args.items()})

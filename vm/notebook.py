@@ -16,6 +16,7 @@ from typing import Optional
 from . import page, render, report
 from .display import STYLE, escape, result_html
 from .errors import GdasmError, RuntimeFault, UsageError
+from .i18n import tr
 from .inputs import ArgParser, add_run_options, run_inputs, steps_option
 from .machine import Machine
 
@@ -28,22 +29,23 @@ def page_iframe(text: str, height: int = 640) -> str:
 
 def _parser(line_magic: bool = False) -> ArgParser:
     if line_magic:
-        p = ArgParser(prog="%gdasm", description="Run a program (a file, or a bundled program by name): its output, "
+        p = ArgParser(prog="%gdasm", description=tr("Run a program (a file, or a bundled program by name): its "
+                                                    "output, "
                                                   "final registers, and a page that steps through the run. "
-                                                  "%%gdasm runs the cell's text instead.")
+                                                  "%%gdasm runs the cell's text instead."))
     else:
-        p = ArgParser(prog="%%gdasm", description="Run the cell as a gdasm program: its output, final registers, "
-                                                   "and a page that steps through the run.")
+        p = ArgParser(prog="%%gdasm", description=tr("Run the cell as a gdasm program: its output, final registers, "
+                                                   "and a page that steps through the run."))
     add_run_options(p, program=line_magic, json=False)
     for action in p._actions:
         if action.dest == "program":
             action.help = "a .gdasm file, or a bundled program's name (gradient_descent)"
-    p.add_argument("--lang", choices=tuple(page.WORDS), default="en", help="the page's words: en or zh (中文)")
+    p.add_argument("--lang", choices=tuple(page.WORDS), default="en", help=tr("the page's words: en or zh (中文)"))
     p.add_argument("--max-page-steps", type=steps_option, default=page.MAX_PAGE_STEPS, metavar="N",
-                   help=f"steps the page keeps (default {page.MAX_PAGE_STEPS:,})")
-    p.add_argument("--no-page", action="store_true", help="leave out the step-through page")
+                   help=tr("steps the page keeps (default {MAX_PAGE_STEPS:,})", MAX_PAGE_STEPS=page.MAX_PAGE_STEPS))
+    p.add_argument("--no-page", action="store_true", help=tr("leave out the step-through page"))
     p.add_argument("--height", type=_pixels, default=None, metavar="PX",
-                   help="the page's height in the notebook (default: from the program's length, at most 720)")
+                   help=tr("the page's height in the notebook (default: from the program's length, at most 720)"))
     return p
 
 
@@ -74,11 +76,11 @@ def cell(line: str, text: Optional[str], filename: str = "cell.gdasm") -> Shown:
         except SystemExit:  # --help
             return Shown(f"<pre>{escape(printed.getvalue())}</pre>", printed.getvalue())
         except ValueError as e:  # shlex: an unclosed quote
-            raise UsageError(f"{parser.prog}: error: {e}") from None
+            raise UsageError(tr("{prog}: error: {e}", prog=parser.prog, e=e)) from None
         fmt = render.Formatter(args.numbers)
         if args.exact and fmt.numbers != "dec":
-            raise UsageError(f"--numbers {fmt.numbers} shows binary64 doubles, but under --exact every value is an "
-                             "exact fraction (28/3): leave out one of them")
+            raise UsageError(tr("--numbers {numbers} shows binary64 doubles, but under --exact every value is an "
+                                "exact fraction (28/3): leave out one of them", numbers=fmt.numbers))
         if text is None:
             from vm import load  # the package's loader (a file, or a bundled program by name)
             program = load(args.program)

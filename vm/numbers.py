@@ -13,6 +13,8 @@ import re
 from fractions import Fraction
 from typing import Optional, Union
 
+from .i18n import tr
+
 # Exact values (`--exact`, folding, expectations, `--set`) are bounded before they are computed, so that no
 # input can make gdasm hang or fill memory. A decimal has an exact value here when its exponent, written in
 # scientific notation (1.5e-4000, 0.001e-3997), is at most MAX_EXACT_EXPONENT in size (1e-99999 would need a
@@ -23,8 +25,10 @@ MAX_EXACT_EXPONENT = 4000
 MAX_EXACT_DIGITS = 10_000
 MAX_EXACT_BITS = math.ceil(MAX_EXACT_DIGITS * math.log2(10))
 # How every message about a number too large or small for --exact states the bounds.
-EXACT_BOUNDS = (f"exact arithmetic takes exponents from -{MAX_EXACT_EXPONENT:,} to {MAX_EXACT_EXPONENT:,} "
-                f"and at most {MAX_EXACT_DIGITS:,} digits")
+def exact_bounds() -> str:
+    """What exact arithmetic can hold, in the reader's language."""
+    return tr("exact arithmetic takes exponents from -{exponent:,} to {exponent:,} and at most {digits:,} digits",
+              exponent=MAX_EXACT_EXPONENT, digits=MAX_EXACT_DIGITS)
 # Python's int() refuses more than 4,300 digits (a process-wide setting): digits are converted in chunks.
 _CHUNK = 4000
 _PARTS = re.compile(r"\s*([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?)([0-9]+))?\s*\Z")
@@ -120,7 +124,7 @@ def to_number(v, exact: bool = False) -> Number:
                 raise NumberError(f"{_short(v)} is not a finite number")
             value = exact_value(text)
             if value is None:
-                raise NumberError(f"{_short(v)} has no exact value small enough to compute with ({EXACT_BOUNDS})")
+                raise NumberError(f"{_short(v)} has no exact value small enough to compute with ({exact_bounds()})")
         if not within_bounds(value):
             raise NumberError(f"{_short(v)} is too large for exact arithmetic (over {MAX_EXACT_DIGITS:,} digits)")
         return value

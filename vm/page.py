@@ -20,6 +20,7 @@ from typing import Optional
 
 from . import render
 from .errors import GdasmError, RuntimeFault, UsageError
+from .i18n import tr
 from .ir import UNSET, Imm, Program, Reg
 from .machine import DEFAULT_MAX_STEPS, Machine
 from .numbers import fraction_text
@@ -157,14 +158,15 @@ def record(program: Program, registers=None, arrays=None, max_steps: int = DEFAU
     """The page's data for one run (see the module's docstring); the run may fault (the data says so)."""
     from .history import History
     if not 2 <= max_page_steps <= MAX_PAGE_STEPS_LIMIT:
-        raise UsageError(f"--max-page-steps must be from 2 to {MAX_PAGE_STEPS_LIMIT:,}, not {max_page_steps:,}")
+        raise UsageError(tr("--max-page-steps must be from 2 to {MAX_PAGE_STEPS_LIMIT:,}, not {max_page_steps:,}",
+                            MAX_PAGE_STEPS_LIMIT=MAX_PAGE_STEPS_LIMIT, max_page_steps=max_page_steps))
     pool = _Pool()
     code, imms, notations = _code(program, pool, exact)
     m = Machine(program, registers, arrays, max_steps, exact)
     elements = sum(len(a) for a in m.arrays)
     if elements > MAX_ELEMENTS:
-        raise UsageError(f"a page holds at most {MAX_ELEMENTS:,} array elements; this run starts with "
-                         f"{elements:,} (give smaller arrays with --data)")
+        raise UsageError(tr("a page holds at most {MAX_ELEMENTS:,} array elements; this run starts with {elements:,} "
+                            "(give smaller arrays with --data)", MAX_ELEMENTS=MAX_ELEMENTS, elements=elements))
     origins = _origins(program, m)
     start = _state(m, pool)
     tape = _Tape(pool, program)
@@ -418,7 +420,8 @@ def _script_json(data: dict) -> str:
 def html_page(data: dict, lang: str = "en", numbers: str = "dec", step: Optional[int] = None) -> str:
     """The whole page: one HTML file with its style, script and data inside, and no address outside it."""
     if lang not in WORDS:
-        raise UsageError(f"unknown language {lang!r}; the languages are {', '.join(WORDS)}")
+        raise UsageError(tr("unknown language {lang!r}; the languages are {WORDS}",
+                            lang=lang, WORDS=', '.join(WORDS)))
     render.Formatter(numbers)  # checks the name
     data = {**data, "words": dict(WORDS[lang]), "numbers": numbers, "open": step}
     title = html.escape(f"{render.safe(data['program'].replace(chr(92), '/').rsplit('/', 1)[-1])} \u00b7 gdasm")

@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 from typing import Callable, Optional, Sequence
 
 from .errors import RuntimeFault, UsageError
+from .i18n import tr
 from .inputs import first_write_before_read
 from .ir import UNSET, Program
 from .machine import DEFAULT_MAX_STEPS, Machine
@@ -75,8 +76,9 @@ def _need_outs(program: Program, kind: str) -> None:
     if not outs(program):
         what = "plots the values the program prints with OUT" if kind == "loss" else \
             "needs the loss the program prints with OUT"
-        raise UsageError(f"--kind {kind} {what}, one per iteration, but {_name(program)} prints none (add "
-                         "`OUT loss` where each iteration has computed its loss, or try --kind regs --y REG)")
+        raise UsageError(tr("--kind {kind} {what}, one per iteration, but {program} prints none (add `OUT loss` "
+                            "where each iteration has computed its loss, or try --kind regs --y REG)",
+                            kind=kind, what=what, program=_name(program)))
 
 
 def _sample(program, regs, at, inputs: dict, kind: str, option: str = "--y", **kw):
@@ -85,8 +87,8 @@ def _sample(program, regs, at, inputs: dict, kind: str, option: str = "--y", **k
         return sample(program, regs, at, limit=MAX_POINTS, **inputs, **kw)
     except SampleLimit:
         every = " or sample less often (--every LABEL)" if kind in ("loss", "regs") and at in ("out", "step") else ""
-        raise UsageError(f"--kind {kind}: more than {MAX_POINTS:,} points, more than a picture shows: stop the run "
-                         f"sooner (--max-steps){every}") from None
+        raise UsageError(tr("--kind {kind}: more than {MAX_POINTS:,} points, more than a picture shows: stop the run "
+                            "sooner (--max-steps){every}", kind=kind, MAX_POINTS=MAX_POINTS, every=every)) from None
     except UsageError as err:
         message = err.diagnostics[0].message
         if message.startswith("regs: "):
@@ -120,9 +122,9 @@ def _settable(program: Program, name: str, option: str) -> None:
     """A register the picture sets must be one the program reads before it writes it."""
     ins = first_write_before_read(program, name)
     if ins is not None:
-        raise UsageError(f"{option}: {_name(program)} sets '{safe(name)}' itself (line {ins.line}: "
-                         f"{safe(ins.text)}) before reading it, so setting it from outside changes nothing: "
-                         f"declare it with `.reg {safe(name)} = ...` instead")
+        raise UsageError(tr("{option}: {program} sets '{name}' itself (line {line}: {text}) before reading it, so "
+                            "setting it from outside changes nothing: declare it with `.reg {name} = ...` instead",
+                            option=option, program=_name(program), name=safe(name), line=ins.line, text=safe(ins.text)))
 
 
 def _header(program: Program, kind: str, s, faults: Optional[list]) -> dict:
@@ -139,9 +141,9 @@ def loss(program: Program, y: Optional[str] = None, every: Optional[str] = None,
     """The OUT values (or register y, sampled at each OUT or at `every`) against the iteration."""
     inputs = run_inputs(**inputs)
     if y is not None and not isinstance(y, str):
-        raise UsageError(f"y must name one register (a string), not {type(y).__name__}")
+        raise UsageError(tr("y must name one register (a string), not {name}", name=type(y).__name__))
     if every is not None and y is None:
-        raise UsageError("--every samples a register where the loop passes a line: name the register with --y")
+        raise UsageError(tr("--every samples a register where the loop passes a line: name the register with --y"))
     if every is None:
         _need_outs(program, "loss")
     line = _line(program, every)
@@ -161,9 +163,9 @@ def regs(program: Program, names: Sequence[str], every: Optional[str] = None, fa
     names = [n.strip() if isinstance(n, str) else n for n in ([names] if isinstance(names, str) else names)]
     names = [n for n in names if n != ""]
     if not names:
-        raise UsageError("--kind regs plots chosen registers: name them with --y, e.g. --y w,grad")
+        raise UsageError(tr("--kind regs plots chosen registers: name them with --y, e.g. --y w,grad"))
     if len(names) > MAX_REGS or len(set(map(str, names))) != len(names):
-        raise UsageError(f"--y: name up to {MAX_REGS} different registers for one picture")
+        raise UsageError(tr("--y: name up to {MAX_REGS} different registers for one picture", MAX_REGS=MAX_REGS))
     line = _line(program, every)
     at = line or ("out" if outs(program) else "step")
     s = _sample(program, names, at, inputs, "regs")
@@ -181,17 +183,19 @@ def _params(program: Program, param) -> list[str]:
     elif isinstance(param, (list, tuple)) and all(isinstance(p, str) for p in param):
         names = [p.strip() for p in param]
     else:
-        raise UsageError(f"--param names one or two registers (\"w\" or \"w,b\"), not {param!r:.40}")
+        raise UsageError(tr('--param names one or two registers ("w" or "w,b"), not {param!r:.40}', param=param))
     if not 1 <= len(names) <= 2 or "" in names:
-        raise UsageError("--param takes one parameter (a curve: --param w) or two (contours: --param w,b)")
+        raise UsageError(tr("--param takes one parameter (a curve: --param w) or two (contours: --param w,b)"))
     if len(set(names)) != len(names):
-        raise UsageError(f"--param {safe(names[0])},{safe(names[1])}: the same parameter twice")
+        raise UsageError(tr("--param {names},{names2}: the same parameter twice",
+                            names=safe(names[0]), names2=safe(names[1])))
     for n in names:
         if program.array_slot(n) is not None:
-            raise UsageError(f"--param {safe(n)}: '{safe(n)}' is an array; a parameter is a register")
+            raise UsageError(tr("--param {n}: '{n}' is an array; a parameter is a register", n=safe(n)))
         if program.register_slot(n) is None or not _reads(program, n):
-            raise UsageError(f"--param {safe(n)}: {_name(program)} never reads a register '{safe(n)}', so the loss "
-                             "cannot depend on it (name the parameter the program learns, e.g. --param w)")
+            raise UsageError(tr("--param {n}: {program} never reads a register '{n}', so the loss cannot depend on "
+                                "it (name the parameter the program learns, e.g. --param w)",
+                                n=safe(n), program=_name(program)))
         _settable(program, n, f"--param {safe(n)}")
     return names
 
@@ -225,9 +229,10 @@ def _moving(program: Program, s, names: list, inputs: dict) -> None:
         seen = {repr(r.values[k]) for r in moved.rows}
         if len(seen) > 1:
             first, last = moved.rows[0].values[k], moved.rows[-1].values[k]
-            raise UsageError(f"--param {safe(names[0])}: '{safe(n)}' changes too as the program runs ({number(first)} "
-                             f"to {number(last)}), so the loss over {safe(names[0])} alone is not the curve the "
-                             f"iterates roll on: use --param {safe(names[0])},{safe(n)}")
+            raise UsageError(tr("--param {names}: '{n}' changes too as the program runs ({first} to {last}), so the "
+                                "loss over {names} alone is not the curve the iterates roll on: use --param "
+                                "{names},{n}",
+                                names=safe(names[0]), n=safe(n), first=number(first), last=number(last)))
 
 
 def _kept(program: Program, names: list, inputs: dict) -> None:
@@ -238,9 +243,10 @@ def _kept(program: Program, names: list, inputs: dict) -> None:
     for k, n in enumerate(names):
         if s.rows and s.rows[0].values[k] != probe:
             ins = program.instructions[_writes(program, n)[0]]
-            raise UsageError(f"--param {safe(n)}: {_name(program)} changes '{safe(n)}' before it first prints the "
-                             f"loss (line {ins.line}: {safe(ins.text)}), so that loss is not the loss at the value "
-                             f"set: name the parameter the program learns, e.g. --param w")
+            raise UsageError(tr("--param {n}: {program} changes '{n}' before it first prints the loss (line {line}: "
+                                "{text}), so that loss is not the loss at the value set: name the parameter the "
+                                "program learns, e.g. --param w",
+                                n=safe(n), program=_name(program), line=ins.line, text=safe(ins.text)))
 
 
 def _first_out(program: Program, inputs: dict) -> tuple:
@@ -259,10 +265,12 @@ def path(program: Program, param="w", progress: Progress = None, faults: Optiona
     if not s.rows:
         if s.fault is not None:
             raise s.fault  # nothing to draw: the fault is the answer (exit 70)
-        raise UsageError(f"--kind path: {_name(program)} ended before its first OUT, so there is no path to draw")
+        raise UsageError(tr("--kind path: {program} ended before its first OUT, so there is no path to draw",
+                            program=_name(program)))
     its = [[number(r.values[k]) for r in s.rows] for k in range(len(names))]
     if any(v is None for col in its for v in col):
-        raise UsageError(f"--kind path: {', '.join(names)} not set when the program first prints; set it with --set")
+        raise UsageError(tr("--kind path: {names} not set when the program first prints; set it with --set",
+                            names=', '.join(names)))
     _kept(program, names, inputs)
     if len(names) == 1:
         _moving(program, s, names, inputs)
@@ -271,9 +279,10 @@ def path(program: Program, param="w", progress: Progress = None, faults: Optiona
     points = GRID_1D if len(names) == 1 else GRID_2D ** 2
     first = s.rows[0].step
     if first * points > LANDSCAPE_STEPS:
-        raise UsageError(f"--kind path: the landscape takes {points:,} runs of {first:,} steps each before their "
-                         f"first OUT, more than {LANDSCAPE_STEPS:,} steps in all: print the loss sooner in the "
-                         "program, or use one parameter")
+        raise UsageError(tr("--kind path: the landscape takes {points:,} runs of {first:,} steps each before their "
+                            "first OUT, more than {LANDSCAPE_STEPS:,} steps in all: print the loss sooner in the "
+                            "program, or use one parameter",
+                            points=points, first=first, LANDSCAPE_STEPS=LANDSCAPE_STEPS))
     # Each grid run takes the steps the first evaluation took, give or take its branches.
     grid_inputs = {**inputs, "max_steps": min(inputs["max_steps"], 10 * first + 10_000)}
     if len(names) == 1:
@@ -321,14 +330,14 @@ def _rate_text(t) -> str:
     if isinstance(t, (int, float, Fraction, Decimal)) and not isinstance(t, bool):
         t = repr(float(t))
     if not isinstance(t, str):
-        raise UsageError(f"--lr: a learning rate is a number, not {type(t).__name__}")
+        raise UsageError(tr("--lr: a learning rate is a number, not {name}", name=type(t).__name__))
     t = t.strip()
     try:
         v = to_number(t)
     except (NumberError, ValueError, ArithmeticError):
         v = None
     if v is None or not 0 < v < float("inf"):
-        raise UsageError(f"--lr: '{safe(t[:40])}' is not a learning rate (a positive number, such as 0.01)")
+        raise UsageError(tr("--lr: '{t}' is not a learning rate (a positive number, such as 0.01)", t=safe(t[:40])))
     return t
 
 
@@ -348,21 +357,23 @@ def lr(program: Program, rates: Optional[Sequence[str]] = None, progress: Progre
     inputs = run_inputs(**inputs)
     _need_outs(program, "lr")
     if program.register_slot("lr") is None or not _reads(program, "lr"):
-        raise UsageError(f"--kind lr runs the program with several learning rates in register lr, but "
-                         f"{_name(program)} never reads a register 'lr'")
+        raise UsageError(tr("--kind lr runs the program with several learning rates in register lr, but {program} "
+                            "never reads a register 'lr'", program=_name(program)))
     _settable(program, "lr", "--kind lr")
     if rates is None:
         if "lr" not in inputs["registers"] and not any(i.name == "lr" for i in program.reg_inputs):
-            raise UsageError("--kind lr: the program does not declare lr; give the rates with --lr 0.001,0.01,...")
+            raise UsageError(tr("--kind lr: the program does not declare lr; give the rates with --lr 0.001,0.01,...",
+                                ))
         rates = default_rates(program, inputs["registers"])
     else:
         if isinstance(rates, str):
             rates = rates.split(",")
         rates = [_rate_text(t) for t in rates]
         if not rates:
-            raise UsageError("--lr: give one or more learning rates, e.g. --lr 0.001,0.01,0.1")
+            raise UsageError(tr("--lr: give one or more learning rates, e.g. --lr 0.001,0.01,0.1"))
         if len(rates) > MAX_RATES:
-            raise UsageError(f"--lr: {len(rates)} rates; one picture compares at most {MAX_RATES}")
+            raise UsageError(tr("--lr: {rates} rates; one picture compares at most {MAX_RATES}",
+                                rates=len(rates), MAX_RATES=MAX_RATES))
     counted = program.register_slot(LOOP_LIMIT) is not None and program.register_slot(LOOP_COUNT) is not None
     runs = []
     for k, (rate, (ys, status, fault, registers)) in enumerate(zip(rates, _rate_runs(program, rates, inputs))):
@@ -419,12 +430,13 @@ def _one_rate(program: Program, rate: str, inputs: dict) -> tuple:
 def _prediction(program: Program, pred: Optional[str]) -> str:
     if pred is not None:
         if not isinstance(pred, str) or not _writes(program, pred):
-            raise UsageError(f"--pred {safe(str(pred))}: {_name(program)} never writes a register '{safe(str(pred))}'")
+            raise UsageError(tr("--pred {pred}: {program} never writes a register '{pred}'",
+                                pred=safe(str(pred)), program=_name(program)))
         return pred
     found = next((n for n in PREDICTIONS if _writes(program, n)), None)
     if found is None:
-        raise UsageError(f"--kind fit needs the model's prediction: {_name(program)} writes none of "
-                         f"{', '.join(PREDICTIONS)}; name it with --pred REG")
+        raise UsageError(tr("--kind fit needs the model's prediction: {program} writes none of {PREDICTIONS}; name "
+                            "it with --pred REG", program=_name(program), PREDICTIONS=', '.join(PREDICTIONS)))
     return found
 
 
@@ -452,14 +464,14 @@ def fit(program: Program, pred: Optional[str] = None, progress: Progress = None,
     if all(p.register_slot(n) is not None for n in ("x", "y_true", "y_pred")) and p.array_slot("x") is None:
         return _seed(p, inputs, faults)
     if p.array_slot("x") is None or p.array_slot("y") is None:
-        raise UsageError(f"--kind fit draws data x, y against the model's predictions: {_name(p)} has no arrays "
-                         "x and y (or, as absolute_loss, registers x, y_true and y_pred)")
+        raise UsageError(tr("--kind fit draws data x, y against the model's predictions: {p} has no arrays x and y "
+                            "(or, as absolute_loss, registers x, y_true and y_pred)", p=_name(p)))
     name = _prediction(p, pred)
     _need_outs(p, "fit")
     last = max(_writes(p, name))
     if last + 1 >= len(p.instructions):
-        raise UsageError(f"--pred {safe(name)}: it is written by the program's last instruction, so no prediction "
-                         "can be read after it")
+        raise UsageError(tr("--pred {name}: it is written by the program's last instruction, so no prediction can be "
+                            "read after it", name=safe(name)))
     after = p.instructions[last + 1].line  # the prediction is read as the next instruction starts
     # The parameters and the loss at the last OUT: the model the picture shows.
     params = [i.name for i in p.reg_inputs if i.name != LOOP_LIMIT]
@@ -467,7 +479,7 @@ def fit(program: Program, pred: Optional[str] = None, progress: Progress = None,
     if not whole.rows:
         if whole.fault is not None:
             raise whole.fault
-        raise UsageError(f"--kind fit: {_name(p)} ended before its first OUT, so there is no model to draw")
+        raise UsageError(tr("--kind fit: {p} ended before its first OUT, so there is no model to draw", p=_name(p)))
     final = whole.rows[-1]
     trained = dict(zip(params, final.values))
     # The machine's predictions at the data points: those of the evaluation that printed the last OUT.
@@ -528,4 +540,4 @@ def build(kind: str, program: Program, *, y=None, every=None, param="w", rates=N
         return lr(program, rates, progress, faults, **inputs)
     if kind == "fit":
         return fit(program, pred, progress, faults, **inputs)
-    raise UsageError(f"--kind {kind}: choose one of {', '.join(KINDS)}")
+    raise UsageError(tr("--kind {kind}: choose one of {KINDS}", kind=kind, KINDS=', '.join(KINDS)))

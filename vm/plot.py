@@ -19,6 +19,7 @@ from typing import Optional
 from . import pictures, report
 from .errors import UsageError
 from .assembler import as_program
+from .i18n import tr
 from .render import safe
 
 try:
@@ -115,7 +116,7 @@ def _eq(*values) -> str:
 
 def _words(lang: str) -> dict:
     if lang not in WORDS:
-        raise UsageError(f"--lang {safe(str(lang))}: choose en or zh")
+        raise UsageError(tr("--lang {lang}: choose en or zh", lang=safe(str(lang))))
     return WORDS[lang]
 
 
@@ -150,14 +151,17 @@ def check_size(size, dpi) -> tuple:
     ok = isinstance(size, (tuple, list)) and len(size) == 2 and all(
         isinstance(v, (int, float)) and not isinstance(v, bool) and MIN_INCHES <= v <= MAX_INCHES for v in size)
     if not ok:
-        raise UsageError(f"size must be (width, height) in inches, each from {MIN_INCHES} to {MAX_INCHES}, "
-                         f"not {safe(repr(size))[:40]}")
+        raise UsageError(tr("size must be (width, height) in inches, each from {MIN_INCHES} to {MAX_INCHES}, not "
+                            "{size}", MIN_INCHES=MIN_INCHES, MAX_INCHES=MAX_INCHES, size=safe(repr(size))[:40]))
     dpi = DPI if dpi is None else dpi
     if isinstance(dpi, bool) or not isinstance(dpi, int) or not MIN_DPI <= dpi <= MAX_DPI:
-        raise UsageError(f"dpi must be a whole number from {MIN_DPI} to {MAX_DPI}, not {safe(repr(dpi))[:40]}")
+        raise UsageError(tr("dpi must be a whole number from {MIN_DPI} to {MAX_DPI}, not {dpi}",
+                            MIN_DPI=MIN_DPI, MAX_DPI=MAX_DPI, dpi=safe(repr(dpi))[:40]))
     if max(size) * dpi > MAX_PIXELS:
-        raise UsageError(f"a {size[0]:g} × {size[1]:g} inch picture at {dpi} dots per inch would be "
-                         f"{round(size[0] * dpi):,} × {round(size[1] * dpi):,} pixels; at most {MAX_PIXELS:,} a side")
+        raise UsageError(tr("a {size:g} × {size2:g} inch picture at {dpi} dots per inch would be {n:,} × {n2:,} "
+                            "pixels; at most {MAX_PIXELS:,} a side",
+                            size=size[0], size2=size[1], dpi=dpi, n=round(size[0] * dpi), n2=round(size[1] * dpi),
+                            MAX_PIXELS=MAX_PIXELS))
     return tuple(float(v) for v in size), dpi
 
 
@@ -567,12 +571,13 @@ def save(fig: "Figure", path, lang: Optional[str] = None) -> Path:
         except (ValueError, OverflowError) as e:  # an axis from -1e308 to 1e308 is wider than a double
             if "arange" not in str(e) and "overflow" not in str(e).lower() and not isinstance(e, OverflowError):
                 raise
-            raise UsageError("cannot draw this picture: its values span more than one axis can hold (the width "
-                             "of an axis, largest minus smallest value, must stay below 1.8e308)") from None
+            raise UsageError(tr("cannot draw this picture: its values span more than one axis can hold (the width "
+                             "of an axis, largest minus smallest value, must stay below 1.8e308)")) from None
     try:
         path.write_bytes(buffer.getvalue())
     except OSError as e:
-        raise report.StreamError(e.errno, f"cannot write {safe(str(path))}: {e.strerror or e}") from None
+        raise report.StreamError(e.errno, tr("cannot write {path}: {value}",
+                                             path=safe(str(path)), value=e.strerror or e)) from None
     return path
 
 
@@ -581,11 +586,11 @@ def check_font(path, lang: str) -> str:
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise UsageError(f"-o {safe(path.name)}: a picture is written as .png, .svg or .pdf")
+        raise UsageError(tr("-o {name}: a picture is written as .png, .svg or .pdf", name=safe(path.name)))
     if lang == "zh" and fmt != "svg" and cjk_font() is None:
-        raise UsageError("no font with Chinese characters is installed, so a PNG or PDF with --lang zh would show "
+        raise UsageError(tr("no font with Chinese characters is installed, so a PNG or PDF with --lang zh would show "
                          "empty boxes: install one (Debian/Ubuntu: apt-get install fonts-noto-cjk), or write "
-                         ".svg, which keeps the text as text for the browser to draw")
+                         ".svg, which keeps the text as text for the browser to draw"))
     return fmt
 
 

@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 from . import pictures, progress, render, report, source
 from .errors import GdasmError, UsageError
+from .i18n import tr
 from .inputs import parse_sets, read_program, run_inputs, warnings_for
 
 # Which options each kind reads: an option given to a kind that ignores it is refused, not silently dropped.
@@ -41,24 +42,27 @@ def _dpi(text: str) -> int:
 def add_options(p: argparse.ArgumentParser) -> None:
     """The options of `gdasm plot` after the run options."""
     p.add_argument("--kind", choices=pictures.KINDS, default="loss",
-                   help="loss: the OUT values per iteration; path: the iterates on the loss landscape; lr: several "
+                   help=tr("loss: the OUT values per iteration; path: the iterates on the loss landscape; lr: "
+                           "several "
                         "learning rates compared; fit: the data and the model's predictions; regs: registers "
-                        "per iteration (default loss)")
-    p.add_argument("-o", "--output", metavar="FILE", help="FILE.png, .svg or .pdf (default PROGRAM-KIND.png here; "
-                                                         "PROGRAM-KIND-zh.png with --lang zh)")
-    p.add_argument("--y", metavar="REG", help="loss: plot this register, sampled at each OUT; regs: A,B,...")
-    p.add_argument("--every", metavar="LABEL|LINE", help="loss, regs: sample where the loop reaches this line")
+                        "per iteration (default loss)"))
+    p.add_argument("-o", "--output", metavar="FILE", help=tr("FILE.png, .svg or .pdf (default PROGRAM-KIND.png here; "
+                                                         "PROGRAM-KIND-zh.png with --lang zh)"))
+    p.add_argument("--y", metavar="REG", help=tr("loss: plot this register, sampled at each OUT; regs: A,B,..."))
+    p.add_argument("--every", metavar="LABEL|LINE", help=tr("loss, regs: sample where the loop reaches this line"))
     p.add_argument("--param", metavar="P[,Q]", default=None,
-                   help="path: the parameter (a curve) or two (contours), default w")
-    p.add_argument("--lr", metavar="R1,R2,...", help="lr: the learning rates (default the program's × 0.1, 1, 10, 30)")
-    p.add_argument("--pred", metavar="REG", help="fit: the register holding the model's prediction (default pred "
-                                                 "or p)")
-    p.add_argument("--save-data", metavar="FILE.json", help="also write every plotted number to FILE.json")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="the picture's words: en or zh (中文)")
-    p.add_argument("--dpi", type=_dpi, default=None, metavar="N", help="dots per inch of a PNG (default 150, "
-                                                                       "10 to 1200)")
+                   help=tr("path: the parameter (a curve) or two (contours), default w"))
+    p.add_argument("--lr", metavar="R1,R2,...", help=tr("lr: the learning rates (default the program's × 0.1, 1, 10, "
+                                                        "30)"))
+    p.add_argument("--pred", metavar="REG", help=tr("fit: the register holding the model's prediction (default pred "
+                                                 "or p)"))
+    p.add_argument("--save-data", metavar="FILE.json", help=tr("also write every plotted number to FILE.json"))
+    p.add_argument("--lang", choices=("en", "zh"), default=None,
+                   help=tr("the picture's words: en or zh (中文); default: gdasm's language (see gdasm --help)"))
+    p.add_argument("--dpi", type=_dpi, default=None, metavar="N", help=tr("dots per inch of a PNG (default 150, "
+                                                                       "10 to 1200)"))
     p.add_argument("--size", type=_size, default=None, metavar="W,H",
-                   help="the picture's size in inches (default 8,5; each 1 to 50)")
+                   help=tr("the picture's size in inches (default 8,5; each 1 to 50)"))
 
 
 def _output(args, program_name: str) -> Path:
@@ -74,9 +78,10 @@ def _output(args, program_name: str) -> Path:
 def _check(args) -> None:
     for option, kinds in USES.items():
         if getattr(args, option) is not None and args.kind not in kinds:
-            raise UsageError(f"--{option} goes with --kind {' or '.join(kinds)}, not --kind {args.kind}")
+            raise UsageError(tr("--{option} goes with --kind {kinds}, not --kind {kind}",
+                                option=option, kinds=' or '.join(kinds), kind=args.kind))
     if args.kind == "loss" and args.y is not None and "," in args.y:
-        raise UsageError("--kind loss plots one register: --y REG (--kind regs plots several: --y A,B)")
+        raise UsageError(tr("--kind loss plots one register: --y REG (--kind regs plots several: --y A,B)"))
 
 
 def run(args, con: report.Console) -> int:
@@ -113,7 +118,8 @@ def run(args, con: report.Console) -> int:
             Path(args.save_data).write_text(json.dumps(data, ensure_ascii=False, allow_nan=False,
                                                        separators=(",", ":")) + "\n", encoding="utf-8")
         except OSError as e:
-            raise report.StreamError(e.errno, f"cannot write {render.safe(args.save_data)}: {e.strerror or e}") \
+            raise report.StreamError(e.errno, tr("cannot write {save_data}: {value}",
+                                                 save_data=render.safe(args.save_data), value=e.strerror or e)) \
                 from None
     if args.json:
         con.say(report.dumps({"status": "ok", "file": str(path), "data": args.save_data, "kind": args.kind,

@@ -13,6 +13,7 @@ from fractions import Fraction
 from dataclasses import dataclass
 
 from .errors import Diagnostic, UsageError
+from .i18n import mark, tr
 from .ir import UNSET
 from .numbers import fraction_text as fraction
 
@@ -28,7 +29,8 @@ class Formatter:
 
     def __post_init__(self):
         if self.numbers not in NUMBER_FORMATS:
-            raise UsageError(f"unknown number format {self.numbers!r}; the formats are {', '.join(NUMBER_FORMATS)}")
+            raise UsageError(tr("unknown number format {numbers!r}; the formats are {NUMBER_FORMATS}",
+                                numbers=self.numbers, NUMBER_FORMATS=', '.join(NUMBER_FORMATS)))
 
     def value(self, v) -> str:
         return value(v, self.numbers)
@@ -150,16 +152,18 @@ def diagnostic(d: Diagnostic, colour: bool = False, fmt: Formatter = DEC) -> str
         out += _excerpt(d.span, d.source_line, d.severity, colour)
     notes = list(d.notes)
     if d.step is not None:
-        notes.insert(0, f"at step {d.step:,}")
+        notes.insert(0, tr("at step {step:,}", step=d.step))
         if d.reads:
-            notes.append("read: " + ", ".join(f"{k} = {fmt.value(v)}" for k, v in d.reads))
-    for note in notes:
-        out.append(f"  {paint('note:', 'note', colour)} {safe(note)}")
+            notes.append(tr("read: {values}", values=", ".join(f"{k} = {fmt.value(v)}" for k, v in d.reads)))
+    # "note: " in English, "注：" in Chinese (a full-width colon carries its own space)
+    note, hint = (paint(tr(w), "note", colour) + ("" if tr(w).endswith("：") else " ")
+                  for w in (mark("note:"), mark("hint:")))
+    for text in notes:
+        out.append(f"  {note}{safe(text)}")
     if d.hint:
-        out.append(f"  {paint('hint:', 'note', colour)} {safe(d.hint)}")
+        out.append(f"  {hint}{safe(d.hint)}")
     for span, source, message in d.related:
-        out.append(f"{paint(f'{filename}:{span.line}:{span.column}:', 'bold', colour)} "
-                   f"{paint('note:', 'note', colour)} {safe(message)}")
+        out.append(f"{paint(f'{filename}:{span.line}:{span.column}:', 'bold', colour)} {note}{safe(message)}")
         out += _excerpt(span, source, "note", colour)
     return "\n".join(out)
 

@@ -15,6 +15,7 @@ from typing import Optional, TextIO
 
 from . import render
 from .errors import GdasmError, RuntimeFault, json_number
+from .i18n import ntr, tr
 from .render import DEC, Formatter
 
 MAX_SHOWN_ERRORS = 20
@@ -53,7 +54,7 @@ class _Closed:
         self.name = name
 
     def write(self, text: str) -> int:
-        raise StreamError(errno.EBADF, f"cannot write to {self.name}: it is closed")
+        raise StreamError(errno.EBADF, tr("cannot write to {name}: it is closed", name=self.name))
 
     def flush(self) -> None:
         pass
@@ -76,7 +77,8 @@ class Guarded:
         except (BrokenPipeError, StreamError):
             raise
         except OSError as e:
-            raise StreamError(e.errno, f"cannot write to {self._name}: {e.strerror or e}") from None
+            raise StreamError(e.errno, tr("cannot write to {name}: {value}",
+                                          name=self._name, value=e.strerror or e)) from None
 
     def flush(self) -> None:
         try:
@@ -84,7 +86,8 @@ class Guarded:
         except (BrokenPipeError, StreamError):
             raise
         except OSError as e:
-            raise StreamError(e.errno, f"cannot write to {self._name}: {e.strerror or e}") from None
+            raise StreamError(e.errno, tr("cannot write to {name}: {value}",
+                                          name=self._name, value=e.strerror or e)) from None
 
     def __getattr__(self, name):
         return getattr(self._stream, name)
@@ -119,8 +122,9 @@ def discard_stdout() -> None:
         pass
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+def steps(n: int) -> str:
+    """`1 step`, `12,345 steps`, in the reader's language."""
+    return ntr("{n:,} step", "{n:,} steps", n)
 
 
 def status_line(status: str, steps: int) -> str:
@@ -130,9 +134,12 @@ def status_line(status: str, steps: int) -> str:
     the fault's `note: at step N` and the trace's step column name it.
     """
     if status == "fault":
-        return f"-- stopped by a fault at step {steps + 1:,} --"
-    verb = {"halted": "halted", "finished": "finished"}.get(status, status)
-    return f"-- {verb} after {plural(steps, 'step')} --"
+        return tr("-- stopped by a fault at step {step:,} --", step=steps + 1)
+    if status == "halted":
+        return ntr("-- halted after {n:,} step --", "-- halted after {n:,} steps --", steps)
+    if status == "finished":
+        return ntr("-- finished after {n:,} step --", "-- finished after {n:,} steps --", steps)
+    return ntr("-- {status} after {n:,} step --", "-- {status} after {n:,} steps --", steps, status=status)
 
 
 def state_json(m) -> dict:
@@ -187,7 +194,9 @@ def print_diagnostics(diags, con: Console, stream: Optional[TextIO] = None) -> N
             stream.write(render.diagnostic(d, colour, con.fmt) + "\n")
     for kind in ("error", "warning"):
         if total[kind] > MAX_SHOWN_ERRORS:
-            stream.write(f"... and {total[kind] - MAX_SHOWN_ERRORS} more {kind}s\n")
+            more = total[kind] - MAX_SHOWN_ERRORS
+            stream.write((ntr("... and {n:,} more error", "... and {n:,} more errors", more) if kind == "error" else
+                          ntr("... and {n:,} more warning", "... and {n:,} more warnings", more)) + "\n")
 
 
 def output_file(given: str, suffixes: tuple, what: str):
@@ -198,20 +207,21 @@ def output_file(given: str, suffixes: tuple, what: str):
     from .errors import UsageError
     shown = render.safe(source.shorten(given))
     if given.endswith(("/", "\\")):
-        raise UsageError(f"-o {shown}: name a file ({what}), not a folder")
+        raise UsageError(tr("-o {shown}: name a file ({what}), not a folder", shown=shown, what=what))
     path = Path(given)
     if path.suffix.lower() not in suffixes:
         raise UsageError(f"-o {shown}: {what}")
     try:
         if path.is_dir():
-            raise StreamError(errno.EISDIR, f"cannot write {shown}: it is a folder")
+            raise StreamError(errno.EISDIR, tr("cannot write {shown}: it is a folder", shown=shown))
         if not path.parent.is_dir():
-            raise StreamError(errno.ENOENT, f"cannot write {shown}: no folder "
-                                            f"{render.safe(source.shorten(str(path.parent)))}")
+            raise StreamError(errno.ENOENT, tr("cannot write {shown}: no folder {parent}",
+                                               shown=shown, parent=render.safe(source.shorten(str(path.parent)))))
     except (OSError, ValueError) as e:
         if isinstance(e, StreamError):
             raise
-        raise StreamError(errno.EINVAL, f"cannot write {shown}: {getattr(e, 'strerror', None) or e}") from None
+        raise StreamError(errno.EINVAL, tr("cannot write {shown}: {value}",
+                                           shown=shown, value=getattr(e, 'strerror', None) or e)) from None
     return path
 
 
@@ -221,4 +231,5 @@ def write_file(path, data: bytes) -> None:
         with open(path, "wb") as f:
             f.write(data)
     except OSError as e:
-        raise StreamError(e.errno or errno.EIO, f"cannot write {render.safe(str(path))}: {e.strerror or e}") from None
+        raise StreamError(e.errno or errno.EIO, tr("cannot write {path}: {value}",
+                                                   path=render.safe(str(path)), value=e.strerror or e)) from None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Iterator, NamedTuple, Optional, Sequence, Union
 
 from .errors import RuntimeFault, UsageError
+from .i18n import ntr, tr
 from .ir import UNSET, Program, element
 from .assembler import as_program
 from .machine import DEFAULT_MAX_STEPS, Machine
@@ -71,16 +72,19 @@ def columns(program: Program, names: Sequence[str], option: str = "regs") -> lis
     out = []
     for item in names:
         if not isinstance(item, str):
-            raise UsageError(f"{option}: a register is named by a string, not {type(item).__name__}")
+            raise UsageError(tr("{option}: a register is named by a string, not {name}",
+                                option=option, name=type(item).__name__))
         place = element(item)
         if place and program.array_slot(place[0]) is not None:
             out.append(Column(item, program.array_slot(place[0]), place[1]))
         elif program.register_slot(item) is not None:
             out.append(Column(item, None, program.register_slot(item)))
         elif program.array_slot(item) is not None:
-            raise UsageError(f"{option}: '{safe(item)}' is an array: name one element, such as {safe(item)}[0]")
+            raise UsageError(tr("{option}: '{item}' is an array: name one element, such as {item}[0]",
+                                option=option, item=safe(item)))
         else:
-            raise UsageError(f"{option}: no register or array element named '{safe(item)}' in this program")
+            raise UsageError(tr("{option}: no register or array element named '{item}' in this program",
+                                option=option, item=safe(item)))
     return out
 
 
@@ -90,16 +94,19 @@ def address(program: Program, where: Union[str, int], option: str = "at") -> int
     if where in program.labels:
         found = program.labels[where]
         if found >= len(program.instructions):
-            raise UsageError(f"{option} {safe(where)}: the label is at the end of the program, where nothing runs")
+            raise UsageError(tr("{option} {where}: the label is at the end of the program, where nothing runs",
+                                option=option, where=safe(where)))
         return found
     if re.fullmatch(r"[0-9]{1,15}", where):
         if int(where) == 0:
-            raise UsageError(f"{option} 0: lines are numbered from 1")
+            raise UsageError(tr("{option} 0: lines are numbered from 1", option=option))
         later = [k for k, ins in enumerate(program.instructions) if ins.line >= int(where)]
         if not later:
-            raise UsageError(f"{option} {where}: no instruction on or after line {where}")
+            raise UsageError(tr("{option} {where}: no instruction on or after line {where}",
+                                option=option, where=where))
         return later[0]
-    raise UsageError(f"{option} {safe(where)}: no label '{safe(where)}' in this program (give a label or a line number)")
+    raise UsageError(tr("{option} {where}: no label '{where}' in this program (give a label or a line number)",
+                        option=option, where=safe(where)))
 
 
 def outs(program: Program) -> set:
@@ -149,16 +156,18 @@ def sample(program: Program, regs: Sequence[str] = (), at: Union[str, int] = "ou
     elif isinstance(regs, str):
         regs = [r.strip() for r in regs.split(",") if r.strip()]
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise UsageError(f"limit must be a whole number ≥ 1, not {limit!r}")
+        raise UsageError(tr("limit must be a whole number ≥ 1, not {limit!r}", limit=limit))
     cols = columns(program, list(regs))
     where = at if at in ("out", "step") else address(program, at)
     if at == "out" and not outs(program):
-        raise UsageError("this program never prints a value (OUT), so there is nothing to sample at each OUT")
+        raise UsageError(tr("this program never prints a value (OUT), so there is nothing to sample at each OUT"))
     m = Machine(program, registers, arrays, max_steps, exact)
     for c in cols:
         if c.array is not None and c.index >= len(m.arrays[c.array]):
             n = len(m.arrays[c.array])
-            raise UsageError(f"{c.name}: the array has {n:,} element{'' if n == 1 else 's'}, so no element {c.index:,}")
+            raise UsageError(ntr("{name}: the array has {n:,} element, so no element {index:,}",
+                                 "{name}: the array has {n:,} elements, so no element {index:,}", n, name=c.name,
+                                 index=c.index))
     got, fault = [], None
     try:
         for row in rows(m, cols, where, outputs):

@@ -7,6 +7,7 @@ import stat
 from typing import Optional
 
 from .errors import AssemblyError, Collector, InputFileError, Span
+from .i18n import tr
 
 
 def normalize(text: str) -> str:
@@ -24,8 +25,9 @@ def decode(data: bytes, filename: str) -> str:
         line = data.count(b"\n", 0, e.start) + 1
         col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         out = Collector(filename, normalize(data.decode("utf-8", errors="replace")).split("\n"))
-        out.error(f"the file is not valid UTF-8: byte 0x{data[e.start]:02X} at offset {e.start} (line {line})",
-                  Span(line, col, col + 1), hint="save the file as UTF-8", code="invalid-utf8")
+        out.error(tr("the file is not valid UTF-8: byte 0x{data:02X} at offset {start} (line {line})",
+                     data=data[e.start], start=e.start, line=line),
+                  Span(line, col, col + 1), hint=tr("save the file as UTF-8"), code="invalid-utf8")
         raise AssemblyError(out.diagnostics) from None
 
 
@@ -84,27 +86,28 @@ def read_bounded(where, limit: int, what: str, shown: Optional[str] = None, larg
     """
     if not isinstance(where, (str, os.PathLike)):
         if where is None:
-            raise InputFileError(f"{shown or 'standard input'}: cannot read {what}: it is closed")
+            raise InputFileError(tr("{value}: cannot read {what}: it is closed",
+                                    value=shown or 'standard input', what=what))
         return _read_stream(where, limit, what, shown or "standard input", larger)
     shown = shorten(shown if shown is not None else os.fspath(where))
     try:
         fd = os.open(where, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except ValueError:  # a NUL byte in the name
-        raise InputFileError(f"{shown}: cannot read: the name holds a NUL byte") from None
+        raise InputFileError(tr("{shown}: cannot read: the name holds a NUL byte", shown=shown)) from None
     except OSError as e:
-        raise InputFileError(f"{shown}: cannot read: {e.strerror or e}") from None
+        raise InputFileError(tr("{shown}: cannot read: {value}", shown=shown, value=e.strerror or e)) from None
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
-            raise InputFileError(f"{shown}: is a directory, not {what}")
+            raise InputFileError(tr("{shown}: is a directory, not {what}", shown=shown, what=what))
         if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
-            raise InputFileError(f"{shown}: cannot read: not a file")
+            raise InputFileError(tr("{shown}: cannot read: not a file", shown=shown))
         os.set_blocking(fd, True)  # opened without waiting for a FIFO's writer; now read as usual
         with os.fdopen(fd, "rb") as stream:
             fd = -1
             return _read_stream(stream, limit, what, shown, larger)
     except OSError as e:
-        raise InputFileError(f"{shown}: cannot read: {e.strerror or e}") from None
+        raise InputFileError(tr("{shown}: cannot read: {value}", shown=shown, value=e.strerror or e)) from None
     finally:
         if fd >= 0:
             os.close(fd)
@@ -117,12 +120,12 @@ def _read_stream(stream, limit: int, what: str, shown: str, larger: Optional[tup
             limit, what = larger[1], larger[2]
             data += stream.read(limit + 1 - len(data)) or b""
     except OSError as e:
-        raise InputFileError(f"{shown}: cannot read: {e.strerror or e}") from None
+        raise InputFileError(tr("{shown}: cannot read: {value}", shown=shown, value=e.strerror or e)) from None
     if data is None:  # a non-blocking stream with nothing yet
         data = b""
     if len(data) > limit:
-        raise InputFileError(f"{shown}: too large: {what} may be at most {size_text(limit)} "
-                             f"({limit:,} bytes)")
+        raise InputFileError(tr("{shown}: too large: {what} may be at most {limit} ({limit2:,} bytes)",
+                                shown=shown, what=what, limit=size_text(limit), limit2=limit))
     return data
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from .i18n import tr
+
 # Names difflib scores for one word: bounds a suggestion's work whatever the number of names.
 MAX_SCORED = 50
 # Longer names are matched by case only: difflib's work grows with the square of the length.
@@ -71,7 +73,7 @@ class Suggester:
     def did_you_mean(self, word: str, cutoff: float = 0.6) -> str:
         """`did you mean 'w'?`, or "" when nothing is close."""
         best = self.closest(word, cutoff)
-        return f"did you mean '{best}'?" if best else ""
+        return tr("did you mean '{name}'?", name=best) if best else ""
 
 
 def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str:

@@ -16,6 +16,7 @@ from typing import Optional
 
 from .assembler import as_program
 from .errors import UsageError
+from .i18n import tr
 from .inputs import _number_text, parse_data, read_program, steps_option
 from .machine import DEFAULT_MAX_STEPS, Machine
 from .numbers import exact_value, to_number
@@ -48,13 +49,14 @@ def values_of(spec: str, what: str) -> list[float]:
     if ":" in spec:
         m = _RANGE.match(spec)
         if not m:
-            raise UsageError(f"{what}: write a range as START:STOP:COUNT, with COUNT a whole number from 1 to "
-                             f"{MAX_SETTINGS:,} (e.g. 0.001:0.3:50)")
+            raise UsageError(tr("{what}: write a range as START:STOP:COUNT, with COUNT a whole number from 1 to "
+                                "{MAX_SETTINGS:,} (e.g. 0.001:0.3:50)", what=what, MAX_SETTINGS=MAX_SETTINGS))
         texts = [_number_text(t.strip(), what) for t in m.group(1, 2)]
         first, last = (_float(t) for t in texts)
         count = int(m.group(3))
         if not 1 <= count <= MAX_SETTINGS:
-            raise UsageError(f"{what}: COUNT must be from 1 to {MAX_SETTINGS:,}, not {count}")
+            raise UsageError(tr("{what}: COUNT must be from 1 to {MAX_SETTINGS:,}, not {count}",
+                                what=what, MAX_SETTINGS=MAX_SETTINGS, count=count))
         if count == 1:
             return [first]
         start, stop = (_exact(t, v) for t, v in zip(texts, (first, last)))
@@ -62,7 +64,7 @@ def values_of(spec: str, what: str) -> list[float]:
         return [first, *inner, last]  # the ends as written (-0.0 stays -0.0)
     parts = spec.split(",")
     if len(parts) > MAX_SETTINGS:
-        raise UsageError(f"{what}: at most {MAX_SETTINGS:,} values")
+        raise UsageError(tr("{what}: at most {MAX_SETTINGS:,} values", what=what, MAX_SETTINGS=MAX_SETTINGS))
     return [_float(_number_text(p.strip(), what)) for p in parts]
 
 
@@ -81,13 +83,14 @@ def _float(text) -> float:
 def _setting(v, name: str) -> float:
     """One value of `vm.sweep`'s settings: a finite real number (a NumPy one too), not a bool or text."""
     if isinstance(v, bool) or not isinstance(v, Real):
-        raise UsageError(f"settings: '{name}': {_shown(v)} is not a number")
+        raise UsageError(tr("settings: '{name}': {v} is not a number", name=name, v=_shown(v)))
     try:
         f = float(v)
     except (OverflowError, ValueError):
         f = float("inf")
     if f - f != 0:
-        raise UsageError(f"settings: '{name}': {_shown(v)} is not a finite number (it does not fit a binary64 float)")
+        raise UsageError(tr("settings: '{name}': {v} is not a finite number (it does not fit a binary64 float)",
+                            name=name, v=_shown(v)))
     return f
 
 
@@ -106,11 +109,11 @@ def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Opt
     as lanes, False each on its own (the engine the rows are checked against); None (the default) picks lanes
     from LANES_FROM settings on, where they pay for NumPy's cost per operation."""
     if outputs is not None and (isinstance(outputs, bool) or not isinstance(outputs, int) or outputs < 1):
-        raise UsageError(f"outputs must be a whole number ≥ 1, not {outputs!r}")
+        raise UsageError(tr("outputs must be a whole number ≥ 1, not {outputs!r}", outputs=outputs))
     if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep < 0):
-        raise UsageError(f"keep must be a whole number ≥ 0, not {keep!r}")
+        raise UsageError(tr("keep must be a whole number ≥ 0, not {keep!r}", keep=keep))
     if not isinstance(settings, dict) or not settings:
-        raise UsageError("settings must be a dict of register names to lists of values, with at least one")
+        raise UsageError(tr("settings must be a dict of register names to lists of values, with at least one"))
     lists = {}
     total = 1
     for name, vals in settings.items():
@@ -120,22 +123,25 @@ def sweep(program, settings: dict, registers: Optional[dict] = None, arrays: Opt
             vals = [vals]
         vals = list(itertools.islice(iter(vals), MAX_SETTINGS + 1))  # a huge range is refused, not listed
         if len(vals) > MAX_SETTINGS:
-            raise UsageError(f"settings: '{name}' has more than {MAX_SETTINGS:,} values")
+            raise UsageError(tr("settings: '{name}' has more than {MAX_SETTINGS:,} values",
+                                name=name, MAX_SETTINGS=MAX_SETTINGS))
         lists[name] = [_setting(v, name) for v in vals]
         if not lists[name]:
-            raise UsageError(f"settings: '{name}' has no values")
+            raise UsageError(tr("settings: '{name}' has no values", name=name))
         total *= len(lists[name])
         if total > MAX_SETTINGS:
-            raise UsageError(f"the settings make more than {MAX_SETTINGS:,} combinations")
+            raise UsageError(tr("the settings make more than {MAX_SETTINGS:,} combinations",
+                                MAX_SETTINGS=MAX_SETTINGS))
     program = as_program(program)
     if total * max(len(program.registers), 1) > MAX_LANE_VALUES:
-        raise UsageError(f"{total:,} settings of a program with {len(program.registers):,} registers would hold "
-                         f"up to {total * len(program.registers):,} values at once; a sweep holds at most "
-                         f"{MAX_LANE_VALUES:,}: sweep fewer settings")
+        raise UsageError(tr("{total:,} settings of a program with {registers:,} registers would hold up to {n:,} "
+                            "values at once; a sweep holds at most {MAX_LANE_VALUES:,}: sweep fewer settings",
+                            total=total, registers=len(program.registers), n=total * len(program.registers),
+                            MAX_LANE_VALUES=MAX_LANE_VALUES))
     fixed = dict(registers or {})
     overlap = sorted(set(fixed) & set(lists))
     if overlap:
-        raise UsageError(f"'{overlap[0]}' is both swept and set: give it one or the other")
+        raise UsageError(tr("'{overlap}' is both swept and set: give it one or the other", overlap=overlap[0]))
     from .lanes import loop_head, one, run_lanes  # NumPy: loaded by the commands that sweep, not by every one
     combos = list(itertools.product(*lists.values()))
     names = list(lists)
@@ -161,21 +167,22 @@ COLUMNS = ("status", "fault", "fault_line", "fault_step", "steps", "passes", "ou
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("program", metavar="PROGRAM", help="a .gdasm file, - for stdin, or a bundled program's name")
+    p.add_argument("program", metavar="PROGRAM", help=tr("a .gdasm file, - for stdin, or a bundled program's name"))
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUES",
-                   help="repeatable: START:STOP:COUNT (evenly spaced, both ends included) or a list a,b,c to vary; "
-                        "one number to fix; every combination of the varied ones runs (the last varies fastest)")
+                   help=tr("repeatable: START:STOP:COUNT (evenly spaced, both ends included) or a list a,b,c to "
+                           "vary; "
+                        "one number to fix; every combination of the varied ones runs (the last varies fastest)"))
     p.add_argument("--data", action="append", default=[], metavar="NAME=V1,V2,...",
-                   help="replace an array (the same for every setting), as for run")
+                   help=tr("replace an array (the same for every setting), as for run"))
     p.add_argument("--max-steps", type=steps_option, default=DEFAULT_MAX_STEPS, metavar="N",
-                   help="stop each setting after N steps (default 10,000,000)")
+                   help=tr("stop each setting after N steps (default 10,000,000)"))
     p.add_argument("--regs", metavar="A,B,...",
-                   help="the final registers to show (default: the .reg inputs and swept registers the program "
-                        "changes)")
+                   help=tr("the final registers to show (default: the .reg inputs and swept registers the program "
+                        "changes)"))
     p.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                   help="table for people (then a count of each ending); csv or json for tools")
+                   help=tr("table for people (then a count of each ending); csv or json for tools"))
     p.add_argument("--numbers", choices=("dec", "hex", "bits", "exact"), default="dec",
-                   help="how values are written in the table and CSV")
+                   help=tr("how values are written in the table and CSV"))
 
 
 def run(args, con) -> int:
@@ -185,9 +192,11 @@ def run(args, con) -> int:
         name, eq, spec = item.partition("=")
         name = name.strip()
         if not eq or not name:
-            raise UsageError(f"--set {item}: write --set NAME=START:STOP:COUNT, NAME=a,b,c or NAME=NUMBER")
+            raise UsageError(tr("--set {item}: write --set NAME=START:STOP:COUNT, NAME=a,b,c or NAME=NUMBER",
+                                item=item))
         if name in settings or name in fixed:
-            raise UsageError(f"--set {item}: '{name}' is already set by another --set; give each name once")
+            raise UsageError(tr("--set {item}: '{name}' is already set by another --set; give each name once",
+                                item=item, name=name))
         vals = values_of(spec, f"--set {item}")
         if len(vals) == 1 and ":" not in spec and "," not in spec:
             fixed[name] = spec.strip()
@@ -196,7 +205,7 @@ def run(args, con) -> int:
     # Every name is checked (with did-you-mean) before anything else, a fixed one too.
     Machine(program, {**fixed, **dict.fromkeys(settings, 0)}, max_steps=0)
     if not settings:
-        raise UsageError("sweep needs at least one --set NAME=START:STOP:COUNT or NAME=a,b,c to vary")
+        raise UsageError(tr("sweep needs at least one --set NAME=START:STOP:COUNT or NAME=a,b,c to vary"))
     regs = _regs(program, args.regs, settings)
     arrays = parse_data(args.data)
     rows = sweep(program, settings, fixed, arrays, args.max_steps)
@@ -232,7 +241,8 @@ def _regs(program, text: Optional[str], settings: dict) -> list[str]:
     for r in regs:
         if r not in program.registers:
             what = "an array, not a register" if r in program.arrays else "not a register of this program"
-            raise UsageError(f"--regs {text}: '{r}' is {what}" if r else f"--regs {text!r}: a name is missing")
+            raise UsageError(tr("--regs {text}: '{r}' is {what}",
+                                text=text, r=r, what=what) if r else tr("--regs {text!r}: a name is missing", text=text))
     return regs
 
 

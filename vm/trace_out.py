@@ -14,6 +14,7 @@ from typing import Optional
 
 from . import describe, profile, progress, report, sampling, trace_rows
 from .errors import RuntimeFault, UsageError, json_number
+from .i18n import tr
 from .inputs import make_machine
 from .ir import UNSET, Program
 from .machine import Machine, stop_on_ctrl_c
@@ -210,19 +211,19 @@ def check_options(args) -> None:
 
     `--json` means `--format json` (and errors as JSON too, as `--format json` gives them)."""
     if args.json and args.format not in ("text", "json"):
-        raise UsageError(f"--json means --format json; it cannot go with --format {args.format}")
+        raise UsageError(tr("--json means --format json; it cannot go with --format {format}", format=args.format))
     if args.json or args.format == "json":
         args.json, args.format = True, "json"
     if args.compare and args.exact:
-        raise UsageError("--compare runs binary64 and exact arithmetic side by side: leave out --exact")
+        raise UsageError(tr("--compare runs binary64 and exact arithmetic side by side: leave out --exact"))
     if not args.table:
         for option, given in (("--regs", args.regs), ("--every", args.every)):
             if given is not None:
-                raise UsageError(f"{option} shapes the trace table: add --table")
+                raise UsageError(tr("{option} shapes the trace table: add --table", option=option))
         if args.format == "markdown":
-            raise UsageError("--format markdown is for the trace table: add --table")
+            raise UsageError(tr("--format markdown is for the trace table: add --table"))
     elif args.compare:
-        raise UsageError("--compare adds columns to the step-by-step trace, not to --table: use one or the other")
+        raise UsageError(tr("--compare adds columns to the step-by-step trace, not to --table: use one or the other"))
     if args.profile and (args.table or args.format == "csv"):
         raise UsageError("--profile follows the step-by-step trace in text or JSON: leave out "
                          + ("--table" if args.table else "--format csv (a CSV file holds rows only)"))

@@ -1,0 +1,97 @@
+"""Messages in the reader's language: Python's gettext, with the zh_CN catalogue in vm/locale.
+
+`tr("unknown mnemonic '{word}'", word=w)` gives the message in the language in use, its {placeholders} filled
+in. The catalogue's source is vm/locale/zh_CN/LC_MESSAGES/gdasm.po; Babel compiles it to the .mo beside it,
+which a test keeps current (docs/translating.md says how to add a message). The language is English unless
+`--lang zh`, `use("zh")` or the environment (LANGUAGE, LC_ALL, LC_MESSAGES, LANG, as gettext reads them) asks
+for Chinese. Only words change: JSON keys, fault codes, exit codes and CSV headers are the same in every
+language.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import os
+from types import MappingProxyType
+from typing import Iterator, Optional
+
+DOMAIN = "gdasm"
+LANGS = ("en", "zh")
+LOCALE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale")
+# The catalogue of each language (English is the messages as written).
+_CATALOGUES = MappingProxyType({"zh": "zh_CN"})
+ENV_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+# The language chosen in this context (a thread, a task): None follows the environment.
+_chosen: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("gdasm_lang", default=None)
+
+
+def from_environment(environ=None) -> str:
+    """The language the environment asks for, as gettext reads it: the first of LANGUAGE (a list separated by
+    colons), LC_ALL, LC_MESSAGES and LANG that is set; "zh" for any Chinese locale, else "en"."""
+    environ = os.environ if environ is None else environ
+    for var in ENV_VARS:
+        value = environ.get(var, "")
+        if value:
+            first = value.split(":")[0].strip().lower()
+            return "zh" if first.startswith("zh") else "en"
+    return "en"
+
+
+def language() -> str:
+    """The language in use: the one chosen, else the environment's."""
+    return _chosen.get() or from_environment()
+
+
+def choose(lang: Optional[str]) -> None:
+    """Use `lang` ("en" or "zh"; None: the environment's) from now on, in this context."""
+    if lang is not None and lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; the languages are {', '.join(LANGS)}")
+    _chosen.set(lang)
+
+
+@contextlib.contextmanager
+def use(lang: Optional[str]) -> Iterator[None]:
+    """`with use("zh"):` messages in Chinese inside the block, as they were after it."""
+    if lang is not None and lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; the languages are {', '.join(LANGS)}")
+    token = _chosen.set(lang)
+    try:
+        yield
+    finally:
+        _chosen.reset(token)
+
+
+@functools.lru_cache(maxsize=None)
+def catalogue(lang: str):
+    """The translations of one language (a gettext.NullTranslations), read once; English, or a missing .mo:
+    the messages as written. gettext is imported here: an English run does not load it."""
+    import gettext
+    name = _CATALOGUES.get(lang)
+    if name is None:
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[name], fallback=True)
+
+
+def tr(message: str, /, **values) -> str:
+    """`message` in the language in use, with {placeholders} filled from `values` (formatted only when given)."""
+    lang = _chosen.get() or from_environment()
+    text = message if lang == "en" else catalogue(lang).gettext(message)
+    return text.format(**values) if values else text
+
+
+def ntr(singular: str, plural: str, n: int, /, **values) -> str:
+    """The singular or plural form for `n` in the language in use (Chinese has one), {n} and values filled."""
+    lang = _chosen.get() or from_environment()
+    if lang == "en":
+        text = singular if n == 1 else plural
+    else:
+        text = catalogue(lang).ngettext(singular, plural, n)
+    return text.format(n=n, **values)
+
+
+def mark(message: str, /) -> str:
+    """A message to translate where it is shown, not here (a table's text): extracted, returned as it is."""
+    return message
