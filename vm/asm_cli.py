@@ -36,7 +36,7 @@ def run_asm(args: argparse.Namespace, con: report.Console) -> int:
     if given is None:
         given = ("stdin" if args.program == "-" else Path(program.filename).name.removesuffix(".gdasm")
                  .removesuffix(".gdbin")) + ".gdbin"
-    path = report.output_file(given, (".gdbin",), "a binary is written as FILE.gdbin")
+    path = report.output_file(given, (".gdbin",), tr("a binary is written as FILE.gdbin"))
     from . import objfile  # here: the other commands start without it
     report.write_file(path, objfile.write(program, args.strip))
     con.say(render.safe(str(path)))

@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import NamedTuple, Optional
 
 from .errors import Diagnostic, RuntimeFault, UsageError
-from .i18n import tr
+from .i18n import ntr, tr
 from .inputs import first_write_before_read
 from .ir import UNSET, Imm, Program, element
 from .machine import DEFAULT_MAX_STEPS, Machine
@@ -261,10 +261,11 @@ def grad(program: Program, register: str, wrt, registers=None, arrays=None, max_
     value = m.regs[slot]
     if value is UNSET:
         raise UsageError(tr("{register} has no value ",
-                            register=safe(register)) + (tr("after step {steps:,}", steps=m.steps) if at is not None else
+                            register=safe(register)) + (tr("after step {steps:,}",
+                                                           steps=m.steps) if at is not None else
                          tr("at OUT number {at_out}",
-                            at_out=at_out) if at_out is not None else "at the end of the run")
-                         + ": nothing wrote it, so there is nothing to differentiate")
+                            at_out=at_out) if at_out is not None else tr("at the end of the run"))
+                         + tr(": nothing wrote it, so there is nothing to differentiate"))
     target = rec.reg_node[slot]
     one = Fraction(1) if exact else 1.0
     adj = _backward(rec.nodes, target, program, one)
@@ -340,28 +341,33 @@ def _warnings(program, register, inputs, rec, adj, target, leaf_of, registers) -
     out = []
     for address, (times, margin) in sorted(rec.branches.items()):
         ins = program.instructions[address]
-        out.append(_warn(program, address, f"this comparison depends on an input ({times:,} time"
-                         f"{'' if times == 1 else 's'}; decided by a margin of {margin!r} at the closest): the "
-                         f"derivative holds on this run's side of line {ins.line}'s comparison",
-                         "grad-branch", "a change of the input larger than the margin may take the other branch"))
+        out.append(_warn(program, address, ntr("this comparison depends on an input ({n:,} time; decided by a margin "
+                                               "of {margin!r} at the closest): the derivative holds on this run's side "
+                                               "of line {line}'s comparison",
+                                               "this comparison depends on an input ({n:,} times; decided by a margin "
+                                               "of {margin!r} at the closest): the derivative holds on this run's side "
+                                               "of line {line}'s comparison", times, margin=margin, line=ins.line),
+                         "grad-branch", tr("a change of the input larger than the margin may take the other branch")))
     kinked: set = set()  # one warning an instruction, at its first such step
     for k, node in enumerate(rec.nodes):
         op = program.instructions[node.address].op if node.address >= 0 and node.sources else None
         if op is not None and op.kink is not None and adj[k] is not None and node.address not in kinked \
                 and op.kink(*node.values):
             kinked.add(node.address)
-            out.append(_warn(program, node.address, f"{op.mnemonic} of {node.values[0]!r} (step {node.step:,}) "
-                             f"has no derivative: {op.kink_note}", "grad-kink"))
+            out.append(_warn(program, node.address, tr("{mnemonic} of {values!r} (step {step:,}) has no derivative: "
+                                                       "{kink_note}",
+                                                       mnemonic=op.mnemonic, values=node.values[0], step=node.step, kink_note=op.kink_note), "grad-kink"))
     for address, times in sorted(rec.indexes.items()):
-        out.append(_warn(program, address, "this array index depends on an input: it is treated as fixed "
-                         "(a change of the input would read another element)", "grad-index"))
+        out.append(_warn(program, address, tr("this array index depends on an input: it is treated as fixed "
+                         "(a change of the input would read another element)"), "grad-index"))
     for inp in inputs:
         if inp.index is None and inp.first_write is None:
             first = first_write_before_read(program, inp.name)
             if first is not None:
                 out.append(_warn(program, program.instructions.index(first),
-                                 f"'{safe(inp.name)}' is overwritten here before anything reads it, so "
-                                 f"{safe(register)} does not depend on its starting value", "grad-overwritten",
+                                 tr("'{name}' is overwritten here before anything reads it, so {register} does not "
+                                    "depend on its starting value",
+                                    name=safe(inp.name), register=safe(register)), "grad-overwritten",
                                  subject=inp.name))
                 continue
         k = leaf_of.get(inp.name)
@@ -369,18 +375,20 @@ def _warnings(program, register, inputs, rec, adj, target, leaf_of, registers) -
             continue
         slot = program.register_slot(register)
         if k not in rec.read:
-            why = f"nothing in this run read '{safe(inp.name)}'"
+            why = tr("nothing in this run read '{name}'", name=safe(inp.name))
             address = rec.last_write.get(slot)
         else:
             address = rec.last_write.get(slot)
-            why = f"{safe(register)} was last written from values that do not depend on it"
+            why = tr("{register} was last written from values that do not depend on it", register=safe(register))
         if address is None:
-            out.append(Diagnostic("warning", f"{safe(register)} does not depend on {safe(inp.name)}: {why}",
+            out.append(Diagnostic("warning", tr("{register} does not depend on {name}: {why}",
+                                                register=safe(register), name=safe(inp.name), why=why),
                                   program.filename, code="grad-no-dependence", subject=inp.name))
         else:
             ins = program.instructions[address]
-            out.append(_warn(program, address, f"{safe(register)} does not depend on {safe(inp.name)}: {why} "
-                             f"(line {ins.line}: {safe(ins.text)}); its derivative is 0", "grad-no-dependence",
+            out.append(_warn(program, address, tr("{register} does not depend on {name}: {why} (line {line}: "
+                                                  "{text}); its derivative is 0",
+                                                  register=safe(register), name=safe(inp.name), why=why, line=ins.line, text=safe(ins.text)), "grad-no-dependence",
                              hint=tr("if it should, look for a constant written where the input belongs (the seed's "
                                   "`SUB error1, 2, 0*1` folds w = 0 into 0*1)"), subject=inp.name))
     return out

@@ -11,7 +11,7 @@ from typing import Optional, TextIO
 
 from . import asm_cli, catalog, i18n, progress, render, report, source
 from .errors import GdasmError, InputFileError, RuntimeFault, UsageError
-from .i18n import ntr, tr
+from .i18n import mark, ntr, tr
 from .inputs import (ArgParser, Only, add_engine_option, add_run_options, make_machine, parse_sets, read_program,
                      warnings_for)
 from .ir import Program
@@ -144,7 +144,7 @@ def cmd_show(args, con: report.Console) -> int:
         close = closest(args.name.removesuffix(".gdasm"), catalog.names())
         raise InputFileError(tr("{name}: no bundled program of that name", name=args.name)
                              + (tr("; did you mean '{close}'?",
-                                   close=close) if close else "; `gdasm list` shows them"))
+                                   close=close) if close else tr("; `gdasm list` shows them")))
     if args.path:
         con.say(str(path))
     else:
@@ -155,17 +155,18 @@ def cmd_show(args, con: report.Console) -> int:
 # --- the parser ----------------------------------------------------------------------------------------
 
 _RUNNERS = (  # (name, help, module, its options, its runner, takes the run options); imported when it is run
-    ("explain", "show how a register got its value: the operations and inputs behind it", "explain_cli",
+    ("explain", mark("show how a register got its value: the operations and inputs behind it"), "explain_cli",
      "add_options", "run", True),
-    ("grad", "differentiate a register with respect to inputs, over the run's own steps", "grad_cli", "add_options",
-     "run", True),
-    ("gradcheck", "check that a program's gradient registers hold its loss's derivatives", "grad_cli",
+    ("grad", mark("differentiate a register with respect to inputs, over the run's own steps"), "grad_cli",
+     "add_options", "run", True),
+    ("gradcheck", mark("check that a program's gradient registers hold its loss's derivatives"), "grad_cli",
      "add_check_options", "run_check", True),
-    ("plot", "draw a picture of a run: loss, path, lr, fit or regs (needs gdasm[plot])", "plot_cli", "add_options",
+    ("plot", mark("draw a picture of a run: loss, path, lr, fit or regs (needs gdasm[plot])"), "plot_cli",
+     "add_options", "run", True),
+    ("html", mark("write one self-contained web page that steps through the run"), "html_cli", "add_options",
      "run", True),
-    ("html", "write one self-contained web page that steps through the run", "html_cli", "add_options", "run", True),
-    ("sweep", "run a program for every combination of some settings: a row each", "sweeping", "add_options", "run",
-     False),
+    ("sweep", mark("run a program for every combination of some settings: a row each"), "sweeping", "add_options",
+     "run", False),
 )
 
 
@@ -201,7 +202,7 @@ def _parser(only: Optional[str] = None) -> ArgParser:
                    help=tr("after the rows, for each line, how often it ran and its modelled cycles (text or json)"))
     p.set_defaults(func=cmd_trace)
     for name, about, module, options, func, run_options in _RUNNERS:  # commands with a module of their own
-        p = sub.add_parser(name, help=about)
+        p = sub.add_parser(name, help=tr(about))
         if sub.wants(name):
             module = importlib.import_module(f".{module}", __package__)
             if run_options:
@@ -254,11 +255,12 @@ def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stde
     except OSError as exc:  # a closed stdout, a full disk, an input/output error: not a bug in gdasm
         if stdout is None:
             report.discard_stdout()
-        what = exc.strerror if isinstance(exc, report.StreamError) else f"input/output error: {exc.strerror or exc}"
+        what = exc.strerror if isinstance(exc, report.StreamError) else tr("input/output error: {value}",
+                                                                           value=exc.strerror or exc)
         con.warn(tr("gdasm: error: {what}", what=what))
         return EXIT_IOERR
     except MemoryError:
-        more = ", or fewer settings" if argv[:1] == ["sweep"] else ""
+        more = tr(", or fewer settings") if argv[:1] == ["sweep"] else ""
         con.warn(tr("gdasm: out of memory (a run this large needs a smaller --max-steps, or smaller arrays{more})",
                     more=more))
         return EXIT_FAULT
@@ -355,7 +357,8 @@ def _interrupted(m: Optional[Machine], con: report.Console) -> None:
     lines = ["\n" + tr("gdasm: interrupted after {steps}", steps=report.steps(m.steps))]
     if 0 <= m.pc < len(m.program.instructions) and m.status == "ready":
         ins = m.program.instructions[m.pc]
-        lines[0] += f"; step {m.steps + 1:,} would be {m.program.filename}:{ins.line}: {ins.text}"
+        lines[0] += tr("; step {n:,} would be {filename}:{line}: {text}",
+                       n=m.steps + 1, filename=m.program.filename, line=ins.line, text=ins.text)
     for k, v in list(m.registers.items())[:40]:
         lines.append(f"  {k} = {con.fmt.value(v)}")
     con.warn("\n".join(lines))

@@ -114,7 +114,7 @@ def load(spec: str, option: str, base: Optional[Path] = None, room: int = isa.MA
         if path is None:
             raise InputFileError(tr("{option}: {name}: no such file (nor a bundled data file)",
                                     option=option, name=source.shorten(name)))
-    data = read_input(path, f"{source.shorten(option)}: {source.shorten(name)}", "a data file", source.DATA_LIMIT)
+    data = read_input(path, f"{source.shorten(option)}: {source.shorten(name)}", tr("a data file"), source.DATA_LIMIT)
     try:
         text = source.normalize(source.decode(data, str(path)))
     except AssemblyError as err:  # not UTF-8: most often GBK from a spreadsheet
@@ -132,10 +132,11 @@ def load(spec: str, option: str, base: Optional[Path] = None, room: int = isa.MA
     else:
         header_at, first = _first(text)
         if not header_at:
-            raise DataFileError(_plain(out, f"{option}: {name} is empty: it needs a header row"))
+            raise DataFileError(_plain(out, tr("{option}: {name} is empty: it needs a header row",
+                                               option=option, name=name)))
         k = _header(out, header_at, first, column, option, name)
         rows = _column(out, lines, header_at, k, column)
-        where = f" in column '{column}'"
+        where = tr(" in column '{column}'", column=column)
     for n, line, cell, col in rows:
         if len(out.diagnostics) >= MAX_ERRORS:
             out.error(tr("gdasm stopped reading here, after {MAX_ERRORS} errors",
@@ -146,18 +147,20 @@ def load(spec: str, option: str, base: Optional[Path] = None, room: int = isa.MA
         v = finite_text(cell)
         if v is None:
             lead = len(cell) - len(cell.lstrip())
-            hint = "a data file given as @FILE holds one number a line" if column is None else \
-                "numbers are written as in Python: 2, -0.5, 1e-3"
+            hint = tr("a data file given as @FILE holds one number a line") if column is None else \
+                tr("numbers are written as in Python: 2, -0.5, 1e-3")
             out.error(tr("'{cell}'{where} is not a number", cell=source.shorten(cell.strip()), where=where),
                       Span(n, col + (lead if column else 0), col + (lead if column else 0) + max(len(cell.strip()), 1)),
                       hint=hint, code="data-not-a-number")
         elif len(values) >= room:
             cap = isa.MAX_EXACT_ARRAYS_TOTAL if exact else isa.MAX_ARRAYS_TOTAL
             given = cap - room
-            raise DataFileError(_plain(out, f"{option}: {source.shorten(name)} holds more than {room:,} numbers, "
-                                            f"more than all arrays together may hold ({cap:,}"
-                                            + (" under --exact" if exact else "")
-                                            + (f", {given:,} of them given before it" if given else "") + ")",
+            raise DataFileError(_plain(out, tr("{option}: {name} holds more than {room:,} numbers, more than all "
+                                               "arrays together may hold ({cap:,}",
+                                               option=option, name=source.shorten(name), room=room, cap=cap)
+                                            + (tr(" under --exact") if exact else "")
+                                            + (tr(", {given:,} of them given before it",
+                                                  given=given) if given else "") + ")",
                                        "data-too-many"))
         elif exact and exact_value(v) is None:
             lead = len(cell) - len(cell.lstrip())
@@ -186,7 +189,7 @@ def _header(out: Collector, n: int, line: str, column: str, option: str, name: s
             out.error(tr("column '{h}' is named twice in the header row",
                          h=h), Span(n, col + lead, col + lead + len(h)),
                       hint=tr("rename one of them, so that a column is named by one header"),
-                      related=[(Span(n, first, first + len(cells[seen[h]][0]) or 1), "first named here")],
+                      related=[(Span(n, first, first + len(cells[seen[h]][0]) or 1), tr("first named here"))],
                       code="data-duplicate-column")
         seen.setdefault(h, i)
     if out.errors:
@@ -233,6 +236,7 @@ def _not_a_csv(first: str, spec: str, option: str, name: str) -> None:
         columns = [c.strip() for c, _ in _cells(first)]
         if any(finite_text(c) is None for c in columns):
             raise UsageError(tr("{option}: {name} is a CSV file; name a column with {spec}:COLUMN — its columns are: ",
+                                
                                 option=option, name=name, spec=spec) + ", ".join(columns))
         raise UsageError(tr("{option}: {name} has several numbers a line; name a column with {spec}:COLUMN (a CSV "
                             "file's first line names its columns) or give one number a line",

@@ -93,7 +93,7 @@ class _Stop:
         if self.kind == "watch":
             return f"watch       {self.place.text}"
         cond = f" if {self.condition[0].text} {self.condition[1]} {self.condition[2]}" if self.condition else ""
-        return f"breakpoint  line {self.line}{cond}"
+        return tr("breakpoint  line {line}{cond}", line=self.line, cond=cond)
 
 
 class Debugger(cmd.Cmd):
@@ -308,14 +308,14 @@ class Debugger(cmd.Cmd):
                 continue
             for k, s in sorted(self.stops.items()):
                 if s.kind == "watch" and (s.place.name, s.place.index) == (c.name, c.index):
-                    return f"watch {k}: {c.target} changed"
+                    return tr("watch {k}: {target} changed", k=k, target=c.target)
         return None
 
     def _line_hit(self, line: int) -> Optional[str]:
         for k, s in sorted(self.stops.items()):
             if s.kind == "break" and s.line == line and self._holds(s.condition):
                 cond = f" ({s.condition[0].text} {s.condition[1]} {s.condition[2]})" if s.condition else ""
-                return f"breakpoint {k} at line {line}{cond}"
+                return tr("breakpoint {k} at line {line}{cond}", k=k, line=line, cond=cond)
         return None
 
     def _holds(self, condition) -> bool:
@@ -525,8 +525,9 @@ class Debugger(cmd.Cmd):
         self.show_position(context=0)
         stack = self.h.m.stack
         if stack:
-            frames = [f"return to {describe.where(self.program, a, label=False)}" for a in reversed(stack)]
-            self.say("call stack: " + "; ".join(frames))
+            frames = [tr("return to {program}",
+                         program=describe.where(self.program, a, label=False)) for a in reversed(stack)]
+            self.say(tr("call stack: ") + "; ".join(frames))
         else:
             self.say(tr("call stack: empty"))
 
@@ -570,8 +571,8 @@ class Debugger(cmd.Cmd):
                         where=_short(where)))
             return
         if address >= len(code):
-            self.say("word: there is no instruction there (the end of the program)" if where else
-                     "word: there is no next instruction (the program has ended)")
+            self.say(tr("word: there is no instruction there (the end of the program)") if where else
+                     tr("word: there is no next instruction (the program has ended)"))
             return
         if getattr(self, "_encoded", None) is None:
             try:
@@ -605,8 +606,9 @@ class Debugger(cmd.Cmd):
         for name in sorted(n[3:] for n in self.get_names() if n.startswith("do_") and n != "do_EOF"):
             doc = getattr(self, "do_" + name).__doc__ or ""
             self.say("  " + doc.split("\n")[0])
-        self.say("Enter repeats the last step, back, continue, reverse-continue, list, print, regs, arrays or where. "
-                 "Aliases: "
+        self.say(tr("Enter repeats the last step, back, continue, reverse-continue, list, print, regs, arrays or "
+                    "where. "
+                 "Aliases: ")
                  + ", ".join(f"{a} = {c.replace('_', '-')}" for a, c in ALIASES.items() if a != c.replace("_", "-")))
 
 

@@ -88,7 +88,8 @@ def _field(kind: str, o, pool: Pool, out: Collector) -> int:
     limit = isa.MAX_FIELD[limit_kind]
     if number > limit:
         out.error(tr(_FIELD_LIMITS[limit_kind], most=limit + 1, number=number + 1), o.span, code="binary-limit",
-                  hint=tr("gdasm runs the program as source; only `gdasm asm` needs it to fit (docs/machine-code.md)"))
+                  hint=tr("gdasm runs the program as source; only `gdasm asm` needs it to fit (docs/machine-code.md)",
+                          ))
         return 0
     return flag | number
 
@@ -118,28 +119,28 @@ def encode(program: Program, strip: bool = False) -> tuple[list[int], Pool]:
 def decode_word(word: int) -> tuple[isa.Op, tuple[Operand, ...]]:
     """A word's op and operands; ValueError saying what is wrong with a word the layout does not allow."""
     if not 0 <= word <= _WORD_MASK:
-        raise ValueError("not a 64-bit word")
+        raise ValueError(tr("not a 64-bit word"))
     opcode = word >> isa.OPCODE_SHIFT
     op = isa.BY_OPCODE.get(opcode)
     if op is None:
-        raise ValueError(f"unknown opcode 0x{opcode:02x}")
+        raise ValueError(tr("unknown opcode 0x{opcode:02x}", opcode=opcode))
     if word & _RESERVED:
-        raise ValueError(f"reserved bits 1–0 are {word & _RESERVED:02b}, not 00")
+        raise ValueError(tr("reserved bits 1–0 are {n:02b}, not 00", n=word & _RESERVED))
     operands = []
     for k, shift in enumerate(isa.FIELD_SHIFTS):
         field = (word >> shift) & _FIELD_MASK
         if k >= len(op.kinds):
             if field:
-                raise ValueError(f"{op.mnemonic} has {len(op.kinds)} operand(s), but field {k} is 0x{field:05x}, "
-                                 "not 0")
+                raise ValueError(tr("{mnemonic} has {kinds} operand(s), but field {k} is 0x{field:05x}, not 0",
+                                    mnemonic=op.mnemonic, kinds=len(op.kinds), k=k, field=field))
             continue
         what = isa.FIELD_KINDS[op.kinds[k]]
         if what == "value":
             what = "constant" if field & isa.CONSTANT_FLAG else "register"
             field &= ~isa.CONSTANT_FLAG
         elif what == "register" and field & isa.CONSTANT_FLAG:
-            raise ValueError(f"field {k} of {op.mnemonic} names register {field:,}, past the format's "
-                             f"{isa.MAX_FIELD['register'] + 1:,}")
+            raise ValueError(tr("field {k} of {mnemonic} names register {field:,}, past the format's {n:,}",
+                                k=k, mnemonic=op.mnemonic, field=field, n=isa.MAX_FIELD['register'] + 1))
         operands.append(Operand(what, field))
     return op, tuple(operands)
 

@@ -32,7 +32,7 @@ from typing import Optional
 from . import datafile, render, report, source
 from .assembler import assemble
 from .errors import AssemblyError, GdasmError, InputFileError, RuntimeFault, UsageError
-from .i18n import tr
+from .i18n import mark, ntr, tr
 from .inputs import ArgParser, add_run_options, find_program, make_machine, parse_data, parse_sets
 from .machine import DEFAULT_MAX_STEPS
 from .numbers import NumberError, is_decimal, to_number
@@ -86,24 +86,25 @@ def parse(text) -> Spec:
             try:
                 spec.options += shlex.split(body)
             except ValueError as e:
-                spec.problems.append((n, f"cannot read '# run:' options: {e}"))
+                spec.problems.append((n, tr("cannot read '# run:' options: {e}", e=e)))
             continue
         kind = (m.group("kind") or "").lower()
         if kind not in KINDS:
-            spec.problems.append((n, f"unknown expectation 'expect {_short(kind)}' (the kinds are: expect, "
-                                     + ", ".join(f"expect {k}" for k in KINDS if k) + ")"))
+            spec.problems.append((n, tr("unknown expectation 'expect {kind}' (the kinds are: {kinds})",
+                                        kind=_short(kind),
+                                        kinds=", ".join(["expect"] + [f"expect {k}" for k in KINDS if k]))))
             continue
         if not body and kind in ("", "fault", "error"):  # `# expect output:` alone means: no output
-            spec.problems.append((n, f"'# expect{' ' + kind if kind else ''}:' with nothing after it checks "
-                                     "nothing: " + dict(_FORMS)[kind]))
+            spec.problems.append((n, tr("'# {line}:' with nothing after it checks nothing: {form}",
+                                        line="expect " + kind if kind else "expect", form=tr(dict(_FORMS)[kind]))))
             continue
         spec.expectations.append(Expectation(kind, body, n))
     return spec
 
 
-_FORMS = (("", "write '# expect: NAME = VALUE' or '# expect: NAME ≈ VALUE ± TOLERANCE'"),
-          ("fault", "an expected fault needs a code or part of its message, e.g. division-by-zero"),
-          ("error", "an expected error needs a code or part of its message, e.g. unknown-mnemonic"))
+_FORMS = (("", mark("write '# expect: NAME = VALUE' or '# expect: NAME ≈ VALUE ± TOLERANCE'")),
+          ("fault", mark("an expected fault needs a code or part of its message, e.g. division-by-zero")),
+          ("error", mark("an expected error needs a code or part of its message, e.g. unknown-mnemonic")))
 _NEAR = re.compile(r"\s*[#;]\s*(?P<word>expect\w*|run\w*)\b(?P<rest>.*)\Z", re.IGNORECASE | re.DOTALL)
 
 
@@ -113,18 +114,20 @@ def _near_miss(line: str) -> str:
     if code.strip():
         m = _LINE.match(sep + comment)
         if m:
-            what = "a '# run:' line" if m.group(1).lower() == "run" else "an expectation"
-            return f"{what} must be a comment line of its own; this one follows code and is not " \
-                   f"{'read' if what.startswith('a ') else 'checked'} (put it on a line by itself)"
+            if m.group(1).lower() == "run":
+                return tr("a '# run:' line must be a comment line of its own; this one follows code and is not read "
+                          "(put it on a line by itself)")
+            return tr("an expectation must be a comment line of its own; this one follows code and is not checked "
+                      "(put it on a line by itself)")
     m = _NEAR.match(line)
     if not m:
         return ""
     word, rest = m.group("word").lower(), m.group("rest").lstrip()
     if word not in ("expect", "run") and rest.startswith(":"):
-        return f"'{_short(m.group('word'))}:' is not read; did you mean " \
-               f"'# {'run' if word.startswith('run') else 'expect'}:'?"
+        return tr("'{word}:' is not read; did you mean '# {keyword}:'?",
+                  word=_short(m.group('word')), keyword='run' if word.startswith('run') else 'expect')
     if word == "expect" and re.search(r"[=≈~]", rest):
-        return "an expectation needs a ':' after 'expect' (write '# expect: NAME = VALUE')"
+        return tr("an expectation needs a ':' after 'expect' (write '# expect: NAME = VALUE')")
     return ""
 
 
@@ -144,9 +147,9 @@ def _number(text: str, exact: bool, what: str):
         return to_number(text, exact)
     except NumberError as e:
         if not is_decimal(text):
-            raise _Unreadable(f"{what} '{_short(text)}' is not a number") from None
-        why = "has too many digits for exact arithmetic" if "too many digits" in str(e) else \
-            "is not a finite number (it does not fit a binary64 float)"
+            raise _Unreadable(tr("{what} '{text}' is not a number", what=what, text=_short(text))) from None
+        why = tr("has too many digits for exact arithmetic") if "too many digits" in str(e) else \
+            tr("is not a finite number (it does not fit a binary64 float)")
         raise _Unreadable(f"{what} '{_short(text)}' {why}") from None
 
 
@@ -175,13 +178,13 @@ def check(spec: Spec, result=None, error: Optional[GdasmError] = None, exact: bo
                 where = f"{d.span.line}:{d.span.column}: " if d.span else ""
                 failures.append((d.span.line if d.span else 0, f"{where}{d.severity}: {d.message}"))
     elif not spec.expectations:
-        failures.append((0, "no expectations (add '# expect' lines to say what the program must produce)"))
+        failures.append((0, tr("no expectations (add '# expect' lines to say what the program must produce)")))
     else:
         for e in spec.expectations:
             try:
                 problem = _check_one(e, result, error, exact, gradient)
             except _Unreadable as exc:
-                problem = f"cannot read this expectation: {exc}"
+                problem = tr("cannot read this expectation: {exc}", exc=exc)
             if problem:
                 failures.append((e.line, f"line {e.line}: {problem}"))
     return [text for _, text in sorted(failures, key=lambda f: f[0])]
@@ -214,46 +217,57 @@ def _check_one(e: Expectation, result, error, exact: bool, gradient=None) -> Opt
     body = _short(e.body)
     if e.kind == "gradient":
         if not _GRADIENT.match(e.body):
-            raise _Unreadable("write '# expect gradient: LOSS PARAM:GRADREG' (or '... × -1/2' for a known factor)")
+            raise _Unreadable(tr("write '# expect gradient: LOSS PARAM:GRADREG' (or '... × -1/2' for a known factor)",
+                                 ))
         if result is None or gradient is None:
-            return f"no run to check '{body}' against"
+            return tr("no run to check '{body}' against", body=body)
         return gradient(e.body)
     if e.kind in ("fault", "error"):
         want = RuntimeFault if e.kind == "fault" else AssemblyError
         text, line, col = _place(e.body)
         if not text.strip():
-            raise _Unreadable(f"an expected {e.kind} needs a code or part of its message, e.g. "
-                              + ("division-by-zero" if e.kind == "fault" else "unknown-mnemonic"))
+            raise _Unreadable(tr(dict(_FORMS)[e.kind]))
         if not isinstance(error, want):
-            return f"expected {'a fault' if e.kind == 'fault' else 'an assembly error'} '{_short(text)}', " \
-                   f"but the program {'ran without one' if error is None else 'failed otherwise'}"
+            if e.kind == "fault":
+                return tr("expected a fault '{text}', but the program ran without one", text=_short(text)) \
+                    if error is None else tr("expected a fault '{text}', but the program failed otherwise",
+                                             text=_short(text))
+            return tr("expected an assembly error '{text}', but the program ran without one", text=_short(text)) \
+                if error is None else tr("expected an assembly error '{text}', but the program failed otherwise",
+                                         text=_short(text))
         diags = [d for d in error.diagnostics if d.severity != "warning"]
         for d in diags:
             if (text == d.code or text.lower() in d.message.lower()) and _place_matches(d, line, col):
                 return None
         got = "; ".join(f"{d.span.line}:{d.span.column}: {d.message}" if d.span else d.message for d in diags[:5])
-        return f"expected {e.kind} '{body}', got: {got}" + ("; …" if len(diags) > 5 else "")
+        return tr("expected {kind} '{body}', got: {got}",
+                  kind=e.kind, body=body, got=got) + ("; …" if len(diags) > 5 else "")
     if e.kind == "status":
         if e.body.strip().lower() not in STATUSES:
-            raise _Unreadable(f"the status '{body}' is not one of {', '.join(STATUSES)}")
+            raise _Unreadable(tr("the status '{body}' is not one of {STATUSES}",
+                                 body=body, STATUSES=', '.join(STATUSES)))
         got = "fault" if isinstance(error, RuntimeFault) else (result.status if result else "error")
-        return None if got == e.body.strip().lower() else f"expected status {body}, got {got}"
+        return None if got == e.body.strip().lower() else tr("expected status {body}, got {got}", body=body, got=got)
     if isinstance(error, AssemblyError):
-        return "the program does not assemble"
+        return tr("the program does not assemble")
     if result is None:
-        return f"no result to check '{body}' against (the run faulted)"
+        return tr("no result to check '{body}' against (the run faulted)", body=body)
     if e.kind == "steps":
         if not re.fullmatch(r"\s*[0-9][0-9_,]{0,20}\s*", e.body):
-            raise _Unreadable(f"the number of steps '{body}' is not a whole number")
+            raise _Unreadable(tr("the number of steps '{body}' is not a whole number", body=body))
         want = int(e.body.replace(",", "").replace("_", ""))
-        return None if result.steps == want else f"expected {want} steps, got {result.steps}"
+        return None if result.steps == want else tr("expected {want} steps, got {steps}",
+                                                    want=want, steps=result.steps)
     if e.kind == "output":
-        want = [_number(t, exact, "the output value") for t in e.body.split(",")] if e.body.strip() else []
+        want = [_number(t, exact, tr("the output value")) for t in e.body.split(",")] if e.body.strip() else []
         got = list(result.output)
         if got == want:
             return None
         shown = ", ".join(render.value(v) for v in got[:10]) + (", …" if len(got) > 10 else "")
-        return f"expected output {body}, got {shown or 'nothing'} ({len(got)} value{'s' if len(got) != 1 else ''})"
+        if not got:
+            return tr("expected output {body}, got nothing (0 values)", body=body)
+        return ntr("expected output {body}, got {shown} ({n} value)", "expected output {body}, got {shown} ({n} values)",
+                   len(got), body=body, shown=shown)
     close = _close(e.body)
     m = None if close else _EXACT.match(e.body)
     if close:
@@ -261,26 +275,27 @@ def _check_one(e: Expectation, result, error, exact: bool, gradient=None) -> Opt
     elif m:
         name, index, value, tol_text = m.group("name"), m.group("index"), m.group("value"), None
     else:
-        raise _Unreadable(f"'{body}' is not NAME = VALUE or NAME ≈ VALUE ± TOLERANCE")
+        raise _Unreadable(tr("'{body}' is not NAME = VALUE or NAME ≈ VALUE ± TOLERANCE", body=body))
     if index is not None:
         if name not in result.arrays:
-            return f"no array '{name}'"
+            return tr("no array '{name}'", name=name)
         arr = result.arrays[name]
         if int(index) >= len(arr):
-            return f"{name}[{index}] is out of range (length {len(arr)})"
+            return tr("{name}[{index}] is out of range (length {arr})", name=name, index=index, arr=len(arr))
         got, label = arr[int(index)], f"{name}[{index}]"
     else:
         if name not in result.registers:
-            return f"register '{name}' was never written"
+            return tr("register '{name}' was never written", name=name)
         got, label = result.registers[name], name
-    want = _number(value, exact, "the value")
+    want = _number(value, exact, tr("the value"))
     if tol_text is not None:
-        tol = _number(tol_text, False, "the tolerance")  # a finite float: '± inf' or '± 1e999' checks nothing
+        tol = _number(tol_text, False, tr("the tolerance"))  # a finite float: '± inf' or '± 1e999' checks nothing
         if tol < 0:
-            raise _Unreadable(f"the tolerance '{_short(tol_text)}' is negative")
+            raise _Unreadable(tr("the tolerance '{tol_text}' is negative", tol_text=_short(tol_text)))
         if abs(got - want) <= tol:
             return None
-        return f"{label} = {render.value(got)}, not within {_short(tol_text)} of {_short(value)}"
+        return tr("{label} = {got}, not within {tol_text} of {value}",
+                  label=label, got=render.value(got), tol_text=_short(tol_text), value=_short(value))
     if got == want:
         return None
     return f"{label} = {render.value(got)}, expected {_short(value)}"
@@ -367,23 +382,23 @@ def _outside(item: str, folder: Path) -> str:
         return ""  # load says that a name is missing
     shown = _short(name)
     if name.strip() == "-":
-        return "'-' would read standard input"
+        return tr("'-' would read standard input")
     path = Path(name)
     if path.is_absolute() or name.startswith("~"):
-        return f"'{shown}' is an absolute path (write a path relative to the test file)"
+        return tr("'{shown}' is an absolute path (write a path relative to the test file)", shown=shown)
     try:
         root = folder.resolve()
         real = (folder / path).resolve()
         lexical = Path(os.path.normpath(folder.absolute() / path))
         if not real.is_relative_to(root):
             if not lexical.is_relative_to(folder.absolute()):
-                return f"'{shown}' leads outside the folder ('..')"
-            return f"'{shown}' is or passes through a symlink that leads outside the folder"
+                return tr("'{shown}' leads outside the folder ('..')", shown=shown)
+            return tr("'{shown}' is or passes through a symlink that leads outside the folder", shown=shown)
         mode = os.stat(real).st_mode if os.path.lexists(real) else None
     except (OSError, RuntimeError, ValueError) as e:  # a loop of symlinks, a NUL byte, a name too long
-        return f"'{shown}' cannot be checked ({getattr(e, 'strerror', None) or e})"
+        return tr("'{shown}' cannot be checked ({value})", shown=shown, value=getattr(e, 'strerror', None) or e)
     if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        return f"'{shown}' is not a regular file (a pipe or a device)"
+        return tr("'{shown}' is not a regular file (a pipe or a device)", shown=shown)
     return ""
 
 
@@ -397,7 +412,8 @@ def run_expectations(path: Path) -> list[str]:
     try:
         args = read_options(spec, path.parent)  # `# run:` paths are relative to the program, and inside its folder
     except UsageError as e:
-        bad = (spec.run_line, f"line {spec.run_line}: bad '# run:' options: {e.diagnostics[0].message}")
+        bad = (spec.run_line, tr("line {run_line}: bad '# run:' options: {message}",
+                                 run_line=spec.run_line, message=e.diagnostics[0].message))
         return [text for _, text in sorted([(n, f"line {n}: {t}") for n, t in spec.problems] + [bad])]
     try:
         program = assemble(data, str(path))
@@ -411,14 +427,15 @@ def run_expectations(path: Path) -> list[str]:
                     problem = _check_one(e, True, None, args.exact, lambda body: _gradient(program, args, path, body)) \
                         if e.kind == "gradient" else None
                 except _Unreadable as exc:
-                    problem = f"cannot read this expectation: {exc}"
+                    problem = tr("cannot read this expectation: {exc}", exc=exc)
                 if problem:
                     failures.append(f"line {e.line}: {problem}")
         return failures
     except GdasmError as err:
-        return [f"line {spec.run_line}: bad '# run:' options: {err.diagnostics[0].message}"]
+        return [tr("line {run_line}: bad '# run:' options: {message}",
+                   run_line=spec.run_line, message=err.diagnostics[0].message)]
     except MemoryError:  # this file's run, not the grading of the others
-        return ["the run needs more memory than there is (smaller data, arrays or --max-steps)"]
+        return [tr("the run needs more memory than there is (smaller data, arrays or --max-steps)")]
     return check(spec, result, None, exact=args.exact, gradient=lambda body: _gradient(program, args, path, body))
 
 
@@ -431,17 +448,18 @@ def _gradient(program, args, path: Path, body: str) -> Optional[str]:
         try:
             want = Fraction(m.group("factor").replace("−", "-"))
         except (ValueError, ZeroDivisionError):
-            raise _Unreadable(f"the factor '{_short(m.group('factor'))}' is not a number such as -1/2") from None
+            raise _Unreadable(tr("the factor '{value}' is not a number such as -1/2",
+                                 value=_short(m.group('factor')))) from None
     try:
         c = gradcheck(program, m.group("loss"), m.group("pairs").replace(" ", ""), parse_sets(args.set),
                       parse_data(args.data, path.parent), args.max_steps)
     except GdasmError as err:
-        return f"cannot check the gradient: {err.diagnostics[0].message}"
+        return tr("cannot check the gradient: {message}", message=err.diagnostics[0].message)
     wrong = [v.text for v in c.verdicts if v.factor is None or Fraction(v.factor) != want]
     if not wrong:
         return None
-    expected = "to match" if want == 1 else f"to be {_factor_text(want)} × the derivative"
-    return f"expected each gradient register {expected}; gradcheck says: " + "; ".join(wrong)
+    expected = tr("to match") if want == 1 else tr("to be {want} × the derivative", want=_factor_text(want))
+    return tr("expected each gradient register {expected}; gradcheck says: ", expected=expected) + "; ".join(wrong)
 
 
 # --- which files: a folder nobody has read is searched without leaving it -----------------------------------
@@ -458,7 +476,8 @@ def _search(folder: Path) -> list[tuple[Path, str]]:
             with os.scandir(here) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as e:
-            found.append((here, f"{render.safe(str(here))}: cannot search this folder: {e.strerror or e}"))
+            found.append((here, tr("{here}: cannot search this folder: {value}",
+                                   here=render.safe(str(here)), value=e.strerror or e)))
             continue
         for entry in entries:
             path = here / entry.name
@@ -477,12 +496,13 @@ def _refused(path: Path, root: Path) -> str:
     """Why a file found in a folder is not read ("" when it is): it leads outside the folder, or is not a file."""
     try:
         if path.is_symlink() and not path.resolve().is_relative_to(root):
-            return f"{render.safe(str(path))}: a symlink that leads outside {render.safe(str(root))}: not read"
+            return tr("{path}: a symlink that leads outside {root}: not read",
+                      path=render.safe(str(path)), root=render.safe(str(root)))
         mode = os.stat(path).st_mode
     except (OSError, RuntimeError, ValueError):
         return ""  # dangling, a loop, unreadable: reading it says why
     if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
-        return f"{render.safe(str(path))}: not a regular file (a pipe or a device): not read"
+        return tr("{path}: not a regular file (a pipe or a device): not read", path=render.safe(str(path)))
     return ""
 
 

@@ -15,6 +15,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("register", metavar="REG", help=tr("a register, or ARRAY[i]"))
     p.add_argument("--at", type=steps_option, metavar="STEP", help=tr("explain the value just after this step"))
     p.add_argument("--depth", type=steps_option, default=8, metavar="N", help=tr("expand at most N levels (default 8)",
+                                                                                 
                                                                                  ))
 
 
@@ -31,16 +32,17 @@ def run(args, con: report.Console) -> int:
         h.run(args.at)
     except RuntimeFault as fault:
         d = fault.diagnostic
-        note = f"note: the run stopped by a fault at step {fault.step:,} (line {d.span.line}: " \
-               f"{d.text(con.fmt)}); values are as they stood before it"
+        note = tr("note: the run stopped by a fault at step {step:,} (line {line}: {fmt}); values are as they stood "
+                  "before it", step=fault.step, line=d.span.line, fmt=d.text(con.fmt))
     try:
         node = h.explain(args.register, depth=args.depth)
     except KeyError as e:
         raise UsageError(tr("explain: {args}", args=e.args[0])) from None
     if h.full:
-        note = f"note: recording stopped: {h.full}"
+        note = tr("note: recording stopped: {full}", full=h.full)
     if args.at is not None and h.step < args.at:
-        note = note or f"note: the program stopped after {report.plural(h.step, 'step')}, before step {args.at:,}"
+        note = note or tr("note: the program stopped after {step}, before step {at:,}",
+                          step=report.plural(h.step, 'step'), at=args.at)
     lines = explanation(node, con.fmt)
     if args.json:
         con.say(report.dumps({"register": args.register, "value": json_number(node.value), "step": h.step,

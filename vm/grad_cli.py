@@ -56,9 +56,10 @@ def run(args, con: report.Console) -> int:
         line = f"  {('∂' + g.register + '/∂' + d.input):<{width}} = {fmt.value(d.value)}"
         if d.estimate is not None:
             verdict = "agrees" if d.agrees else "DIFFERS"
-            line += f"   (central difference {d.estimate!r}, h = {d.h:.3g}: {verdict})"
+            line += tr("   (central difference {estimate!r}, h = {h:.3g}: {verdict})",
+                       estimate=d.estimate, h=d.h, verdict=verdict)
         elif d.h is not None:
-            line += f"   (no central difference: a run with the input moved by ±{d.h:.3g} faults)"
+            line += tr("   (no central difference: a run with the input moved by ±{h:.3g} faults)", h=d.h)
         con.say(line)
     return 0
 
@@ -153,7 +154,7 @@ def run_check(args, con: report.Console) -> int:
                             for e in c.evaluations]}))
         return 0 if c.ok else 1
     fmt = con.fmt
-    where = ", ".join(f"OUT {e.out}" if e.out else "the end" for e in c.evaluations)
+    where = ", ".join(f"OUT {e.out}" if e.out else tr("the end") for e in c.evaluations)
     con.say(tr("gradient check of {loss} at {where} (each ∂ is taken with respect to the value the parameter held "
                "when {loss} was written):", loss=c.loss, where=where))
     for v in c.verdicts:

@@ -108,7 +108,7 @@ def gradcheck(program: Program, loss: str, grads, registers=None, arrays=None, m
         param, register = param.strip(), register.strip()
         if not sep or not param or not register:
             raise UsageError(tr("--grad {item}: write PARAM:GRADREG, e.g. --grad w:grad", item=safe(str(item))))
-        for name, what in ((param, "parameter"), (register, "gradient register")):
+        for name, what in ((param, "parameter"), (register, tr("gradient register"))):
             if program.register_slot(name) is None:
                 close = did_you_mean(name, list(program.registers))
                 raise UsageError(tr("--grad {item}: no {what} '{name}' in this program",

@@ -23,6 +23,7 @@ import numpy as np
 
 from . import isa
 from .errors import RuntimeFault
+from .i18n import ntr, tr
 from .ir import UNSET, Imm, Reg, element
 from .machine import Machine, StepRecord
 from .render import DEC, Formatter
@@ -39,7 +40,7 @@ class History:
     def __init__(self, machine: Machine, budget: int = BUDGET, window: int = WINDOW, every: int = 0,
                  chunk: int = CHUNK):
         if machine.steps:
-            raise ValueError("a History starts from a machine that has not run yet")
+            raise ValueError(tr("a History starts from a machine that has not run yet"))
         self.m = machine
         self.budget = budget
         self._addr = array("i")
@@ -108,8 +109,9 @@ class History:
         if self.fault is not None or self.full:
             return None
         if self.bytes > self.budget:
-            self.full = (f"the history reached its memory limit ({self.budget / 2**20:,.0f} MB) after "
-                         f"{self.step:,} steps; a smaller --max-steps (or leaving out --exact) keeps a run whole")
+            self.full = (tr("the history reached its memory limit ({n:,.0f} MB) after {step:,} steps; a smaller "
+                            "--max-steps (or leaving out --exact) keeps a run whole",
+                            n=self.budget / 2**20, step=self.step))
             return None
         try:
             rec = self.m.step()
@@ -319,7 +321,7 @@ class History:
         if k is None:
             v = self.initial_regs[slot]
             if v is UNSET:
-                return Node(name, UNSET, "never written", leaf="unset")
+                return Node(name, UNSET, tr("never written"), leaf="unset")
             return Node(name, v, self.input_origin(name), leaf="input")
         return self.step_node(k, depth)
 
@@ -327,14 +329,14 @@ class History:
         decl = next((i for i in self.m.program.reg_inputs if i.name == name), None)
         given = decl is None or self.initial_regs[decl.slot] != self.m.num(
             decl.exact[0] if self.m.exact else decl.values[0])
-        return "input (--set)" if given else f"input (.reg, line {decl.span.line})"
+        return tr("input (--set)") if given else tr("input (.reg, line {line})", line=decl.span.line)
 
     def array_origin(self, slot: int) -> str:
         decl = self.m.program.array_inputs[slot]
         declared = [self.m.num(v) for v in (decl.exact if self.m.exact else decl.values)]
         if self.initial_arrays[slot] != declared:
-            return "input (--data)"
-        return f"input ({decl.directive}, line {decl.span.line})"
+            return tr("input (--data)")
+        return tr("input ({directive}, line {line})", directive=decl.directive, line=decl.span.line)
 
     def step_node(self, k: int, depth: int) -> "Node":
         """The operation that record k performed, with its operands' origins as children.
@@ -353,7 +355,7 @@ class History:
             node.notation = isa.PASS_THROUGH
         elif arr is not None:  # d ← a property of M: its length
             node.leaf = "length"
-            node.text = f"{ins.text}  (the length of {arr.name})"
+            node.text = tr("{text}  (the length of {name})", text=ins.text, name=arr.name)
         else:
             node.notation = ins.op.notation
             for o in ins.sources:
@@ -403,18 +405,18 @@ class History:
         place = element(target)
         shown = target if len(target) <= 40 else f"{target[:30]}… ({len(target):,} characters)"
         if "[" in target and not place:
-            raise KeyError(f"'{shown}' is not a register or ARRAY[i] (i a whole number)")
+            raise KeyError(tr("'{shown}' is not a register or ARRAY[i] (i a whole number)", shown=shown))
         if place:
             name, index = place
             slot = p.array_slot(name)
             if slot is None:
-                raise KeyError(f"no array named '{name}'")
+                raise KeyError(tr("no array named '{name}'", name=name))
             if not 0 <= index < len(self.m.arrays[slot]):
-                raise KeyError(f"{target} is out of range")
+                raise KeyError(tr("{target} is out of range", target=target))
             return self.element_node(slot, name, index, before, depth)
         slot = p.register_slot(target)
         if slot is None:
-            raise KeyError(f"no register named '{shown}'")
+            raise KeyError(tr("no register named '{shown}'", shown=shown))
         return self.register_node(slot, before, depth)
 
 
@@ -553,17 +555,19 @@ def render_tree(node: Node, fmt: Formatter = DEC, max_lines: int = 200) -> list[
         elif n.leaf:
             desc = f"{n.label} = {value}   {n.text}"
         else:
-            desc = f"{n.label} = {value}   {n.text}   (line {n.line}, step {n.step:,})"
+            desc = tr("{label} = {value}   {text}   (line {line}, step {step:,})",
+                      label=n.label, value=value, text=n.text, line=n.line, step=n.step)
             if n.cut:
-                desc += "   … not expanded (depth limit)" if n.cut == "depth" else "   … not expanded (tree size limit)"
+                desc += tr("   … not expanded (depth limit)",
+                           ) if n.cut == "depth" else tr("   … not expanded (tree size limit)")
         lines.append(f"{lead}{branch}{desc}")
         child_lead = lead + ("" if not branch else ("   " if last else "│  "))
         for i, c in reversed(list(enumerate(n.children))):
             is_last = i == len(n.children) - 1
             stack.append((c, child_lead, "└─ " if is_last else "├─ ", is_last))
     if hidden:
-        lines.append(f"… {hidden:,} more values not shown (the tree is cut at {max_lines} lines; "
-                     "a smaller --depth makes it shorter)")
+        lines.append(tr("… {hidden:,} more values not shown (the tree is cut at {max_lines} lines; a smaller --depth "
+                        "makes it shorter)", hidden=hidden, max_lines=max_lines))
     return lines
 
 
@@ -590,13 +594,16 @@ def explanation(node: Node, fmt: Formatter = DEC, max_formula: int = 2000) -> li
     out = render_tree(node, fmt)
     text = formula(node)
     if len(text) > max_formula:
-        out.append(f"formula: {len(text):,} characters long — too long to show; the tree above is the story")
+        out.append(tr("formula: {text:,} characters long — too long to show; the tree above is the story",
+                      text=len(text)))
     else:
         out.append(f"formula: {text} = {fmt.value(node.value)}")
-    for why, what in (("depth", "at the depth limit (a larger depth shows more)"),
-                      ("size", f"because a tree stops at {History.MAX_NODES:,} values and {History.MAX_DEPTH} levels")):
+    for why, what in (("depth", tr("at the depth limit (a larger depth shows more)")),
+                      ("size", tr("because a tree stops at {MAX_NODES:,} values and {MAX_DEPTH} levels",
+                                  MAX_NODES=History.MAX_NODES, MAX_DEPTH=History.MAX_DEPTH))):
         cut = count_cut(node, why)
         if cut:
-            out.append(f"note: {cut:,} value{'s' if cut != 1 else ''} not expanded {what}; in the formula their "
-                       "names stand for them")
+            out.append(ntr("note: {n:,} value not expanded {what}; in the formula their names stand for them",
+                           "note: {n:,} values not expanded {what}; in the formula their names stand for them",
+                           cut, what=what))
     return out

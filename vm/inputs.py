@@ -43,8 +43,8 @@ def find_program(arg: str, con) -> Path:
         return local
     if found is None:
         close = closest(arg.removesuffix(".gdasm"), catalog.names()) if len(arg) < 100 else None
-        hint = f"; did you mean the bundled program '{close}'?" if close else \
-            "; `gdasm list` shows the bundled programs"
+        hint = tr("; did you mean the bundled program '{close}'?", close=close) if close else \
+            tr("; `gdasm list` shows the bundled programs")
         raise InputFileError(tr("{arg}: no such file or bundled program{hint}", arg=source.shorten(arg), hint=hint))
     return found
 
@@ -76,8 +76,9 @@ def first_write_before_read(program: Program, name: str):
 def set_overwritten(program: Program, name: str, value: str) -> Diagnostic:
     """A warning: `--set NAME=VALUE` has no effect, because this instruction overwrites it first."""
     ins = first_write_before_read(program, name)
-    return Diagnostic("warning", f"--set {name}={value} has no effect: this instruction writes '{name}' before "
-                      "anything reads it", program.filename, ins.span, program.lines[ins.line - 1],
+    return Diagnostic("warning", tr("--set {name}={value} has no effect: this instruction writes '{name}' before "
+                                    "anything reads it",
+                                    name=name, value=value), program.filename, ins.span, program.lines[ins.line - 1],
                       hint=tr("to start from another {name}, edit this line (`gdasm show` prints a bundled program "
                               "to copy)", name=name), code="set-overwritten", subject=name)
 
@@ -115,7 +116,7 @@ def parse_sets(items: list[str]) -> dict:
     """`--set NAME=VALUE` options to {name: text}; values keep their text for exact arithmetic."""
     out = {}
     for item in items:
-        name, val = _assignment(item, "--set", "NAME=NUMBER")
+        name, val = _assignment(item, "--set", tr("NAME=NUMBER"))
         out[name] = _number_text(val, f"--set {item}")
     return out
 
@@ -127,7 +128,7 @@ def parse_data(items: list[str], base: Optional[Path] = None, exact: bool = Fals
     """
     out: dict = {}
     for item in items:
-        name, val = _assignment(item, "--data", "NAME=V1,V2,... or NAME=@FILE.csv:COLUMN")
+        name, val = _assignment(item, "--data", tr("NAME=V1,V2,... or NAME=@FILE.csv:COLUMN"))
         out.pop(name, None)  # a later --data for the same array replaces the earlier one
         room = (isa.MAX_EXACT_ARRAYS_TOTAL if exact else isa.MAX_ARRAYS_TOTAL) - sum(map(len, out.values()))
         if val.startswith("@"):
@@ -242,9 +243,9 @@ def steps_option(text: str) -> int:
     try:
         n = int(text.replace("_", "").replace(",", ""))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{shown}' is not a whole number") from None
+        raise argparse.ArgumentTypeError(tr("'{shown}' is not a whole number", shown=shown)) from None
     if n < 0:
-        raise argparse.ArgumentTypeError(f"'{shown}' is negative")
+        raise argparse.ArgumentTypeError(tr("'{shown}' is negative", shown=shown))
     return n
 
 

@@ -4,6 +4,7 @@ them, then the constant pool, the registers and the arrays."""
 from __future__ import annotations
 
 from . import encoding, render
+from .i18n import tr
 from .ir import Program
 
 
@@ -20,16 +21,18 @@ def listing(program: Program, bits: bool = False) -> list[str]:
         out.append(f"{left}  {number:>4}  {render.safe(text)}".rstrip())
         if bits and word is not None:
             out.append(" " * 34 + encoding.fields_text(word))
-    out += ["", f"constants ({len(pool.items):,}): number, bits, value, as written"]
+    out += ["", tr("constants ({items:,}): number, bits, value, as written", items=len(pool.items))]
     for k, c in enumerate(pool.items):
         out.append(f"  c{k:<5} {c.bits:#018x}  {render.value(c.value):<22} {render.safe(c.spelling or '')}".rstrip())
-    out += ["", f"registers ({len(program.registers):,}): number, name, starting value"]
+    out += ["", tr("registers ({registers:,}): number, name, starting value", registers=len(program.registers))]
     given = {i.slot: i for i in program.reg_inputs}
     for k, name in enumerate(program.registers):
-        start = f"= {render.value(given[k].values[0])} (.reg, line {given[k].span.line})" if k in given else ""
+        start = tr("= {values} (.reg, line {line})",
+                   values=render.value(given[k].values[0]), line=given[k].span.line) if k in given else ""
         out.append(f"  r{k:<5} {render.safe(name)} {start}".rstrip())
     if program.array_inputs:
-        out += ["", f"arrays ({len(program.array_inputs):,}): number, name, length, values"]
+        out += ["", tr("arrays ({array_inputs:,}): number, name, length, values",
+                       array_inputs=len(program.array_inputs))]
         for a in program.array_inputs:
             out.append(f"  m{a.slot:<5} {render.safe(a.name)} [{len(a.values):,}] {a.directive} "
                        f"{render.array(a.values, limit=8)}")

@@ -25,6 +25,7 @@ from typing import NamedTuple, Optional
 
 from . import encoding, isa, source
 from .errors import AssemblyError, Diagnostic, GdasmError
+from .i18n import tr
 from .ir import Imm, Input, Program
 
 MAGIC = source.BINARY_MAGIC
@@ -168,7 +169,8 @@ class _In:
 
     def _take(self, n: int, what: str) -> bytes:
         if n > self.end - self.pos:
-            self.fail(self.pos, f"{what} needs {n:,} bytes, but the section has {self.end - self.pos:,} left")
+            self.fail(self.pos, tr("{what} needs {n:,} bytes, but the section has {n2:,} left",
+                                   what=what, n=n, n2=self.end - self.pos))
         chunk = self.data[self.pos:self.pos + n]
         self.pos += n
         return chunk
@@ -187,7 +189,8 @@ class _In:
         at = self.pos
         n = self.u32(what)
         if n * each > self.end - self.pos:
-            self.fail(at, f"{what} is {n:,}, more than the {self.end - self.pos:,} bytes left can hold")
+            self.fail(at, tr("{what} is {n:,}, more than the {n2:,} bytes left can hold",
+                             what=what, n=n, n2=self.end - self.pos))
         return n
 
     def text(self, what: str, optional: bool = False) -> Optional[str]:
@@ -195,17 +198,18 @@ class _In:
         n = self.u32(what)
         if n == _NONE:
             if not optional:
-                self.fail(at, f"{what} is missing")
+                self.fail(at, tr("{what} is missing", what=what))
             return None
         raw = self._take(n, what)
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
-            self.fail(at, f"{what} is not UTF-8 text")
+            self.fail(at, tr("{what} is not UTF-8 text", what=what))
 
     def done(self, name: str) -> None:
         if self.pos != self.end:
-            self.fail(self.pos, f"the {name} section has {self.end - self.pos:,} bytes after its last entry")
+            self.fail(self.pos, tr("the {name} section has {n:,} bytes after its last entry",
+                                   name=name, n=self.end - self.pos))
 
 
 def read(data: bytes, filename: str) -> Decoded:
@@ -215,121 +219,131 @@ def read(data: bytes, filename: str) -> Decoded:
 
     size = len(data)
     if not data.startswith(MAGIC):
-        fail(0, "not a gdasm binary: it does not start with the magic bytes 89 47 44 42 49 4E 0D 0A"
+        fail(0, tr("not a gdasm binary: it does not start with the magic bytes 89 47 44 42 49 4E 0D 0A")
              if data[:len(MAGIC)] != MAGIC[:size] or size >= len(MAGIC) else
-             f"truncated: {size:,} bytes, shorter than the {len(MAGIC)}-byte magic")
+             tr("truncated: {size:,} bytes, shorter than the {MAGIC}-byte magic", size=size, MAGIC=len(MAGIC)))
     if size < _HEADER.size + 4:
-        fail(size, f"truncated: {size:,} bytes, shorter than the {_HEADER.size + 4}-byte header and checksum")
+        fail(size, tr("truncated: {size:,} bytes, shorter than the {n}-byte header and checksum",
+                      size=size, n=_HEADER.size + 4))
     _, version, flags, zero1, total, nsections, zero2 = _HEADER.unpack_from(data, 0)
     if version != VERSION:
-        fail(8, f"format version {version}; this gdasm reads version {VERSION}")
+        fail(8, tr("format version {version}; this gdasm reads version {VERSION}", version=version, VERSION=VERSION))
     if flags & ~STRIPPED:
-        fail(10, f"unknown flags 0x{flags:04x}")
+        fail(10, tr("unknown flags 0x{flags:04x}", flags=flags))
     if zero1 or zero2:
-        fail(12 if zero1 else 28, "a reserved header field is not 0")
+        fail(12 if zero1 else 28, tr("a reserved header field is not 0"))
     if total != size:
-        fail(16, f"the header says the file is {total:,} bytes, but it is {size:,}"
-             + (" (truncated)" if total > size else " (bytes after its end)"))
+        fail(16, tr("the header says the file is {total:,} bytes, but it is {size:,}", total=total, size=size)
+             + (" (truncated)" if total > size else tr(" (bytes after its end)")))
     crc = struct.unpack_from("<I", data, size - 4)[0]
     if zlib.crc32(data[:size - 4]) != crc:
-        fail(size - 4, "checksum mismatch: the file was changed or damaged after it was written")
+        fail(size - 4, tr("checksum mismatch: the file was changed or damaged after it was written"))
     stripped = bool(flags & STRIPPED)
     wanted = [CODE, CONSTANTS, REGISTERS, ARRAYS] + ([] if stripped else [LABELS, DEBUG])
     if nsections != len(wanted):
-        fail(24, f"{nsections:,} sections; a{' stripped' if stripped else 'n unstripped'} binary has {len(wanted)}")
+        fail(24, tr("{nsections:,} sections; a stripped binary has {wanted}", nsections=nsections, wanted=len(wanted))
+             if stripped else tr("{nsections:,} sections; an unstripped binary has {wanted}", nsections=nsections,
+                                 wanted=len(wanted)))
     position = _HEADER.size + _ENTRY.size * nsections
     spans = {}
     for k, sid in enumerate(wanted):
         at = _HEADER.size + _ENTRY.size * k
         got, zero, offset, length = _ENTRY.unpack_from(data, at)
         if got != sid:
-            fail(at, f"section {k} is {SECTION_NAMES.get(got, f'id {got}')}, not {SECTION_NAMES[sid]}")
+            fail(at, tr("section {k} is {got}, not {SECTION_NAMES}",
+                        k=k, got=SECTION_NAMES.get(got, f'id {got}'), SECTION_NAMES=SECTION_NAMES[sid]))
         if zero:
-            fail(at + 4, "a reserved section-table field is not 0")
+            fail(at + 4, tr("a reserved section-table field is not 0"))
         if offset != position:
-            fail(at + 8, f"the {SECTION_NAMES[sid]} section starts at 0x{offset:x}, not 0x{position:x} right after "
-                         "the one before")
+            fail(at + 8, tr("the {SECTION_NAMES} section starts at 0x{offset:x}, not 0x{position:x} right after the "
+                            "one before", SECTION_NAMES=SECTION_NAMES[sid], offset=offset, position=position))
         if length > size - 4 - position:
-            fail(at + 16, f"the {SECTION_NAMES[sid]} section is {length:,} bytes long; only "
-                          f"{size - 4 - position:,} are left")
+            fail(at + 16, tr("the {SECTION_NAMES} section is {length:,} bytes long; only {n:,} are left",
+                             SECTION_NAMES=SECTION_NAMES[sid], length=length, n=size - 4 - position))
         spans[sid] = (offset, offset + length)
         position += length
     if position != size - 4:
-        fail(position, f"{size - 4 - position:,} bytes after the last section")
+        fail(position, tr("{n:,} bytes after the last section", n=size - 4 - position))
 
     start, end = spans[CODE]
     if (end - start) % 8:
-        fail(start, f"the code section is {end - start:,} bytes, not a whole number of 8-byte words")
+        fail(start, tr("the code section is {n:,} bytes, not a whole number of 8-byte words", n=end - start))
     words = list(struct.unpack_from(f"<{(end - start) // 8}Q", data, start))
     r = _In(data, *spans[CONSTANTS], fail)
     constants = []
-    for k in range(r.count("the number of constants", 12)):
+    for k in range(r.count(tr("the number of constants"), 12)):
         bits = r.u64(f"constant {k}")
-        constants.append(encoding.Constant(bits, r.text(f"the spelling of constant {k}", optional=stripped)))
+        constants.append(encoding.Constant(bits, r.text(tr("the spelling of constant {k}", k=k), optional=stripped)))
     r.done("constants")
     r = _In(data, *spans[REGISTERS], fail)
     at = r.pos
-    nregs = r.u32("the number of registers")
+    nregs = r.u32(tr("the number of registers"))
     if nregs > isa.MAX_FIELD["register"] + 1:  # a stripped binary names none, so no byte count bounds them
-        fail(at, f"the number of registers is {nregs:,}, more than the {isa.MAX_FIELD['register'] + 1:,} an "
-                 "instruction word can name")
-    named = r.u8("the names flag")
+        fail(at, tr("the number of registers is {nregs:,}, more than the {n:,} an instruction word can name",
+                    nregs=nregs, n=isa.MAX_FIELD['register'] + 1))
+    named = r.u8(tr("the names flag"))
     if named != (0 if stripped else 1):
-        fail(r.pos - 1, "register names in a stripped binary" if named else "no register names in an unstripped binary")
+        fail(r.pos - 1, tr("register names in a stripped binary",
+                           ) if named else tr("no register names in an unstripped binary"))
     names = []
     if named:
         if 4 * nregs > r.end - r.pos:
-            fail(r.pos, f"{nregs:,} register names cannot fit in the {r.end - r.pos:,} bytes left")
-        names = [r.text(f"the name of register {k}") for k in range(nregs)]
+            fail(r.pos, tr("{nregs:,} register names cannot fit in the {n:,} bytes left",
+                           nregs=nregs, n=r.end - r.pos))
+        names = [r.text(tr("the name of register {k}", k=k)) for k in range(nregs)]
     reg_inputs = []
-    for k in range(r.count("the number of .reg values", 16)):
+    for k in range(r.count(tr("the number of .reg values"), 16)):
         at = r.pos
-        slot = r.u32(f".reg value {k}'s register")
+        slot = r.u32(tr(".reg value {k}'s register", k=k))
         if slot >= nregs:
-            fail(at, f".reg value {k} sets register {slot:,}; there are {nregs:,}")
-        reg_inputs.append((slot, r.u64(f".reg value {k}"), r.text(f".reg value {k}'s spelling", optional=stripped)))
+            fail(at, tr(".reg value {k} sets register {slot:,}; there are {nregs:,}", k=k, slot=slot, nregs=nregs))
+        reg_inputs.append((slot, r.u64(tr(".reg value {k}",
+                                          k=k)), r.text(tr(".reg value {k}'s spelling", k=k), optional=stripped)))
     r.done("registers")
     r = _In(data, *spans[ARRAYS], fail)
     arrays = []
     total_elements = data_values = 0
-    for k in range(r.count("the number of arrays", 9)):
-        name = r.text(f"the name of array {k}", optional=stripped)
+    for k in range(r.count(tr("the number of arrays"), 9)):
+        name = r.text(tr("the name of array {k}", k=k), optional=stripped)
         at = r.pos
-        kind = r.u8(f"array {k}'s kind")
+        kind = r.u8(tr("array {k}'s kind", k=k))
         if kind not in (_DATA, _ZEROS):
-            fail(at, f"array {k}'s kind is {kind}, not 0 (.data) or 1 (.zeros)")
+            fail(at, tr("array {k}'s kind is {kind}, not 0 (.data) or 1 (.zeros)", k=k, kind=kind))
         at = r.pos
-        length = r.u32(f"array {k}'s length")
+        length = r.u32(tr("array {k}'s length", k=k))
         total_elements += length
         if not 1 <= length <= isa.MAX_ARRAY_LENGTH or total_elements > isa.MAX_ARRAYS_TOTAL:
-            fail(at, f"array {k}'s length {length:,} is past the limits (1 to {isa.MAX_ARRAY_LENGTH:,}, "
-                     f"{isa.MAX_ARRAYS_TOTAL:,} in all)")
+            fail(at, tr("array {k}'s length {length:,} is past the limits (1 to {MAX_ARRAY_LENGTH:,}, "
+                        "{MAX_ARRAYS_TOTAL:,} in all)",
+                        k=k, length=length, MAX_ARRAY_LENGTH=isa.MAX_ARRAY_LENGTH, MAX_ARRAYS_TOTAL=isa.MAX_ARRAYS_TOTAL))
         if kind == _ZEROS:
             arrays.append((name, ".zeros", length))
             continue
         if length * 12 > r.end - r.pos:
-            fail(at, f"array {k} has {length:,} values, more than the {r.end - r.pos:,} bytes left can hold")
+            fail(at, tr("array {k} has {length:,} values, more than the {n:,} bytes left can hold",
+                        k=k, length=length, n=r.end - r.pos))
         data_values += length
         if data_values > MAX_DATA_VALUES:
-            fail(at, f"the .data arrays hold {data_values:,} values, more than the {MAX_DATA_VALUES:,} a program "
-                     "of at most 4 MiB can write")
-        arrays.append((name, ".data", [(r.u64(f"array {k}[{i}]"), r.text(f"array {k}[{i}]'s spelling",
+            fail(at, tr("the .data arrays hold {data_values:,} values, more than the {MAX_DATA_VALUES:,} a program "
+                        "of at most 4 MiB can write", data_values=data_values, MAX_DATA_VALUES=MAX_DATA_VALUES))
+        arrays.append((name, ".data", [(r.u64(f"array {k}[{i}]"), r.text(tr("array {k}[{i}]'s spelling", k=k, i=i),
                                                                            optional=stripped))
                                        for i in range(length)]))
     r.done("arrays")
     labels, source = [], None
     if not stripped:
         r = _In(data, *spans[LABELS], fail)
-        for k in range(r.count("the number of labels", 8)):
-            name = r.text(f"label {k}'s name")
+        for k in range(r.count(tr("the number of labels"), 8)):
+            name = r.text(tr("label {k}'s name", k=k))
             at = r.pos
-            address = r.u32(f"label {k}'s address")
+            address = r.u32(tr("label {k}'s address", k=k))
             if address > len(words):
-                fail(at, f"label '{name}' is at address {address:,}, past the end of the code ({len(words):,})")
+                fail(at, tr("label '{name}' is at address {address:,}, past the end of the code ({words:,})",
+                            name=name, address=address, words=len(words)))
             labels.append((name, address))
         r.done("labels")
         r = _In(data, *spans[DEBUG], fail)
-        source = r.text("the source text")
+        source = r.text(tr("the source text"))
         r.done("debug")
     counts = {"register": nregs, "constant": len(constants), "array": len(arrays), "address": len(words) + 1}
     for k, word in enumerate(words):
@@ -337,11 +351,11 @@ def read(data: bytes, filename: str) -> Decoded:
         try:
             op, operands = encoding.decode_word(word)
         except ValueError as e:
-            fail(at, f"the word at address {k} (0x{word:016x}): {e}")
+            fail(at, tr("the word at address {k} (0x{word:016x}): {e}", k=k, word=word, e=e))
         for o in operands:
             if o.number >= counts[o.kind]:
-                fail(at, f"{op.mnemonic} at address {k} names {o.kind} {o.number:,}; there are "
-                         f"{counts[o.kind] - (o.kind == 'address'):,}")
+                fail(at, tr("{mnemonic} at address {k} names {kind} {number:,}; there are {n:,}",
+                            mnemonic=op.mnemonic, k=k, kind=o.kind, number=o.number, n=counts[o.kind] - (o.kind == 'address')))
     return Decoded(stripped, words, spans[CODE][0], constants, nregs, names if named else None, reg_inputs, arrays,
                    labels, source)
 
@@ -410,9 +424,10 @@ def load(data: bytes, filename: str) -> Program:
     try:
         program = assemble(text, filename)
     except AssemblyError as e:
-        raise BinaryError(filename, d.word_offset, "the binary's "
-                          + ("source" if d.source is not None else "code") + " does not assemble: "
-                          + e.diagnostics[0].message) from None
+        raise BinaryError(filename, d.word_offset, (
+            tr("the binary's source does not assemble: {message}", message=e.diagnostics[0].message)
+            if d.source is not None else
+            tr("the binary's code does not assemble: {message}", message=e.diagnostics[0].message))) from None
     if d.stripped:
         program = _exact_from_doubles(program)
     try:
@@ -421,6 +436,7 @@ def load(data: bytes, filename: str) -> Program:
         raise BinaryError(filename, d.word_offset, e.diagnostics[0].message) from None
     if again != data:
         at = next((k for k, (a, b) in enumerate(zip(again, data)) if a != b), min(len(again), len(data)))
-        raise BinaryError(filename, at, "the binary is not what its "
-                          + ("source" if d.source is not None else "code") + " assembles to (it differs here)")
+        raise BinaryError(filename, at, tr("the binary is not what its source assembles to (it differs here)")
+                          if d.source is not None else
+                          tr("the binary is not what its code assembles to (it differs here)"))
     return program

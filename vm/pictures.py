@@ -74,8 +74,8 @@ def _name(program: Program) -> str:
 
 def _need_outs(program: Program, kind: str) -> None:
     if not outs(program):
-        what = "plots the values the program prints with OUT" if kind == "loss" else \
-            "needs the loss the program prints with OUT"
+        what = tr("plots the values the program prints with OUT") if kind == "loss" else \
+            tr("needs the loss the program prints with OUT")
         raise UsageError(tr("--kind {kind} {what}, one per iteration, but {program} prints none (add `OUT loss` "
                             "where each iteration has computed its loss, or try --kind regs --y REG)",
                             kind=kind, what=what, program=_name(program)))
@@ -86,7 +86,8 @@ def _sample(program, regs, at, inputs: dict, kind: str, option: str = "--y", **k
     try:
         return sample(program, regs, at, limit=MAX_POINTS, **inputs, **kw)
     except SampleLimit:
-        every = " or sample less often (--every LABEL)" if kind in ("loss", "regs") and at in ("out", "step") else ""
+        every = tr(" or sample less often (--every LABEL)",
+                   ) if kind in ("loss", "regs") and at in ("out", "step") else ""
         raise UsageError(tr("--kind {kind}: more than {MAX_POINTS:,} points, more than a picture shows: stop the run "
                             "sooner (--max-steps){every}", kind=kind, MAX_POINTS=MAX_POINTS, every=every)) from None
     except UsageError as err:
@@ -379,7 +380,7 @@ def lr(program: Program, rates: Optional[Sequence[str]] = None, progress: Progre
     for k, (rate, (ys, status, fault, registers)) in enumerate(zip(rates, _rate_runs(program, rates, inputs))):
         if fault is not None and faults is not None:
             d = fault.diagnostic
-            faults.append(replace(d, notes=d.notes + (f"with lr = {rate}",)))
+            faults.append(replace(d, notes=d.notes + (tr("with lr = {rate}", rate=rate),)))
         limit, count = registers.get(LOOP_LIMIT, UNSET), registers.get(LOOP_COUNT, UNSET)
         stalled = counted and fault is None and limit is not UNSET and count is not UNSET and count >= limit
         # "converged" only where the program has the bundled loop rule's limit to tell it from giving up
@@ -506,8 +507,8 @@ def fit(program: Program, pred: Optional[str] = None, progress: Progress = None,
         curve_fault = _fault(curve.fault)
         if curve.fault is not None and faults is not None:
             d = curve.fault.diagnostic
-            faults.append(replace(d, notes=d.notes + ("drawing the model's curve, with x between "
-                                                      f"{grid[0]!r} and {grid[-1]!r}",)))
+            faults.append(replace(d, notes=d.notes + (tr("drawing the model's curve, with x between {grid!r} and "
+                                                         "{grid2!r}", grid=grid[0], grid2=grid[-1]),)))
     if progress:
         progress(1, 1)
     changed = {k: number(v) for k, v in trained.items() if v != _initial(p, k, inputs)}

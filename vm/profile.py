@@ -17,14 +17,18 @@ from typing import Optional
 
 from . import isa, render, source
 from .errors import RuntimeFault
+from .i18n import ntr, tr
 from .ir import Imm, Program
 
 CHAIN_LIMIT = 1_000_000  # steps followed one by one for the chain; a longer run gets the sum only
 
-MODEL_NOTE = ("cycles are a model, not a measurement: each instruction's latency on "
-              f"{isa.COST_CPU.split(' (')[0]} (LLVM's scheduling model),",
-              "added one after another; docs/machine-code.md says more")
-IO_NOTE = "I/O, counted but not given cycles: their cost depends on the terminal"
+
+
+def _model_note() -> list[str]:
+    """What the cycles are, in the reader's language (two lines)."""
+    return [tr("cycles are a model, not a measurement: each instruction's latency on {cpu} (LLVM's scheduling "
+               "model),", cpu=isa.COST_CPU.split(' (')[0]),
+            tr("added one after another; docs/machine-code.md says more")]
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ def follow(m, steps: int, limit: int = CHAIN_LIMIT) -> Chain:
     returns wait for nothing (a core that guesses every branch right). The longest chain is a lower bound.
     """
     if steps > limit:
-        return Chain(0, 0, (), f"not followed: the run is longer than {limit:,} steps")
+        return Chain(0, 0, (), tr("not followed: the run is longer than {limit:,} steps", limit=limit))
     code = m.program.instructions
     latency = [ins.op.cost.cycles or 0 for ins in code]
     reads = [tuple(r.slot for r in ins.reads) for ins in code]
@@ -131,7 +135,7 @@ def follow(m, steps: int, limit: int = CHAIN_LIMIT) -> Chain:
             if finish > longest:
                 longest, last = finish, k
     except RuntimeFault as fault:
-        note = f"up to the fault at step {fault.step:,}"
+        note = tr("up to the fault at step {step:,}", step=fault.step)
     by_address = [0] * len(code)
     steps = 0
     while last >= 0:
@@ -186,8 +190,8 @@ def build(program: Program, executions: list[int], chain: Optional[Chain] = None
 def of_run(m, replay=None) -> Profile:
     """A run's profile from its machine (`count_steps()` before it ran): its counts, and its chain followed
     through `replay()`, a fresh machine with the same inputs (None: not followed, as after an interrupt)."""
-    chain = follow(replay(), m.steps) if replay is not None else Chain(0, 0, (), "not followed: the run was "
-                                                                                 "interrupted")
+    chain = follow(replay(), m.steps) if replay is not None else Chain(0, 0, (), tr("not followed: the run was "
+                                                                                 "interrupted"))
     return build(m.program, m.executions(), chain)
 
 
@@ -225,23 +229,24 @@ def text(p: Profile) -> list[str]:
     rows = [(str(r.line), f"{r.runs:,}", _share(r.runs, p.steps), "I/O" if r.each is None else str(r.each),
              "—" if r.each is None else f"{r.cycles:,}", "—" if r.each is None else _share(r.cycles, p.cycles),
              *([f"{r.chain:,}" if r.chain else ""] if chain else []), render.safe(r.text)) for r in p.rows]
-    head = ("line", "times run", "% of steps", "latency", "cycles", "% of cycles", *(["on chain"] if chain else []),
-            "instruction")
-    out = [f"profile of {render.safe(p.filename)}: {_steps(p.steps)}, {_cycles(p.cycles)} if nothing overlapped",
-           *MODEL_NOTE, ""]
+    head = (tr("line"), tr("times run"), tr("% of steps"), tr("latency"), tr("cycles"), tr("% of cycles"),
+            *([tr("on chain")] if chain else []), tr("instruction"))
+    out = [tr("profile of {filename}: {steps}, {cycles} if nothing overlapped",
+              filename=render.safe(p.filename), steps=_steps(p.steps), cycles=_cycles(p.cycles)),
+           *_model_note(), ""]
     if rows:
         out += _table(head, rows, "r" * (len(head) - 1) + "l")
     if p.never_run:
         shown = ", ".join(str(r.line) for r in p.never_run[:20]) + (", …" if len(p.never_run) > 20 else "")
-        out.append(f"never run: line{'s' if len(p.never_run) > 1 else ''} {shown}")
+        out.append(ntr("never run: line {shown}", "never run: lines {shown}", len(p.never_run), shown=shown))
     if not p.steps:
-        return out + ["no step ran"]
+        return out + [tr("no step ran")]
     if len(p.regions) > 1:
-        out += ["", "by region (the code from each label to the next):"]
-        out += ["  " + line for line in _table(("region", "steps", "% of steps", "cycles", "% of cycles"),
+        out += ["", tr("by region (the code from each label to the next):")]
+        out += ["  " + line for line in _table((tr("region"), tr("steps"), tr("% of steps"), tr("cycles"), tr("% of cycles")),
                                                _group_rows(p.regions, p, _region), "lrrrr")]
-    out += ["", "by instruction:"]
-    out += ["  " + line for line in _table(("mnemonic", "steps", "% of steps", "cycles", "% of cycles"),
+    out += ["", tr("by instruction:")]
+    out += ["  " + line for line in _table((tr("mnemonic"), tr("steps"), tr("% of steps"), tr("cycles"), tr("% of cycles")),
                                            _group_rows(p.mnemonics, p, lambda g: g.name), "lrrrr")]
     out += [""] + _summary(p)
     return out
@@ -255,36 +260,41 @@ def _group_rows(groups, p: Profile, name) -> list[tuple]:
 
 def _summary(p: Profile) -> list[str]:
     """The lesson in words: both bounds, where the cycles went, what the most expensive instruction cost."""
-    out = [f"if nothing overlapped: {_cycles(p.cycles)}, every latency added one after another"
-           + (f"; the {p.io_steps:,} OUT steps are {IO_NOTE}" if p.io_steps > 1 else
-              f"; the one OUT step is {IO_NOTE.replace('their', 'its')}" if p.io_steps else "")]
+    out = [tr("if nothing overlapped: {cycles}, every latency added one after another", cycles=_cycles(p.cycles))
+           + (ntr("; the one OUT step is I/O, counted but not given cycles: its cost depends on the terminal",
+                  "; the {n:,} OUT steps are I/O, counted but not given cycles: their cost depends on the terminal",
+                  p.io_steps) if p.io_steps else "")]
     if p.chain:
-        out.append(f"the longest chain of dependent steps: {_cycles(p.chain)} ({_steps(p.chain_steps)}"
-                   + (f", {p.chain_note}" if p.chain_note else "") + "), the least a core that overlapped all "
-                   "else could take")
+        out.append(tr("the longest chain of dependent steps: {chain} ({chain_steps}",
+                      chain=_cycles(p.chain), chain_steps=_steps(p.chain_steps))
+                   + (f", {p.chain_note}" if p.chain_note else "") + tr("), the least a core that overlapped all "
+                   "else could take"))
         top = sorted((r for r in p.rows if r.chain), key=lambda r: -r.chain)[:3]
         if top and p.chain:
-            out.append("on that chain: " + "; ".join(f"line {r.line} ({render.safe(r.text)}) "
+            out.append(tr("on that chain: ") + "; ".join(f"line {r.line} ({render.safe(r.text)}) "
                                                      f"{_share(r.chain, p.chain)}" for r in top))
     elif p.chain_note:
-        out.append(f"the longest chain of dependent steps: {p.chain_note}")
+        out.append(tr("the longest chain of dependent steps: {chain_note}", chain_note=p.chain_note))
     if p.cycles and len(p.regions) > 1:
         top = p.regions[0]
-        out.append(f"most cycles if nothing overlapped: {render.safe(_region(top))}, {_share(top.cycles, p.cycles)} "
-                   f"of them in {_share(top.runs, p.steps)} of the steps")
+        out.append(tr("most cycles if nothing overlapped: {top}, {cycles} of them in {runs} of the steps",
+                      top=render.safe(_region(top)), cycles=_share(top.cycles, p.cycles), runs=_share(top.runs, p.steps)))
     dear = max((g for g in p.mnemonics if not g.io), key=lambda g: isa.OPS[g.name].cost.cycles, default=None)
     if p.cycles and dear is not None and len(p.mnemonics) > 1:
         each = isa.OPS[dear.name].cost.cycles
         on = sum(r.chain or 0 for r in p.rows if r.mnemonic == dear.name)
-        out.append(f"most expensive instruction: {dear.name}, {each} cycles a step; it ran {dear.runs:,} "
-                   f"time{'s' if dear.runs != 1 else ''}: {_share(dear.cycles, p.cycles)} of the cycles if nothing "
-                   "overlapped" + (f", {_share(on, p.chain)} of the chain" if p.chain else ""))
+        out.append(ntr("most expensive instruction: {name}, {each} cycles a step; it ran {n:,} time: {cycles} of the "
+                       "cycles if nothing overlapped",
+                       "most expensive instruction: {name}, {each} cycles a step; it ran {n:,} times: {cycles} of the "
+                       "cycles if nothing overlapped", dear.runs, name=dear.name, each=each,
+                       cycles=_share(dear.cycles, p.cycles))
+                   + (tr(", {on} of the chain", on=_share(on, p.chain)) if p.chain else ""))
     return out
 
 
 def _region(g: Group) -> str:
     lines = f"line {g.first_line}" if g.first_line == g.last_line else f"lines {g.first_line}–{g.last_line}"
-    return f"{g.name} ({lines})" if g.name else f"{lines} (before the first label)"
+    return f"{g.name} ({lines})" if g.name else tr("{lines} (before the first label)", lines=lines)
 
 
 def to_json(p: Profile) -> dict:

@@ -173,8 +173,8 @@ def sample(program: Program, regs: Sequence[str] = (), at: Union[str, int] = "ou
         for row in rows(m, cols, where, outputs):
             got.append(row)
             if len(got) > limit:
-                raise SampleLimit(f"more than {limit:,} samples: sample less often, or stop the run sooner "
-                                  "(--max-steps; max_steps= in Python)")
+                raise SampleLimit(tr("more than {limit:,} samples: sample less often, or stop the run sooner "
+                                     "(--max-steps; max_steps= in Python)", limit=limit))
     except RuntimeFault as err:
         fault = err
     status = m.status if m.status != "ready" else "stopped"

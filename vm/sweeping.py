@@ -240,9 +240,10 @@ def _regs(program, text: Optional[str], settings: dict) -> list[str]:
     regs = [r.strip() for r in text.split(",")]
     for r in regs:
         if r not in program.registers:
-            what = "an array, not a register" if r in program.arrays else "not a register of this program"
+            what = tr("an array, not a register") if r in program.arrays else tr("not a register of this program")
             raise UsageError(tr("--regs {text}: '{r}' is {what}",
-                                text=text, r=r, what=what) if r else tr("--regs {text!r}: a name is missing", text=text))
+                                text=text, r=r, what=what) if r else tr("--regs {text!r}: a name is missing",
+                                                                        text=text))
     return regs
 
 

@@ -14,13 +14,17 @@ from typing import Optional
 
 from . import describe, profile, progress, report, sampling, trace_rows
 from .errors import RuntimeFault, UsageError, json_number
-from .i18n import tr
+from .i18n import mark, tr
 from .inputs import make_machine
 from .ir import UNSET, Program
 from .machine import Machine, stop_on_ctrl_c
 from .render import display_width, ljust, paint, rjust, safe
 
 _EXACT_W, _ERROR_W = 24, 12
+# The heads of the text trace's and the trace table's columns, translated where shown (their keys in CSV and
+# JSON are these English words, which never change).
+_HEADS = (mark("step"), mark("line"), mark("instruction"), mark("changes"), mark("exact"), mark("error"),
+          mark("iteration"), mark("out"))
 
 
 def _cut(text: str, width: int) -> str:
@@ -46,9 +50,10 @@ class _TextTrace:
         lines = [i.line for i in self.program.instructions] or [1]
         self.widths = (max(4, len(str(last_step))), max(4, len(str(max(lines)))), min(max(max(texts), 11), 48))
         sw, lw, tw = self.widths
-        extra = f"{'exact':<{_EXACT_W}}  {'error':>{_ERROR_W}}    " if self.compare else ""
-        self.con.say(paint(f"{'step':>{sw}}  {'line':>{lw}}  {'instruction':<{tw}}  {extra}changes", "dim",
-                           self.colour))
+        # The column heads are for people, in their language (CSV and JSON keys are not translated).
+        extra = f"{ljust(tr('exact'), _EXACT_W)}  {rjust(tr('error'), _ERROR_W)}    " if self.compare else ""
+        self.con.say(paint(f"{rjust(tr('step'), sw)}  {rjust(tr('line'), lw)}  {ljust(tr('instruction'), tw)}  "
+                           f"{extra}{tr('changes')}", "dim", self.colour))
         for rec, cmp in self.pending:
             self._write(rec, cmp)
         self.pending = []
@@ -175,14 +180,15 @@ class _Comparer:
             e = self.m.step()
         except RuntimeFault as fault:
             self.active = False
-            sink.note(f"the exact run stops at step {rec.step:,}: {fault.diagnostic.message}; the comparison ends")
+            sink.note(tr("the exact run stops at step {step:,}: {message}; the comparison ends",
+                         step=rec.step, message=fault.diagnostic.message))
             return None
         if e is None or e.address != rec.address or e.next_pc != rec.next_pc:
             self.active = False
-            where = lambda r: "the end" if r is None or r.next_pc >= len(self.m.program.instructions) \
+            where = lambda r: tr("the end") if r is None or r.next_pc >= len(self.m.program.instructions) \
                 else f"line {self.m.program.instructions[r.next_pc].line}"
-            sink.note(f"control flow parts at step {rec.step:,}: binary64 goes to {where(rec)}, exact arithmetic "
-                      f"to {where(e)}; the comparison ends")
+            sink.note(tr("control flow parts at step {step:,}: binary64 goes to {rec}, exact arithmetic to {e}; the "
+                         "comparison ends", step=rec.step, rec=where(rec), e=where(e)))
             return None
         pairs = [(f[2], x[2]) for f, x in zip(rec.writes, e.writes)] + \
                 [(f[3], x[3]) for f, x in zip(rec.array_writes, e.array_writes)]
@@ -193,8 +199,8 @@ class _Comparer:
             ulps = ulp_error(got, exact)
         except OverflowError:  # the exact value is past the largest double: it has no ulp to count in
             self.active = False
-            sink.note(f"the exact value written at step {rec.step:,} is beyond binary64's range (about 1.8e308), "
-                      "so errors cannot be counted in ulps; the comparison ends")
+            sink.note(tr("the exact value written at step {step:,} is beyond binary64's range (about 1.8e308), so "
+                         "errors cannot be counted in ulps; the comparison ends", step=rec.step))
             return None
         text = "0" if ulps == 0 else f"{float(ulps):+.2f} ulp"
         return fmt.value(exact), text, ulps != 0
@@ -225,8 +231,8 @@ def check_options(args) -> None:
     elif args.compare:
         raise UsageError(tr("--compare adds columns to the step-by-step trace, not to --table: use one or the other"))
     if args.profile and (args.table or args.format == "csv"):
-        raise UsageError("--profile follows the step-by-step trace in text or JSON: leave out "
-                         + ("--table" if args.table else "--format csv (a CSV file holds rows only)"))
+        raise UsageError(tr("--profile follows the step-by-step trace in text or JSON: leave out ")
+                         + ("--table" if args.table else tr("--format csv (a CSV file holds rows only)")))
 
 
 def _progress(args, con: report.Console) -> progress.Steps:
@@ -286,7 +292,7 @@ class TraceTable:
         columns = sampling.columns(self.program, names, "--regs")
         per_step = self.every is None
         has_out = per_step and bool(sampling.outs(self.program))
-        head = ["step", "line"] if per_step else ["iteration", "step"]
+        head = ["step", "line"] if per_step else ["iteration", "step"]  # keys; shown as tr(step), tr(line)...
         out = _TableWriter(self.con, self.args.format, head + [c.name for c in columns] + (["out"] if has_out else []))
         fault = None
         show = _progress(self.args, self.con)
@@ -355,13 +361,16 @@ class _TableWriter:
             self._line(cells)
 
     def _fix_widths(self) -> None:
+        # The table's own columns in the reader's language; the registers' by their names.
+        shown = [tr(h) if k < 2 or (h == "out" and k == len(self.header) - 1) else h
+                 for k, h in enumerate(self.header)]
         self.widths = [max([display_width(h)] + [display_width(r[i]) for r in self.pending])
-                       for i, h in enumerate(self.header)]
+                       for i, h in enumerate(shown)]
         if self.fmt == "markdown":
-            self._line(self.header)
+            self._line(shown)
             self.con.say("|" + "|".join("-" * (w + 1) + ":" for w in self.widths) + "|")
         else:
-            self.con.say(paint("  ".join(rjust(h, w) for h, w in zip(self.header, self.widths)), "dim",
+            self.con.say(paint("  ".join(rjust(h, w) for h, w in zip(shown, self.widths)), "dim",
                                self.con.colour).rstrip())
         for cells in self.pending:
             self._line(cells)
