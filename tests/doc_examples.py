@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "docs" / "programs.md", ROOT / "docs" / "debugger.md", ROOT / "docs" / "pictures.md",
         ROOT / "docs" / "backprop.md", ROOT / "docs" / "page.md", ROOT / "docs" / "machine-code.md",
         ROOT / "docs" / "performance.md", ROOT / "docs" / "translating.md",
-        ROOT / "docs" / "zh" / "index.md"]
+        ROOT / "docs" / "zh" / "index.md", ROOT / "README.zh-CN.md"]
 # Docs whose commands write files run in an empty temporary folder, not in the checkout.
 SCRATCH = {"pictures.md", "page.md", "machine-code.md"}
 

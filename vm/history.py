@@ -597,7 +597,7 @@ def explanation(node: Node, fmt: Formatter = DEC, max_formula: int = 2000) -> li
         out.append(tr("formula: {text:,} characters long — too long to show; the tree above is the story",
                       text=len(text)))
     else:
-        out.append(f"formula: {text} = {fmt.value(node.value)}")
+        out.append(tr("formula: {formula} = {value}", formula=text, value=fmt.value(node.value)))
     for why, what in (("depth", tr("at the depth limit (a larger depth shows more)")),
                       ("size", tr("because a tree stops at {MAX_NODES:,} values and {MAX_DEPTH} levels",
                                   MAX_NODES=History.MAX_NODES, MAX_DEPTH=History.MAX_DEPTH))):
