@@ -15,9 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "docs" / "programs.md", ROOT / "docs" / "debugger.md", ROOT / "docs" / "pictures.md",
         ROOT / "docs" / "backprop.md", ROOT / "docs" / "page.md", ROOT / "docs" / "machine-code.md",
         ROOT / "docs" / "performance.md", ROOT / "docs" / "translating.md",
-        ROOT / "docs" / "zh" / "index.md", ROOT / "README.zh-CN.md"]
+        ROOT / "docs" / "zh" / "index.md", ROOT / "README.zh-CN.md", ROOT / "docs" / "tutorial.md",
+        ROOT / "docs" / "zh" / "tutorial.md"]
 # Docs whose commands write files run in an empty temporary folder, not in the checkout.
-SCRATCH = {"pictures.md", "page.md", "machine-code.md"}
+SCRATCH = {"pictures.md", "page.md", "machine-code.md", "tutorial.md"}
 
 
 def examples(text: str) -> list[tuple[str, str]]:
@@ -46,6 +47,8 @@ def _split(lines: list[str]) -> list[tuple[str, str]]:
 
 def run(command: str, cwd=None) -> str:
     """Run a documented command as a user would (gdasm on PATH, no colour); stdout and stderr merged."""
+    if cwd is not None and not (Path(cwd) / "docs").exists():  # the docs' own files, read-only, from a scratch
+        (Path(cwd) / "docs").symlink_to(ROOT / "docs", target_is_directory=True)  # folder (`gdasm test docs/...`)
     bindir = str(Path(sys.executable).parent)
     env = {**os.environ, "NO_COLOR": "1", "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
     proc = subprocess.run(["bash", "-c", command + " 2>&1"], cwd=cwd or ROOT, env=env, capture_output=True,

@@ -169,7 +169,7 @@ def check(spec: Spec, result=None, error: Optional[GdasmError] = None, exact: bo
           gradient=None) -> list[str]:
     """Every way the run differs from the expectations, as lines of text in line order (empty: all hold).
     `gradient(body)` checks an `# expect gradient:` line (None: it cannot be checked here)."""
-    failures = [(n, f"line {n}: {text}") for n, text in spec.problems]
+    failures = [(n, tr("line {line}: {problem}", line=n, problem=text)) for n, text in spec.problems]
     kinds = {e.kind for e in spec.expectations}
     if error is not None and not (isinstance(error, RuntimeFault) and "fault" in kinds) \
             and not (isinstance(error, AssemblyError) and "error" in kinds):
@@ -186,7 +186,7 @@ def check(spec: Spec, result=None, error: Optional[GdasmError] = None, exact: bo
             except _Unreadable as exc:
                 problem = tr("cannot read this expectation: {exc}", exc=exc)
             if problem:
-                failures.append((e.line, f"line {e.line}: {problem}"))
+                failures.append((e.line, tr("line {line}: {problem}", line=e.line, problem=problem)))
     return [text for _, text in sorted(failures, key=lambda f: f[0])]
 
 
@@ -298,7 +298,7 @@ def _check_one(e: Expectation, result, error, exact: bool, gradient=None) -> Opt
                   label=label, got=render.value(got), tol_text=_short(tol_text), value=_short(value))
     if got == want:
         return None
-    return f"{label} = {render.value(got)}, expected {_short(value)}"
+    return tr("{label} = {got}, expected {value}", label=label, got=render.value(got), value=_short(value))
 
 
 # --- `# run:` options: a file nobody has read may ask only for a run --------------------------------------
@@ -414,7 +414,8 @@ def run_expectations(path: Path) -> list[str]:
     except UsageError as e:
         bad = (spec.run_line, tr("line {run_line}: bad '# run:' options: {message}",
                                  run_line=spec.run_line, message=e.diagnostics[0].message))
-        return [text for _, text in sorted([(n, f"line {n}: {t}") for n, t in spec.problems] + [bad])]
+        return [text for _, text in sorted([(n, tr("line {line}: {problem}", line=n, problem=t))
+                                            for n, t in spec.problems] + [bad])]
     try:
         program = assemble(data, str(path))
         m = make_machine(program, args, base=path.parent)
@@ -429,7 +430,7 @@ def run_expectations(path: Path) -> list[str]:
                 except _Unreadable as exc:
                     problem = tr("cannot read this expectation: {exc}", exc=exc)
                 if problem:
-                    failures.append(f"line {e.line}: {problem}")
+                    failures.append(tr("line {line}: {problem}", line=e.line, problem=problem))
         return failures
     except GdasmError as err:
         return [tr("line {run_line}: bad '# run:' options: {message}",

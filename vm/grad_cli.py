@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from . import report
+from .render import rjust
 from .errors import UsageError, json_number
 from .i18n import tr
 from .inputs import parse_data, parse_sets, read_program, steps_option, warnings_for
@@ -160,10 +161,10 @@ def run_check(args, con: report.Console) -> int:
     for v in c.verdicts:
         con.say(v.text)
         for e in c.evaluations:
-            at = f"OUT {e.out}" if e.out else "end"
+            at = f"OUT {e.out}" if e.out else tr("end")
             g, d = e.values[v.register], e.derivatives[v.param]
-            ratio = f", ratio {float(g) / float(d):.6g}" if d != 0 else ""
-            con.say(f"  {at:>8}: {v.register} = {fmt.value(g)}, ∂{c.loss}/∂{v.param} = {fmt.value(d)}{ratio}")
+            ratio = tr(", ratio {ratio:.6g}", ratio=float(g) / float(d)) if d != 0 else ""
+            con.say(f"  {rjust(at, 8)}: {v.register} = {fmt.value(g)}, ∂{c.loss}/∂{v.param} = {fmt.value(d)}{ratio}")
         meaning = _meaning(v)
         if meaning:
             con.say(meaning)

@@ -16,7 +16,7 @@ from typing import Optional
 
 from .assembler import as_program
 from .errors import UsageError
-from .i18n import tr
+from .i18n import ntr, tr
 from .inputs import _number_text, parse_data, read_program, steps_option
 from .machine import DEFAULT_MAX_STEPS, Machine
 from .numbers import exact_value, to_number
@@ -278,5 +278,5 @@ def _summary(rows: list[Row]) -> str:
         o = row.outcome
         key = o.status if o.fault is None else o.fault[0]
         counts[key] = counts.get(key, 0) + 1
-    parts = ", ".join(f"{n:,} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-    return f"{len(rows):,} setting{'s' if len(rows) != 1 else ''}: {parts}"
+    parts = ", ".join(f"{n:,} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))  # codes: as in the rows
+    return ntr("{n:,} setting: {endings}", "{n:,} settings: {endings}", len(rows), endings=parts)
