@@ -179,3 +179,16 @@ def test_programs_doc_counts_iterations_and_machine_steps_as_the_machine_does():
         iterations, steps = (int(g.replace(",", "")) for g in re.search(pattern, text).groups())
         doc = json.loads(gdasm("run", name, "--json").stdout)
         assert (doc["registers"]["iterations"], doc["steps"]) == (iterations, steps), name
+
+
+def test_the_chinese_language_reference_has_every_instruction_in_chinese():
+    """The table carries both descriptions: every op and directive has its Chinese words, and the Chinese page
+    lists every form the English one does."""
+    from vm import docgen, isa
+    assert all(op.doc_zh and (op.faults_zh or not op.faults) and (op.kink_note_zh or not op.kink)
+               for op in isa.OPS.values())
+    assert all(d.doc_zh for d in isa.DIRECTIVES.values()) and set(isa.KINDS_ZH) == set(isa.KINDS)
+    zh = (ROOT / "docs" / "zh" / "language.md").read_text(encoding="utf-8")
+    assert docgen.render(zh, docgen.DOCS["zh/language.md"]) == zh
+    for op in isa.OPS.values():
+        assert f"`{op.form_text(op.kinds)}`" in zh and f"| {docgen._cell(op.meaning_zh or op.meaning)}" in zh

@@ -148,3 +148,18 @@ def test_help_in_chinese():
     proc = gdasm("--lang", "zh", "run", "--help")
     assert proc.returncode == 0 and "运行前设置一个寄存器" in proc.stdout
     assert "用汇编运行梯度下降" in gdasm("--help", env={"LANGUAGE": "zh_CN"}).stdout
+
+
+def test_a_grade_does_not_depend_on_the_graders_language(tmp_path):
+    """`# expect fault:` by code, by its English words or by its Chinese words: the same grade in both."""
+    for name, expect in (("code", "division-by-zero"), ("en", "division by zero"), ("zh", "除以零"),
+                         ("wrong", "overflow"), ("placed", "step limit")):
+        (tmp_path / f"{name}.gdasm").write_text(f"MOV a, 1\nDIV b, a, 0\n# expect fault: {expect}\n", encoding="utf-8")
+    (tmp_path / "limit.gdasm").write_text("top:\nJMP top\n# run: --max-steps 50\n# expect fault: step limit\n",
+                                          encoding="utf-8")
+    english, chinese = gdasm("test", str(tmp_path)), gdasm("--lang", "zh", "test", str(tmp_path))
+    verdicts = [[l.split()[0] + " " + l.split()[1].rsplit("/", 1)[1] for l in p.stdout.splitlines()
+                 if l.startswith(("PASS", "FAIL"))] for p in (english, chinese)]
+    assert verdicts[0] == verdicts[1] == ["PASS code.gdasm", "PASS en.gdasm", "PASS limit.gdasm",
+                                          "FAIL placed.gdasm", "FAIL wrong.gdasm", "PASS zh.gdasm"]
+    assert english.returncode == chinese.returncode == 1

@@ -22,31 +22,43 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _derivative(op: isa.Op) -> str:
+def _derivative(op: isa.Op, zh: bool = False) -> str:
     """∂d/∂(each operand read), as the table states it; how values pass through memory; nothing for control."""
     if op.partials is not None:
-        kink = f"; {op.kink_note}, and warns" if op.kink else ""
+        if zh:
+            kink = f"；{op.kink_note_zh}，并给出警告" if op.kink else ""
+        else:
+            kink = f"; {op.kink_note}, and warns" if op.kink else ""
         return f"∂d/∂({', '.join(k for k, r in zip(op.kinds, op.roles) if r == 'source')}) = {op.derivative}{kink}"
     if op.behaviour in ("load", "store"):
-        return "1: the value passes through the element"
+        return "1：值原样经过数组元素" if zh else "1: the value passes through the element"
     return ""
 
 
-def tables() -> str:
-    """The Markdown tables of every instruction and directive, in table order."""
-    rows = ["| form | meaning | what it does | faults | derivative (`gdasm grad`) |", "|---|---|---|---|---|"]
+def tables(lang: str = "en") -> str:
+    """The Markdown tables of every instruction and directive, in table order, in English or Chinese (the table
+    holds both descriptions)."""
+    zh = lang == "zh"
+    head = ("| 写法 | 含义 | 作用 | 故障 | 导数（`gdasm grad`） |" if zh else
+            "| form | meaning | what it does | faults | derivative (`gdasm grad`) |")
+    rows = [head, "|---|---|---|---|---|"]
     for op in isa.OPS.values():
         forms = " <br> ".join(f"`{op.form_text(f)}`" for f in op.forms)
-        meaning = op.meaning + (" (shorthand: `d, a` means `d, d, a`)" if op.shorthand else "")
-        faults = op.faults
+        short = "（简写：`d, a` 表示 `d, d, a`）" if zh else " (shorthand: `d, a` means `d, d, a`)"
+        meaning = (op.meaning_zh or op.meaning if zh else op.meaning) + (short if op.shorthand else "")
+        faults = op.faults_zh if zh else op.faults
         if not op.exact:
-            faults = (faults + "; " if faults else "") + "no exact result under `--exact`"
-        rows.append(f"| {forms} | {_cell(meaning)} | {_cell(op.doc)} | {_cell(faults)} | {_cell(_derivative(op))} |")
-    kinds = ["| operand | is |", "|---|---|"] + [f"| `{k}` | {v} |" for k, v in isa.KINDS.items()]
-    directives = ["| directive | what it declares |", "|---|---|"] + [
-        f"| `{d.form}` | {_cell(d.doc)} |" for d in isa.DIRECTIVES.values()]
-    return "\n".join(["### Operand kinds", "", *kinds, "", "### Instructions", "", *rows, "",
-                      "### Directives", "", *directives])
+            sep, inexact = ("；", "`--exact` 下没有精确结果") if zh else ("; ", "no exact result under `--exact`")
+            faults = (faults + sep if faults else "") + inexact
+        doc = op.doc_zh if zh else op.doc
+        rows.append(f"| {forms} | {_cell(meaning)} | {_cell(doc)} | {_cell(faults)} | {_cell(_derivative(op, zh))} |")
+    kinds = ["| 操作数 | 是什么 |" if zh else "| operand | is |", "|---|---|"] + [
+        f"| `{k}` | {v} |" for k, v in (isa.KINDS_ZH if zh else isa.KINDS).items()]
+    directives = ["| 伪指令 | 声明什么 |" if zh else "| directive | what it declares |", "|---|---|"] + [
+        f"| `{d.form}` | {_cell(d.doc_zh if zh else d.doc)} |" for d in isa.DIRECTIVES.values()]
+    titles = ("### 操作数的种类", "### 指令", "### 伪指令") if zh else ("### Operand kinds", "### Instructions",
+                                                                   "### Directives")
+    return "\n".join([titles[0], "", *kinds, "", titles[1], "", *rows, "", titles[2], "", *directives])
 
 
 def _bits(x: float) -> str:
@@ -155,7 +167,8 @@ _SECTION_DOCS = MappingProxyType({
     "debug": "the source text the program was assembled from (not when stripped)",
 })
 
-DOCS = MappingProxyType({"language.md": tables, "machine-code.md": machine_tables})
+DOCS = MappingProxyType({"language.md": tables, "machine-code.md": machine_tables,
+                         "zh/language.md": lambda: tables("zh")})
 
 
 def render(doc: str, generate=tables) -> str:

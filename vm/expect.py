@@ -29,7 +29,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Optional
 
-from . import datafile, render, report, source
+from . import datafile, i18n, render, report, source
 from .assembler import assemble
 from .errors import AssemblyError, GdasmError, InputFileError, RuntimeFault, UsageError
 from .i18n import mark, ntr, tr
@@ -166,9 +166,10 @@ def _place_matches(diag, line: Optional[str], col: Optional[str]) -> bool:
 
 
 def check(spec: Spec, result=None, error: Optional[GdasmError] = None, exact: bool = False,
-          gradient=None) -> list[str]:
+          gradient=None, english=None) -> list[str]:
     """Every way the run differs from the expectations, as lines of text in line order (empty: all hold).
-    `gradient(body)` checks an `# expect gradient:` line (None: it cannot be checked here)."""
+    `gradient(body)` checks an `# expect gradient:` line (None: it cannot be checked here); `english()` gives the
+    error's diagnostics in English, for a fault or error expected by its words in another language."""
     failures = [(n, tr("line {line}: {problem}", line=n, problem=text)) for n, text in spec.problems]
     kinds = {e.kind for e in spec.expectations}
     if error is not None and not (isinstance(error, RuntimeFault) and "fault" in kinds) \
@@ -182,7 +183,7 @@ def check(spec: Spec, result=None, error: Optional[GdasmError] = None, exact: bo
     else:
         for e in spec.expectations:
             try:
-                problem = _check_one(e, result, error, exact, gradient)
+                problem = _check_one(e, result, error, exact, gradient, english)
             except _Unreadable as exc:
                 problem = tr("cannot read this expectation: {exc}", exc=exc)
             if problem:
@@ -213,7 +214,7 @@ def _close(body: str):
     return head.group("name"), head.group("index"), value, tol
 
 
-def _check_one(e: Expectation, result, error, exact: bool, gradient=None) -> Optional[str]:
+def _check_one(e: Expectation, result, error, exact: bool, gradient=None, english=None) -> Optional[str]:
     body = _short(e.body)
     if e.kind == "gradient":
         if not _GRADIENT.match(e.body):
@@ -236,8 +237,11 @@ def _check_one(e: Expectation, result, error, exact: bool, gradient=None) -> Opt
                 if error is None else tr("expected an assembly error '{text}', but the program failed otherwise",
                                          text=_short(text))
         diags = [d for d in error.diagnostics if d.severity != "warning"]
-        for d in diags:
-            if (text == d.code or text.lower() in d.message.lower()) and _place_matches(d, line, col):
+        # The text is matched in the reader's language and in English, so that a grade does not depend on
+        # the language of whoever runs `gdasm test` (`# expect fault: division by zero` passes in Chinese too).
+        for d in diags + (english() if english is not None and i18n.language() != "en" else []):
+            words = [d.message] + [i18n.catalogue(lang).gettext(d.message) for lang in i18n.LANGS]  # whole ones
+            if (text == d.code or any(text.lower() in w.lower() for w in words)) and _place_matches(d, line, col):
                 return None
         got = "; ".join(f"{d.span.line}:{d.span.column}: {d.message}" if d.span else d.message for d in diags[:5])
         return tr("expected {kind} '{body}', got: {got}",
@@ -402,6 +406,16 @@ def _outside(item: str, folder: Path) -> str:
     return ""
 
 
+def _in_english(data: bytes, path: Path, args) -> list:
+    """The diagnostics of a program that fails, as English gives them (it is run again, only when asked)."""
+    with i18n.use("en"):
+        try:
+            make_machine(assemble(data, str(path)), args, base=path.parent).run()
+        except (AssemblyError, RuntimeFault) as err:
+            return [d for d in err.diagnostics if d.severity != "warning"]
+    return []
+
+
 def run_expectations(path: Path) -> list[str]:
     """Run one program and check the expectations in its comments; the failures, or []."""
     try:
@@ -421,7 +435,7 @@ def run_expectations(path: Path) -> list[str]:
         m = make_machine(program, args, base=path.parent)
         result = m.run()
     except (AssemblyError, RuntimeFault) as err:
-        failures = check(spec, None, err, exact=args.exact)
+        failures = check(spec, None, err, exact=args.exact, english=lambda: _in_english(data, path, args))
         if isinstance(err, RuntimeFault):  # a wrong gradient often diverges: say which, beside the fault
             for e in spec.expectations:
                 try:

@@ -31,6 +31,14 @@ KINDS = MappingProxyType({
     "L": "label",
     "M": "array",
 })
+KINDS_ZH = MappingProxyType({
+    "d": "被写入的寄存器",
+    "a": "被读取的寄存器或立即数",
+    "b": "被读取的寄存器或立即数",
+    "i": "索引：存放整数的寄存器或立即数",
+    "L": "标签",
+    "M": "数组",
+})
 ROLES = MappingProxyType({"d": "dest", "a": "source", "b": "source", "i": "index", "L": "label", "M": "array"})
 
 
@@ -144,6 +152,12 @@ class Op:
     py: str = ""
     finite: bool = False
     spreads: tuple = ()  # operand positions (among the values read) where a non-finite value gives one, or raises
+    # The docs' words in Chinese (docs/zh/language.md's tables): the meaning where it is words, not a formula;
+    # what it does; its faults; its kink note.
+    meaning_zh: str = ""
+    doc_zh: str = ""
+    faults_zh: str = ""
+    kink_note_zh: str = ""
 
     kinds: tuple = field(default=(), init=False, repr=False)  # derived from `operands`
     roles: tuple = field(default=(), init=False, repr=False)  # the role of each operand, in order
@@ -205,69 +219,93 @@ def _log_domain(a):
 
 _TABLE = (
     Op("MOV", "d a", "compute", "d ← a", "copy a value into a register", opcode=0x01,
+       doc_zh="把一个值复制到寄存器",
        cost=Cost(1, "movapd", "WriteFMove"),
        fn=operator.pos, py="+{0}", finite=True, spreads=(0,), notation=PASS_THROUGH, partials=lambda a, r: (1,), derivative="1"),
     Op("ADD", "d a b", "compute", "d ← a + b", "add", opcode=0x02,
+       doc_zh="加",
        cost=Cost(4, "addsd", "WriteFAdd64"), fn=operator.add, py="{0} + {1}", spreads=(0, 1), shorthand=True,
        notation=_binary(" + ", SUM, PRODUCT, True), partials=lambda a, b, r: (1, 1), derivative="1, 1"),
     Op("SUB", "d a b", "compute", "d ← a − b", "subtract", opcode=0x03,
+       doc_zh="减",
        cost=Cost(4, "subsd", "WriteFAdd64"), fn=operator.sub, py="{0} - {1}", spreads=(0, 1), shorthand=True,
        notation=_binary(" − ", SUM, PRODUCT, False), partials=lambda a, b, r: (1, -1), derivative="1, −1"),
     Op("MUL", "d a b", "compute", "d ← a × b", "multiply", opcode=0x04,
+       doc_zh="乘",
        cost=Cost(4, "mulsd", "WriteFMul64"), fn=operator.mul, py="{0} * {1}", spreads=(0, 1), shorthand=True,
        notation=Notation("{0}·{1}", PRODUCT, (PRODUCT, PRODUCT), (True, False)),
        partials=lambda a, b, r: (b, a), derivative="b, a"),
     Op("DIV", "d a b", "compute", "d ← a ÷ b", "divide", opcode=0x05,
+       doc_zh="除", faults_zh="b = 0",
        cost=Cost(14, "divsd", "WriteFDiv64"), fn=operator.truediv, py="{0} / {1}", spreads=(0,), shorthand=True,
        domain=_div_domain, faults="b = 0",
        notation=Notation("{0} / {1}", PRODUCT, (PRODUCT, PREFIX), (True, False), groups=True),
        partials=lambda a, b, r: (1 / b, -r / b), derivative="1/b, −a/b²"),
     Op("NEG", "d a", "compute", "d ← −a", "negate", opcode=0x06,
+       doc_zh="取相反数",
        cost=Cost(1, "xorpd (flip the sign bit)", "WriteFLogic"), fn=operator.neg, py="-{0}", finite=True, spreads=(0,),
        notation=Notation("−{0}", PREFIX, (PREFIX,), (True,)), partials=lambda a, r: (-1,), derivative="−1"),
     Op("ABS", "d a", "compute", "d ← |a|", "absolute value", opcode=0x07,
+       doc_zh="绝对值", kink_note_zh="在 a = 0 处 gdasm 取 0（一个次梯度：−1 到 1 之间的任何斜率都是）",
        cost=Cost(1, "andpd (clear the sign bit)", "WriteFLogic"), fn=abs, py="abs({0})", finite=True, spreads=(0,),
        notation=Notation("|{0}|", ATOM, (0,), (True,)), partials=lambda a, r: ((a > 0) - (a < 0),),
        derivative="sign a", kink=lambda a: a == 0, kink_note="at a = 0 gdasm uses 0 (a subgradient: any slope from −1 to 1 is one)"),
     Op("SQRT", "d a", "compute", "d ← √a", "square root", opcode=0x08,
+       doc_zh="平方根", faults_zh="a < 0", kink_note_zh="在 a = 0 处斜率是竖直的：gdasm 取 ∞",
        cost=Cost(18, "sqrtsd", "WriteFSqrt64"), fn=math.sqrt, domain=_sqrt_domain, finite=True, spreads=(0,),
        faults="a < 0", exact=False, notation=Notation("√{0}", PREFIX, (PREFIX,), (True,)),
        partials=lambda a, r: (1 / (2 * r) if r else math.inf,), derivative="1/(2√a)", kink=lambda a: a == 0,
        kink_note="at a = 0 the slope is vertical: gdasm uses ∞"),
     Op("EXP", "d a", "compute", "d ← eᵃ", "exponential", opcode=0x09,
+       doc_zh="指数函数", faults_zh="结果太大（溢出）",
        cost=Cost(45, "call exp", "estimate"), fn=math.exp, finite=True,
        faults="result too large (overflow)", exact=False, notation=Notation("exp({0})", ATOM, (0,), (True,)),
        partials=lambda a, r: (r,), derivative="eᵃ"),
     Op("LOG", "d a", "compute", "d ← ln a", "natural logarithm", opcode=0x0A,
+       doc_zh="自然对数", faults_zh="a ≤ 0",
        cost=Cost(45, "call log", "estimate"), fn=math.log, domain=_log_domain, finite=True, spreads=(0,),
        faults="a ≤ 0", exact=False, notation=Notation("ln({0})", ATOM, (0,), (True,)),
        partials=lambda a, r: (1 / a,), derivative="1/a"),
-    Op("JMP", "L", "jump", "go to L", "jump", opcode=0x10, cost=Cost(1, "jmp", "WriteJump")),
-    Op("JLT", "a b L", "branch", "go to L if a < b", "jump if less", opcode=0x11, cost=_BRANCH, fn=operator.lt, py="{0} < {1}"),
+    Op("JMP", "L", "jump", "go to L", "jump", opcode=0x10, cost=Cost(1, "jmp", "WriteJump"),
+       meaning_zh="跳到 L", doc_zh="跳转"),
+    Op("JLT", "a b L", "branch", "go to L if a < b", "jump if less", opcode=0x11, cost=_BRANCH, fn=operator.lt, py="{0} < {1}",
+       meaning_zh="若 a < b 则跳到 L", doc_zh="小于时跳转"),
     Op("JLE", "a b L", "branch", "go to L if a ≤ b", "jump if less or equal", opcode=0x12,
+       meaning_zh="若 a ≤ b 则跳到 L", doc_zh="小于或等于时跳转",
        cost=_BRANCH, fn=operator.le, py="{0} <= {1}"),
-    Op("JGT", "a b L", "branch", "go to L if a > b", "jump if greater", opcode=0x13, cost=_BRANCH, fn=operator.gt, py="{0} > {1}"),
+    Op("JGT", "a b L", "branch", "go to L if a > b", "jump if greater", opcode=0x13, cost=_BRANCH, fn=operator.gt, py="{0} > {1}",
+       meaning_zh="若 a > b 则跳到 L", doc_zh="大于时跳转"),
     Op("JGE", "a b L", "branch", "go to L if a ≥ b", "jump if greater or equal", opcode=0x14,
+       meaning_zh="若 a ≥ b 则跳到 L", doc_zh="大于或等于时跳转",
        cost=_BRANCH, fn=operator.ge, py="{0} >= {1}"),
-    Op("JEQ", "a b L", "branch", "go to L if a = b", "jump if equal", opcode=0x15, cost=_BRANCH, fn=operator.eq, py="{0} == {1}"),
-    Op("JNE", "a b L", "branch", "go to L if a ≠ b", "jump if not equal", opcode=0x16, cost=_BRANCH, fn=operator.ne, py="{0} != {1}"),
+    Op("JEQ", "a b L", "branch", "go to L if a = b", "jump if equal", opcode=0x15, cost=_BRANCH, fn=operator.eq, py="{0} == {1}",
+       meaning_zh="若 a = b 则跳到 L", doc_zh="相等时跳转"),
+    Op("JNE", "a b L", "branch", "go to L if a ≠ b", "jump if not equal", opcode=0x16, cost=_BRANCH, fn=operator.ne, py="{0} != {1}",
+       meaning_zh="若 a ≠ b 则跳到 L", doc_zh="不相等时跳转"),
     Op("CALL", "L", "call", "push the next address; go to L", "call a subroutine", opcode=0x18,
+       meaning_zh="把下一条的地址压栈；跳到 L", doc_zh="调用子程序", faults_zh=f"调用深度超过 {MAX_CALL_DEPTH:,}",
        cost=Cost(3, "call", "CALL64pcrel32"),
        faults=f"call depth over {MAX_CALL_DEPTH:,}"),
     Op("RET", "", "ret", "pop an address; go there", "return from a subroutine", opcode=0x19,
+       meaning_zh="弹出一个地址；跳到那里", doc_zh="从子程序返回", faults_zh="没有可以返回的地方",
        cost=Cost(7, "ret", "RET64"),
        faults="nothing to return to"),
     Op("LOAD", "d M i", "load", "d ← M[i]", "read an array element (0-based)", opcode=0x20,
+       doc_zh="读取数组元素（从 0 开始编号）", faults_zh="i 不是范围内的整数",
        cost=Cost(5, "movsd xmm, [mem] (an L1 hit)", "WriteFLoad"),
        faults="i not a whole number in range"),
     Op("STORE", "M i a", "store", "M[i] ← a", "write an array element (0-based)", opcode=0x21,
+       doc_zh="写入数组元素（从 0 开始编号）", faults_zh="i 不是范围内的整数",
        cost=Cost(1, "movsd [mem], xmm", "WriteFStore"),
        faults="i not a whole number in range"),
     Op("LEN", "d M", "len", "d ← length of M", "number of elements of an array", opcode=0x22,
+       meaning_zh="d ← M 的长度", doc_zh="数组的元素个数",
        cost=Cost(1, "movapd (the length is a constant)", "WriteFMove")),
     Op("OUT", "a", "out", "print a", "print a value as one line of program output", opcode=0x30,
+       meaning_zh="打印 a", doc_zh="把一个值打印为程序输出的一行",
        cost=Cost(None, "", "I/O: counted, not given cycles (its cost depends on the terminal)")),
     Op("HALT", "", "halt", "stop", "stop the program (counts as a step)", opcode=0x3F,
+       meaning_zh="停止", doc_zh="停止程序（算作一步）",
        cost=Cost(1, "jmp (to the exit)", "WriteJump")),
 )
 
@@ -299,17 +337,21 @@ class Directive:
     name: str
     form: str
     doc: str
+    doc_zh: str  # the same in Chinese (docs/zh/language.md)
 
 
 DIRECTIVES: Mapping[str, Directive] = MappingProxyType({
     d.name: d
     for d in (
         Directive(".reg", ".reg NAME = EXPR",
-                  "initial value of a register (`--set` on the command line overrides it)"),
+                  "initial value of a register (`--set` on the command line overrides it)",
+                  "寄存器的初始值（命令行的 `--set` 会覆盖它）"),
         Directive(".data", ".data NAME = EXPR, EXPR, ...",
-                  "a named array of numbers (`--data` on the command line replaces it)"),
+                  "a named array of numbers (`--data` on the command line replaces it)",
+                  "一个有名字的数组（命令行的 `--data` 会替换它）"),
         Directive(".zeros", ".zeros NAME, N",
-                  f"an array of N zeros (N a whole number from 1 to {MAX_ARRAY_LENGTH:,})"),
+                  f"an array of N zeros (N a whole number from 1 to {MAX_ARRAY_LENGTH:,})",
+                  f"N 个零组成的数组（N 是 1 到 {MAX_ARRAY_LENGTH:,} 之间的整数）"),
     )
 })
 
