@@ -1,8 +1,8 @@
 """Chinese messages: the catalogue is complete and current, placeholders agree, and only words change.
 
 The messages are found the way translators find them, by Babel's extractor over vm/ (the keywords tr, ntr and
-mark), not by asking gdasm; the catalogue is read with Babel too, and compiled by Babel to compare with the
-committed .mo.
+mark, and the debugger's command docstrings, which are its help: vm/catalogue.py), not by asking gdasm; the
+catalogue is read with Babel too, and compiled by Babel to compare with the committed .mo.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from vm import catalogue as upkeep
 from vm import i18n
 from vm.cli import main
 
@@ -26,13 +27,14 @@ from conftest import ROOT, gdasm
 VM = ROOT / "vm"
 PO = VM / "locale" / "zh_CN" / "LC_MESSAGES" / "gdasm.po"
 MO = PO.with_suffix(".mo")
-KEYWORDS = {"tr": None, "mark": None, "ntr": (1, 2)}
+KEYWORDS = dict(upkeep.KEYWORDS)
 
 
 def extracted() -> dict:
     """msgid (or (singular, plural)) -> the files that use it, as Babel extracts them from vm/."""
     found: dict = {}
-    for filename, _, message, _, _ in extract_from_dir(str(VM), keywords=KEYWORDS, comment_tags=()):
+    for filename, _, message, _, _ in extract_from_dir(str(VM), method_map=upkeep.METHOD_MAP, keywords=KEYWORDS,
+                                                       comment_tags=()):
         found.setdefault(message, set()).add(filename)
     return found
 
@@ -76,10 +78,10 @@ def test_placeholders_agree_between_english_and_chinese():
 
 
 def test_the_compiled_catalogue_is_the_one_babel_compiles_from_the_po():
-    """`pybabel compile -d vm/locale -D gdasm` after every change to the .po (docs/translating.md)."""
+    """`python -m vm.catalogue` after every change to the .po (docs/translating.md)."""
     out = io.BytesIO()
     write_mo(out, catalogue(), use_fuzzy=False)
-    assert MO.read_bytes() == out.getvalue(), "vm/locale/zh_CN/LC_MESSAGES/gdasm.mo is stale: run pybabel compile"
+    assert MO.read_bytes() == out.getvalue(), "vm/locale/zh_CN/LC_MESSAGES/gdasm.mo is stale: python -m vm.catalogue"
 
 
 def test_messages_are_constant_text_so_that_they_can_be_extracted():
@@ -145,6 +147,8 @@ def test_the_command_line_in_chinese_by_option_and_by_environment(tmp_path):
 
 
 def test_help_in_chinese():
+    debug = gdasm("--lang", "zh", "debug", "gradient_step", stdin="help\nhelp back\nquit\n")
+    assert "back [N]（b）：撤销最近的 N 步" in debug.stdout and "\n  step [N]（s、n、next）：" in debug.stdout
     proc = gdasm("--lang", "zh", "run", "--help")
     assert proc.returncode == 0 and "运行前设置一个寄存器" in proc.stdout
     assert "用汇编运行梯度下降" in gdasm("--help", env={"LANGUAGE": "zh_CN"}).stdout

@@ -601,11 +601,11 @@ class Debugger(cmd.Cmd):
         if arg:
             name = ALIASES.get(arg, arg).replace("-", "_")
             fn = getattr(self, "do_" + name, None)
-            self.say(fn.__doc__ if fn and fn.__doc__ else tr("no command '{arg}'", arg=arg))
+            self.say(tr(fn.__doc__) if fn and fn.__doc__ else tr("no command '{arg}'", arg=arg))
             return
         for name in sorted(n[3:] for n in self.get_names() if n.startswith("do_") and n != "do_EOF"):
-            doc = getattr(self, "do_" + name).__doc__ or ""
-            self.say("  " + doc.split("\n")[0])
+            doc = getattr(self, "do_" + name).__doc__ or ""  # the help: translated (vm.i18n.extract finds it)
+            self.say("  " + tr(doc).split("\n")[0])
         self.say(tr("Enter repeats the last step, back, continue, reverse-continue, list, print, regs, arrays or "
                     "where. "
                  "Aliases: ")

@@ -95,3 +95,4 @@ def ntr(singular: str, plural: str, n: int, /, **values) -> str:
 def mark(message: str, /) -> str:
     """A message to translate where it is shown, not here (a table's text): extracted, returned as it is."""
     return message
+
