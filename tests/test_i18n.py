@@ -31,11 +31,11 @@ KEYWORDS = dict(upkeep.KEYWORDS)
 
 
 def extracted() -> dict:
-    """msgid (or (singular, plural)) -> the files that use it, as Babel extracts them from vm/."""
+    """(msgid (or (singular, plural)), context) -> the files that use it, as Babel extracts them from vm/."""
     found: dict = {}
-    for filename, _, message, _, _ in extract_from_dir(str(VM), method_map=upkeep.METHOD_MAP, keywords=KEYWORDS,
-                                                       comment_tags=()):
-        found.setdefault(message, set()).add(filename)
+    for filename, _, message, _, context in extract_from_dir(str(VM), method_map=upkeep.METHOD_MAP,
+                                                             keywords=KEYWORDS, comment_tags=()):
+        found.setdefault((message, context), set()).add(filename)
     return found
 
 
@@ -53,9 +53,9 @@ def fields(text: str) -> list:
 def test_every_message_has_a_chinese_translation_none_fuzzy():
     cat = catalogue()
     missing, fuzzy = [], []
-    for message in extracted():
+    for message, context in extracted():
         key = message if isinstance(message, str) else message[0]
-        entry = cat.get(key)
+        entry = cat.get(key, context=context)
         text = None if entry is None else entry.string if isinstance(entry.string, str) else entry.string[0]
         if not text:
             missing.append(key)

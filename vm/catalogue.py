@@ -39,7 +39,7 @@ class _Bytes:
 
 
 METHOD_MAP = (("**.py", "vm.catalogue:extract"),)
-KEYWORDS = MappingProxyType({"tr": None, "mark": None, "ntr": (1, 2)})
+KEYWORDS = MappingProxyType({"tr": None, "mark": None, "ntr": (1, 2), "nmark": (1, 2), "pmark": ((1, "c"), 2)})
 
 
 def update(root: Optional[str] = None) -> int:
@@ -53,7 +53,7 @@ def update(root: Optional[str] = None) -> int:
     template = Catalog(project="gdasm", copyright_holder="gdasm authors")
     for filename, lineno, message, comments, context in extract_from_dir(
             root, method_map=METHOD_MAP, keywords=dict(KEYWORDS), comment_tags=()):
-        template.add(message, None, [("vm/" + filename.replace(os.sep, "/"), None)], flags=())
+        template.add(message, None, [("vm/" + filename.replace(os.sep, "/"), None)], flags=(), context=context)
     po = os.path.join(root, "locale", "zh_CN", "LC_MESSAGES", DOMAIN + ".po")
     with open(po, "rb") as f:
         catalog = read_po(f, locale="zh_CN")

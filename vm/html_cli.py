@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import page, render, report
+from . import i18n, page, render, report
 from .i18n import tr
 from .inputs import parse_sets, read_program, run_inputs, steps_option, warnings_for
 
@@ -14,7 +14,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
     """The options of `gdasm html` after the run options."""
     p.add_argument("-o", "--output", metavar="FILE.html", help=tr("where to write the page (default PROGRAM.html "
                                                                   "here)"))
-    p.add_argument("--lang", choices=tuple(page.WORDS), default=None,
+    p.add_argument("--lang", choices=i18n.LANGS, default=None,
                    help=tr("the page's own words: en or zh (中文); default: gdasm's language (see gdasm --help)"))
     p.add_argument("--max-page-steps", type=steps_option, default=page.MAX_PAGE_STEPS, metavar="N",
                    help=tr("keep at most N steps in the page: the first and last halves of a longer run (default "

@@ -15,7 +15,7 @@ import contextvars
 import functools
 import os
 from types import MappingProxyType
-from typing import Iterator, Optional
+from typing import Iterator, NamedTuple, Optional
 
 DOMAIN = "gdasm"
 LANGS = ("en", "zh")
@@ -95,4 +95,35 @@ def ntr(singular: str, plural: str, n: int, /, **values) -> str:
 def mark(message: str, /) -> str:
     """A message to translate where it is shown, not here (a table's text): extracted, returned as it is."""
     return message
+
+
+def nmark(singular: str, plural: str, /) -> tuple:
+    """A count's message to translate where it is shown (with its count): (singular, plural), extracted."""
+    return singular, plural
+
+
+class InContext(NamedTuple):
+    """A message whose words depend on where it is shown (the page's "step" is not the trace's)."""
+
+    context: str
+    message: str
+
+
+def pmark(context: str, message: str, /) -> InContext:
+    """A message in a context, to translate where it is shown: extracted with its context."""
+    return InContext(context, message)
+
+
+def say(message, lang: str, /, **values) -> str:
+    """A marked message in the language `lang` (not necessarily the one in use: a picture's own), its values
+    filled; a (singular, plural) pair is chosen by the value n, else k."""
+    cat = catalogue(lang)
+    if isinstance(message, InContext):
+        text = cat.pgettext(message.context, message.message)
+    elif isinstance(message, tuple):
+        count = values.get("n", values.get("k"))
+        text = cat.ngettext(message[0], message[1], count)
+    else:
+        text = cat.gettext(message)
+    return text.format(**values) if values else text
 

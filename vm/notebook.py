@@ -13,7 +13,7 @@ import io
 import shlex
 from typing import Optional
 
-from . import page, render, report
+from . import i18n, page, render, report
 from .display import STYLE, escape, result_html
 from .errors import GdasmError, RuntimeFault, UsageError
 from .i18n import tr
@@ -40,7 +40,7 @@ def _parser(line_magic: bool = False) -> ArgParser:
     for action in p._actions:
         if action.dest == "program":
             action.help = "a .gdasm file, or a bundled program's name (gradient_descent)"
-    p.add_argument("--lang", choices=tuple(page.WORDS), default="en", help=tr("the page's words: en or zh (中文)"))
+    p.add_argument("--lang", choices=i18n.LANGS, default="en", help=tr("the page's words: en or zh (中文)"))
     p.add_argument("--max-page-steps", type=steps_option, default=page.MAX_PAGE_STEPS, metavar="N",
                    help=tr("steps the page keeps (default {MAX_PAGE_STEPS:,})", MAX_PAGE_STEPS=page.MAX_PAGE_STEPS))
     p.add_argument("--no-page", action="store_true", help=tr("leave out the step-through page"))

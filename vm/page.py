@@ -18,9 +18,9 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Optional
 
-from . import render
+from . import i18n, render
 from .errors import GdasmError, RuntimeFault, UsageError
-from .i18n import tr
+from .i18n import pmark, tr
 from .ir import UNSET, Imm, Program, Reg
 from .machine import DEFAULT_MAX_STEPS, Machine
 from .numbers import fraction_text
@@ -274,136 +274,72 @@ def build(program: Program, inputs: dict, lang: str = "en", numbers: str = "dec"
     return html_page(data, lang, numbers), data
 
 
+# The page's own words (its buttons, notes and titles), translated into the page's language where it is made
+# (vm/i18n.py; the context "page" keeps them apart from the command line's words). The page's script fills
+# in their {placeholders}.
 WORDS = MappingProxyType({
-    "en": MappingProxyType({
-        "first": "Go to the start (step 0, Home)",
-        "back": "Back one step (\u2190)",
-        "forward": "Forward one step (\u2192)",
-        "last": "Go to the end (End)",
-        "counter_pre": "step",
-        "counter_mid": "of",
-        "counter_post": "",
-        "step": "step",
-        "source": "Program",
-        "words": "machine code",
-        "words_title": "Show each instruction's 64-bit word beside its line (W); docs/machine-code.md has the "
-                       "layout",
-        "registers": "Registers",
-        "arrays": "Arrays",
-        "output": "Output",
-        "explain": "Explain",
-        "numbers": "Numbers",
-        "was": "was",
-        "finished": "finished after {n} steps",
-        "halted": "halted after {n} steps",
-        "fault": "stopped by a fault at step {n}: that step did not complete; the values shown are those after "
-                 "step {m}",
-        "runtime_error": "runtime error",
-        "ready": "next: line {line}",
-        "ran": "step {step} ran line {line}: {text}",
-        "start": "not started",
-        "none_yet": "nothing yet",
-        "earlier": "\u2026 {n} earlier values",
-        "click_reg": "Click a register or an element to see how it got its value.",
-        "after_step": "{name} after step {n}:",
-        "kept": "This page keeps {kept} of the run's {total} steps: steps 1\u2013{head} and {from}\u2013{total}"
-                " (steps {gap_from}\u2013{gap_to} are left out).",
-        "all_outs": "Every OUT value of the run is kept ({n}).",
-        "kept_outs": "This page keeps {kept} of the run's {total} OUT values (1 in every {stride}, and the last"
-                     ").",
-        "snapped": "Step {asked} is not in this page (steps {gap_from}\u2013{gap_to} were left out); showing st"
-                   "ep {shown}.",
-        "clamped": "The run has {total} steps; showing step {shown}.",
-        "bad_hash": "#{hash} is not a step: write #step=N.",
-        "not_again": "Line {line} does not run again after step {step}.",
-        "is_next": "Line {line} is the next line to run.",
-        "no_code": "Line {line} has no instruction.",
-        "dropped": "written before step {n}: this part of the run is not in this page",
-        "dropped_note": "note: this page does not include steps {a}\u2013{b}; a value written there is a leaf, "
-                        "shown as it stood after step {b}",
-        "loss": "Loss curve: each OUT value (click a point to go to the step that printed it)",
-        "path": "The descent path: the program's loss at each w, and each iterate (click one)",
-        "out_no": "OUT number",
-        "run_to": "Run to line {line}",
-        "depth": "depth",
-        "close": "Close",
-        "keys": "\u2190 \u2192 one step \u00b7 PgUp / PgDn ten \u00b7 Home / End the start and the end \u00b7 c"
-                "lick a line number to run to that line \u00b7 W machine code",
-        "fmt_dec": "decimal: Python's repr, as the command line prints it",
-        "fmt_hex": "hexadecimal: float.hex()",
-        "fmt_bits": "IEEE-754 bits: sign | exponent | fraction",
-        "fmt_exact": "the double's exact decimal value",
-        "lang": "en",
-    }),
-    "zh": MappingProxyType({
-        "first": "\u56de\u5230\u5f00\u5934\uff08\u7b2c 0 \u6b65\uff0cHome\uff09",
-        "back": "\u540e\u9000\u4e00\u6b65\uff08\u2190\uff09",
-        "forward": "\u524d\u8fdb\u4e00\u6b65\uff08\u2192\uff09",
-        "last": "\u8df3\u5230\u7ed3\u5c3e\uff08End\uff09",
-        "counter_pre": "\u7b2c",
-        "counter_mid": "\u6b65 / \u5171",
-        "counter_post": "\u6b65",
-        "step": "\u6b65",
-        "source": "\u7a0b\u5e8f",
-        "words": "\u673a\u5668\u7801",
-        "words_title": "\u5728\u6bcf\u884c\u65c1\u663e\u793a\u8be5\u6307\u4ee4\u7684 64 \u4f4d\u673a\u5668\u5b57"
-                       "\uff08W\uff09\uff1b\u5e03\u5c40\u89c1 docs/machine-code.md",
-        "registers": "\u5bc4\u5b58\u5668",
-        "arrays": "\u6570\u7ec4",
-        "output": "\u8f93\u51fa",
-        "explain": "\u8ffd\u6eaf",
-        "numbers": "\u6570\u5b57\u683c\u5f0f",
-        "was": "\u539f\u503c",
-        "finished": "\u8fd0\u884c\u5b8c\u6bd5\uff0c\u5171 {n} \u6b65",
-        "halted": "\u5df2\u505c\u673a\uff08HALT\uff09\uff0c\u5171 {n} \u6b65",
-        "fault": "\u7b2c {n} \u6b65\u51fa\u9519\uff0c\u8fd0\u884c\u505c\u6b62\uff1a\u8be5\u6b65\u672a\u5b8c"
-                 "\u6210\uff0c\u663e\u793a\u7684\u662f\u7b2c {m} \u6b65\u4e4b\u540e\u7684\u503c",
-        "runtime_error": "\u8fd0\u884c\u9519\u8bef",
-        "ready": "\u63a5\u4e0b\u6765\u6267\u884c\u7b2c {line} \u884c",
-        "ran": "\u7b2c {step} \u6b65\u6267\u884c\u4e86\u7b2c {line} \u884c\uff1a{text}",
-        "start": "\u5c1a\u672a\u5f00\u59cb",
-        "none_yet": "\u6682\u65e0",
-        "earlier": "\u2026 \u524d\u9762\u8fd8\u6709 {n} \u4e2a\u503c",
-        "click_reg": "\u70b9\u51fb\u5bc4\u5b58\u5668\u6216\u6570\u7ec4\u5143\u7d20\uff0c\u67e5\u770b\u5b83"
-                     "\u7684\u503c\u662f\u600e\u6837\u7b97\u51fa\u6765\u7684\u3002",
-        "after_step": "{name}\uff08\u7b2c {n} \u6b65\u4e4b\u540e\uff09\uff1a",
-        "kept": "\u672c\u9875\u4fdd\u7559\u4e86\u5168\u90e8 {total} \u6b65\u4e2d\u7684 {kept} \u6b65\uff1a"
-                "\u7b2c 1\u2013{head} \u6b65\u548c\u7b2c {from}\u2013{total} \u6b65\uff08\u7b2c {gap_from}"
-                "\u2013{gap_to} \u6b65\u672a\u6536\u5f55\uff09\u3002",
-        "all_outs": "\u5168\u90e8 {n} \u4e2a OUT \u503c\u90fd\u5df2\u4fdd\u7559\u3002",
-        "kept_outs": "\u672c\u9875\u4fdd\u7559\u4e86 {total} \u4e2a OUT \u503c\u4e2d\u7684 {kept} \u4e2a\uff08"
-                     "\u6bcf {stride} \u4e2a\u53d6\u4e00\u4e2a\uff0c\u5e76\u542b\u6700\u540e\u4e00\u4e2a\uff09"
-                     "\u3002",
-        "snapped": "\u7b2c {asked} \u6b65\u4e0d\u5728\u672c\u9875\u4e2d\uff08\u7b2c {gap_from}\u2013{gap_to} "
-                   "\u6b65\u672a\u6536\u5f55\uff09\uff1b\u663e\u793a\u7b2c {shown} \u6b65\u3002",
-        "clamped": "\u672c\u6b21\u8fd0\u884c\u5171 {total} \u6b65\uff1b\u663e\u793a\u7b2c {shown} \u6b65\u3002",
-        "bad_hash": "#{hash} \u4e0d\u662f\u6b65\u6570\uff1a\u8bf7\u5199 #step=N\u3002",
-        "not_again": "\u7b2c {step} \u6b65\u4e4b\u540e\uff0c\u7b2c {line} \u884c\u4e0d\u518d\u6267\u884c\u3002",
-        "is_next": "\u7b2c {line} \u884c\u5c31\u662f\u63a5\u4e0b\u6765\u8981\u6267\u884c\u7684\u884c\u3002",
-        "no_code": "\u7b2c {line} \u884c\u6ca1\u6709\u6307\u4ee4\u3002",
-        "dropped": "\u5199\u4e8e\u7b2c {n} \u6b65\u4e4b\u524d\uff1a\u8fd9\u90e8\u5206\u8fd0\u884c\u672a\u6536"
-                   "\u5f55\u5728\u672c\u9875",
-        "dropped_note": "\u6ce8\uff1a\u672c\u9875\u672a\u6536\u5f55\u7b2c {a}\u2013{b} \u6b65\uff1b\u5728\u90a3"
-                        "\u91cc\u5199\u5165\u7684\u503c\u4f5c\u4e3a\u53f6\u5b50\u663e\u793a\uff0c\u53d6\u7b2c {"
-                        "b} \u6b65\u4e4b\u540e\u7684\u503c",
-        "loss": "\u635f\u5931\u66f2\u7ebf\uff1a\u6bcf\u4e2a OUT \u503c\uff08\u70b9\u51fb\u67d0\u70b9\uff0c"
-                "\u8df3\u5230\u8f93\u51fa\u5b83\u7684\u90a3\u4e00\u6b65\uff09",
-        "path": "\u4e0b\u964d\u8def\u5f84\uff1a\u7a0b\u5e8f\u5728\u5404\u4e2a w \u5904\u7684\u635f\u5931\uff0c"
-                "\u4ee5\u53ca\u6bcf\u6b21\u8fed\u4ee3\uff08\u70b9\u51fb\u67d0\u70b9\uff09",
-        "out_no": "\u7b2c\u51e0\u4e2a OUT \u503c",
-        "run_to": "\u8fd0\u884c\u5230\u7b2c {line} \u884c",
-        "depth": "\u6df1\u5ea6",
-        "close": "\u5173\u95ed",
-        "keys": "\u2190 \u2192 \u5355\u6b65 \u00b7 PgUp / PgDn \u5341\u6b65 \u00b7 Home / End \u5f00\u5934"
-                "\u548c\u7ed3\u5c3e \u00b7 \u70b9\u51fb\u884c\u53f7\u8fd0\u884c\u5230\u8be5\u884c \u00b7 W "
-                "\u673a\u5668\u7801",
-        "fmt_dec": "\u5341\u8fdb\u5236\uff1aPython \u7684 repr\uff0c\u4e0e\u547d\u4ee4\u884c\u4e00\u81f4",
-        "fmt_hex": "\u5341\u516d\u8fdb\u5236\uff1afloat.hex()",
-        "fmt_bits": "IEEE-754 \u4e8c\u8fdb\u5236\u4f4d\uff1a\u7b26\u53f7 | \u6307\u6570 | \u5c3e\u6570",
-        "fmt_exact": "\u8be5\u53cc\u7cbe\u5ea6\u6570\u7684\u7cbe\u786e\u5341\u8fdb\u5236\u503c",
-        "lang": "zh-CN",
-    }),
+    "first": pmark("page", "Go to the start (step 0, Home)"),
+    "back": pmark("page", "Back one step (←)"),
+    "forward": pmark("page", "Forward one step (→)"),
+    "last": pmark("page", "Go to the end (End)"),
+    "step": pmark("page", "step"),
+    "source": pmark("page", "Program"),
+    "words": pmark("page", "machine code"),
+    "words_title": pmark("page", "Show each instruction's 64-bit word beside its line (W); docs/machine-code.md has "
+                                 "the layout"),
+    "registers": pmark("page", "Registers"),
+    "arrays": pmark("page", "Arrays"),
+    "output": pmark("page", "Output"),
+    "explain": pmark("page", "Explain"),
+    "numbers": pmark("page", "Numbers"),
+    "was": pmark("page", "was"),
+    "finished": pmark("page", "finished after {n} steps"),
+    "halted": pmark("page", "halted after {n} steps"),
+    "fault": pmark("page",
+                   "stopped by a fault at step {n}: that step did not complete; the values shown are those after "
+                   "step {m}"),
+    "runtime_error": pmark("page", "runtime error"),
+    "ready": pmark("page", "next: line {line}"),
+    "ran": pmark("page", "step {step} ran line {line}: {text}"),
+    "start": pmark("page", "not started"),
+    "none_yet": pmark("page", "nothing yet"),
+    "earlier": pmark("page", "… {n} earlier values"),
+    "click_reg": pmark("page", "Click a register or an element to see how it got its value."),
+    "after_step": pmark("page", "{name} after step {n}:"),
+    "kept": pmark("page", "This page keeps {kept} of the run's {total} steps: steps 1–{head} and {from}–{total} "
+                          "(steps {gap_from}–{gap_to} are left out)."),
+    "all_outs": pmark("page", "Every OUT value of the run is kept ({n})."),
+    "kept_outs": pmark("page", "This page keeps {kept} of the run's {total} OUT values (1 in every {stride}, and the "
+                               "last)."),
+    "snapped": pmark("page",
+                     "Step {asked} is not in this page (steps {gap_from}–{gap_to} were left out); showing step "
+                     "{shown}."),
+    "clamped": pmark("page", "The run has {total} steps; showing step {shown}."),
+    "bad_hash": pmark("page", "#{hash} is not a step: write #step=N."),
+    "not_again": pmark("page", "Line {line} does not run again after step {step}."),
+    "is_next": pmark("page", "Line {line} is the next line to run."),
+    "no_code": pmark("page", "Line {line} has no instruction."),
+    "dropped": pmark("page", "written before step {n}: this part of the run is not in this page"),
+    "dropped_note": pmark("page",
+                          "note: this page does not include steps {a}–{b}; a value written there is a leaf, shown as "
+                          "it stood after step {b}"),
+    "loss": pmark("page", "Loss curve: each OUT value (click a point to go to the step that printed it)"),
+    "path": pmark("page", "The descent path: the program's loss at each w, and each iterate (click one)"),
+    "out_no": pmark("page", "OUT number"),
+    "run_to": pmark("page", "Run to line {line}"),
+    "depth": pmark("page", "depth"),
+    "close": pmark("page", "Close"),
+    "keys": pmark("page",
+                  "← → one step · PgUp / PgDn ten · Home / End the start and the end · click a line number to run to "
+                  "that line · W machine code"),
+    "fmt_dec": pmark("page", "decimal: Python's repr, as the command line prints it"),
+    "fmt_hex": pmark("page", "hexadecimal: float.hex()"),
+    "fmt_bits": pmark("page", "IEEE-754 bits: sign | exponent | fraction"),
+    "fmt_exact": pmark("page", "the double's exact decimal value"),
 })
+HTML_LANG = MappingProxyType({"en": "en", "zh": "zh-CN"})  # the page's <html lang>, by language
+# The step counter's words around its two numbers ("step 3 of 12", "第 3 步 / 共 12 步"): its layout, by language.
+COUNTER = MappingProxyType({"en": ("step", "of", ""), "zh": ("第", "步 / 共", "步")})
 
 
 def _asset(name: str) -> str:
@@ -419,13 +355,15 @@ def _script_json(data: dict) -> str:
 
 def html_page(data: dict, lang: str = "en", numbers: str = "dec", step: Optional[int] = None) -> str:
     """The whole page: one HTML file with its style, script and data inside, and no address outside it."""
-    if lang not in WORDS:
+    if lang not in i18n.LANGS:
         raise UsageError(tr("unknown language {lang!r}; the languages are {WORDS}",
-                            lang=lang, WORDS=', '.join(WORDS)))
+                            lang=lang, WORDS=', '.join(i18n.LANGS)))
     render.Formatter(numbers)  # checks the name
-    data = {**data, "words": dict(WORDS[lang]), "numbers": numbers, "open": step}
+    words = {key: i18n.say(text, lang) for key, text in WORDS.items()}
+    counter = dict(zip(("counter_pre", "counter_mid", "counter_post"), COUNTER[lang]))
+    data = {**data, "words": {**words, **counter, "lang": HTML_LANG[lang]}, "numbers": numbers, "open": step}
     title = html.escape(f"{render.safe(data['program'].replace(chr(92), '/').rsplit('/', 1)[-1])} \u00b7 gdasm")
-    parts = {"lang": WORDS[lang]["lang"], "title": title, "style": _asset("page.css"), "data": _script_json(data),
+    parts = {"lang": HTML_LANG[lang], "title": title, "style": _asset("page.css"), "data": _script_json(data),
              "script": _asset("page.js")}
     # One pass over the template: text put in (a program's comment) is never searched for placeholders.
     return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], _asset("page.html"))

@@ -16,10 +16,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Optional
 
-from . import pictures, report
+from . import i18n, pictures, report
 from .errors import UsageError
 from .assembler import as_program
-from .i18n import tr
+from .i18n import mark, nmark, tr
 from .render import safe
 
 try:
@@ -39,61 +39,66 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto San
              "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Heiti SC")
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
+# The pictures' words, translated where a picture is drawn, into its language (vm/i18n.py; the Chinese are in
+# vm/locale): a count's words are singular and plural.
 WORDS = MappingProxyType({
-    "en": MappingProxyType({
-        "iteration": "iteration", "step": "step", "loss": "loss", "loss_out": "loss (the value OUT prints)",
-        "loss_title": "{program}: loss per iteration", "reg_title": "{program}: {reg} per iteration",
-        "at_title": "{program}: {reg} each time line {line} starts", "at_x": "passes of line {line}, from 0",
-        "regs_title": "{program}: registers per {x}", "last": "last {eq}\n(iteration {k})",
-        "last_at": "last {eq}\n(pass {k} of line {line})",
-        "stopped": "stopped: {message} at iteration {k}", "diverged": "diverged: {message} at iteration {k}",
-        "path_title": "{program}: the ball rolling down the hill — {n} iterate{s} of {params}",
-        "landscape": "loss L({p}), computed by the machine at {n} points",
-        "iterates": "iterate{s} ({n}): {p} and its loss", "iterates2": "iterate{s} ({n}) of {p}",
-        "start": "start: {p} {eq}", "end": "end: {p} {eq}\n(iteration {k})",
-        "contours_title": "{program}: loss over ({p1}, {p2}) and the path of {n} iterate{s}",
-        "lr_title": "{program}: the learning rate decides (loss per iteration)",
-        "converged": "converged in {k} iteration{s}", "not_converged": "not converged ({k} iteration{s})",
-        "finished": "finished after {k} iteration{s}", "curve_note": "no curve: re-running the program with its "
-        "trained registers does not reproduce its predictions (does it set a parameter itself?)",
-        "lr_label": "lr = {rate}: {how}",
-        "seed_title": "prediction vs truth", "seed_x": "input (x)", "seed_y": "output (y)",
-        "y_true": "truth (y_true)", "y_pred": "prediction (y_pred)",
-        "fit_title": "{program}: the data and the model after {k} iteration{s}", "data": "data (x, y)",
-        "model": "model: {pred}(x) at {n} points, {params}",
-        "preds": "the machine's predictions at the data points", "fit_loss": "loss {eq}",
-        "x": "x", "y": "y", "value": "value", "fault_note": "the run stopped: {message} (step {step})",
-    }),
-    "zh": MappingProxyType({
-        "iteration": "迭代次数", "step": "步", "loss": "损失", "loss_out": "损失（OUT 输出的值）",
-        "loss_title": "{program}：每次迭代的损失", "reg_title": "{program}：每次迭代的 {reg}",
-        "at_title": "{program}：每次开始执行第 {line} 行时的 {reg}", "at_x": "经过第 {line} 行的次数（从 0 起）",
-        "regs_title": "{program}：寄存器随{x}的变化", "last": "最后 {eq}\n（第 {k} 次迭代）",
-        "last_at": "最后 {eq}\n（第 {k} 次经过第 {line} 行）",
-        "stopped": "停止：{message}（第 {k} 次迭代）", "diverged": "发散：{message}（第 {k} 次迭代）",
-        "path_title": "{program}：小球滚下山 —— {params} 的 {n} 个迭代点",
-        "landscape": "损失 L({p})，由机器在 {n} 个点上计算",
-        "iterates": "迭代点（{n} 个）：{p} 及其损失", "iterates2": "{p} 的迭代点（{n} 个）",
-        "start": "起点：{p} {eq}", "end": "终点：{p} {eq}\n（第 {k} 次迭代）",
-        "contours_title": "{program}：({p1}, {p2}) 上的损失与 {n} 个迭代点的路径",
-        "lr_title": "{program}：学习率的影响（每次迭代的损失）",
-        "converged": "{k} 次迭代后收敛", "not_converged": "未收敛（{k} 次迭代）",
-        "finished": "{k} 次迭代后结束", "curve_note": "无法画出模型曲线：用训练后的寄存器重新运行程序，得不到相同的预测值"
-        "（程序是否自己设置了参数？）",
-        "lr_label": "学习率 lr = {rate}：{how}",
-        "seed_title": "预测值 vs 真实值", "seed_x": "输入 (x)", "seed_y": "输出 (y)",
-        "y_true": "真实值 (y_true)", "y_pred": "预测值 (y_pred)",
-        "fit_title": "{program}：数据与训练 {k} 次迭代后的模型", "data": "数据 (x, y)",
-        "model": "模型：{pred}(x)，{n} 个点，{params}",
-        "preds": "机器在数据点上的预测值", "fit_loss": "损失 {eq}",
-        "x": "x", "y": "y", "value": "值", "fault_note": "运行停止：{message}（第 {step} 步）",
-    }),
+    "iteration": mark("iteration"),
+    "step": mark("step"),
+    "loss": mark("loss"),
+    "loss_out": mark("loss (the value OUT prints)"),
+    "loss_title": mark("{program}: loss per iteration"),
+    "reg_title": mark("{program}: {reg} per iteration"),
+    "at_title": mark("{program}: {reg} each time line {line} starts"),
+    "at_x": mark("passes of line {line}, from 0"),
+    "regs_title": mark("{program}: registers per {x}"),
+    "last": mark("last {eq}\n(iteration {k})"),
+    "last_at": mark("last {eq}\n(pass {k} of line {line})"),
+    "stopped": mark("stopped: {message} at iteration {k}"),
+    "diverged": mark("diverged: {message} at iteration {k}"),
+    "path_title": nmark("{program}: the ball rolling down the hill — {n} iterate of {params}", "{program}: the ball rolling down the hill — {n} iterates of {params}"),
+    "landscape": mark("loss L({p}), computed by the machine at {n} points"),
+    "iterates": nmark("iterate ({n}): {p} and its loss", "iterates ({n}): {p} and its loss"),
+    "iterates2": nmark("iterate ({n}) of {p}", "iterates ({n}) of {p}"),
+    "start": mark("start: {p} {eq}"),
+    "end": mark("end: {p} {eq}\n(iteration {k})"),
+    "contours_title": nmark("{program}: loss over ({p1}, {p2}) and the path of {n} iterate", "{program}: loss over ({p1}, {p2}) and the path of {n} iterates"),
+    "lr_title": mark("{program}: the learning rate decides (loss per iteration)"),
+    "converged": nmark("converged in {k} iteration", "converged in {k} iterations"),
+    "not_converged": nmark("not converged ({k} iteration)", "not converged ({k} iterations)"),
+    "finished": nmark("finished after {k} iteration", "finished after {k} iterations"),
+    "curve_note": mark("no curve: re-running the program with its trained registers does not reproduce its predictions (does it set a parameter itself?)"),
+    "lr_label": mark("lr = {rate}: {how}"),
+    "seed_title": mark("prediction vs truth"),
+    "seed_x": mark("input (x)"),
+    "seed_y": mark("output (y)"),
+    "y_true": mark("truth (y_true)"),
+    "y_pred": mark("prediction (y_pred)"),
+    "fit_title": nmark("{program}: the data and the model after {k} iteration", "{program}: the data and the model after {k} iterations"),
+    "data": mark("data (x, y)"),
+    "model": mark("model: {pred}(x) at {n} points, {params}"),
+    "preds": mark("the machine's predictions at the data points"),
+    "fit_loss": mark("loss {eq}"),
+    "x": mark("x"),
+    "y": mark("y"),
+    "value": mark("value"),
+    "fault_note": mark("the run stopped: {message} (step {step})"),
 })
-FAULT_WORDS_ZH = MappingProxyType({
-    "overflow": "溢出", "log-zero": "对零取对数", "log-negative": "对负数取对数", "division-by-zero": "除以零",
-    "sqrt-negative": "对负数开平方", "step-limit": "达到步数上限", "unset-register": "读取了未赋值的寄存器",
-    "index-out-of-range": "下标越界", "index-not-whole": "下标不是整数", "call-depth": "调用嵌套过深",
-    "return-without-call": "没有调用就返回", "no-exact-result": "无法精确计算", "exact-too-large": "精确值过大"})
+# A fault in a picture's legend, by its code: a few words (the message itself is longer).
+FAULT_WORDS = MappingProxyType({
+    "overflow": mark("overflow"),
+    "log-zero": mark("logarithm of zero"),
+    "log-negative": mark("logarithm of a negative number"),
+    "division-by-zero": mark("division by zero"),
+    "sqrt-negative": mark("square root of a negative number"),
+    "step-limit": mark("step limit reached"),
+    "unset-register": mark("a register read before it is written"),
+    "index-out-of-range": mark("index out of range"),
+    "index-not-whole": mark("index not a whole number"),
+    "call-depth": mark("calls nested too deep"),
+    "return-without-call": mark("return without a call"),
+    "no-exact-result": mark("no exact result"),
+    "exact-too-large": mark("exact value too large"),
+})
 
 
 def short(v) -> str:
@@ -114,10 +119,20 @@ def _eq(*values) -> str:
     return ("= " if exact else "≈ ") + shown
 
 
-def _words(lang: str) -> dict:
-    if lang not in WORDS:
+class _Words:
+    """The pictures' words in one language: w[key] a phrase, w.say(key, ...) one with its values."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __getitem__(self, key: str) -> str:
+        return i18n.say(WORDS[key], self.lang)
+
+
+def _words(lang: str) -> _Words:
+    if lang not in i18n.LANGS:
         raise UsageError(tr("--lang {lang}: choose en or zh", lang=safe(str(lang))))
-    return WORDS[lang]
+    return _Words(lang)
 
 
 def _tex(text: str) -> str:
@@ -125,17 +140,16 @@ def _tex(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-def _say(w: dict, key: str, **kw) -> str:
-    """A phrase with its numbers (and names, shown as written); {s} is the English plural ending of the count
-    given as k or n."""
-    count = kw.get("k", kw.get("n"))
-    return w[key].format(s="" if count == 1 else "s", **{k: _tex(v) if isinstance(v, str) else v
-                                                          for k, v in kw.items()})
+def _say(w: _Words, key: str, **kw) -> str:
+    """A phrase with its numbers (and names, shown as written); a count's phrase agrees with the count given as
+    n or k."""
+    return i18n.say(WORDS[key], w.lang, **{k: _tex(v) if isinstance(v, str) else v for k, v in kw.items()})
 
 
 def _fault_text(fault: dict, lang: str) -> str:
-    if lang == "zh":
-        return FAULT_WORDS_ZH.get(fault["code"], fault["message"])
+    """A fault in a few words: English says its message up to any colon; a translation, its code's words."""
+    if lang != "en" and fault["code"] in FAULT_WORDS:
+        return i18n.say(FAULT_WORDS[fault["code"]], lang)
     return fault["message"].split(":")[0]
 
 

@@ -17,6 +17,8 @@ IMAGES = (
     ("lr-gradient_descent", ["gradient_descent", "--kind", "lr"]),
     ("fit-absolute_loss", ["absolute_loss", "--kind", "fit"]),
     ("fit-absolute_loss-zh", ["absolute_loss", "--kind", "fit", "--lang", "zh"]),
+    ("lr-gradient_descent-zh", ["gradient_descent", "--kind", "lr", "--lang", "zh"]),
+    ("path-gradient_descent-zh", ["gradient_descent", "--kind", "path", "--lang", "zh"]),
     ("regs-gradient_descent", ["gradient_descent", "--kind", "regs", "--y", "w,grad"]),
     ("path-linear_regression-census", ["linear_regression", "--kind", "path", "--param", "w,b", *CENSUS]),
     ("fit-linear_regression-census", ["linear_regression", "--kind", "fit", *CENSUS]),
