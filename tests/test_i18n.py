@@ -10,7 +10,9 @@ from __future__ import annotations
 import ast
 import io
 import json
+import re
 import string
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,9 @@ from vm import catalogue as upkeep
 from vm import i18n
 from vm.cli import main
 
-from conftest import ROOT, gdasm
+from conftest import ROOT, gdasm, gdasm_script
+
+CJK = re.compile("[\u4e00-\u9fff]")
 
 VM = ROOT / "vm"
 PO = VM / "locale" / "zh_CN" / "LC_MESSAGES" / "gdasm.po"
@@ -167,3 +171,56 @@ def test_a_grade_does_not_depend_on_the_graders_language(tmp_path):
     assert verdicts[0] == verdicts[1] == ["PASS code.gdasm", "PASS en.gdasm", "PASS limit.gdasm",
                                           "FAIL placed.gdasm", "FAIL wrong.gdasm", "PASS zh.gdasm"]
     assert english.returncode == chinese.returncode == 1
+
+
+def test_lang_anywhere_on_the_command_line_the_last_one_counting(tmp_path):
+    bad = tmp_path / "bad.gdasm"
+    bad.write_text("MOV a, 1\nDIV b, a, 0\n", encoding="utf-8")
+    for words in (["run", str(bad), "--lang", "zh"], ["check", str(bad), "--lang=zh"], ["--la=zh", "run", str(bad)],
+                  ["--lang", "en", "run", str(bad), "--lang", "zh"], ["test", str(tmp_path), "--lang", "zh"]):
+        proc = gdasm(*words)
+        assert CJK.search(proc.stderr + proc.stdout), words
+    english = gdasm("--lang", "zh", "run", str(bad), "--lang", "en")
+    assert english.returncode == 70 and not CJK.search(english.stderr)
+    operands = gdasm("check", "--", "--lang", "zh")  # after --, words are files
+    assert operands.returncode == 66 and not CJK.search(operands.stderr)
+
+
+def test_a_callers_language_holds_in_main_and_in_the_errors_main_prints(capsys):
+    with i18n.use("zh"):
+        main(["run", "gradient_step", "--set", "ww=1"])
+    assert "不能设置寄存器 'ww'" in capsys.readouterr().err
+    full = subprocess.run(f"{gdasm_script()} --lang zh run gradient_step > /dev/full", shell=True, text=True,
+                          capture_output=True, timeout=60)
+    assert full.returncode == 74 and "无法写到标准输出" in full.stderr, full.stderr
+
+
+def test_what_tools_read_stays_english_in_a_chinese_diagnostic(tmp_path):
+    twice = tmp_path / "twice.gdasm"
+    twice.write_text("a: HALT\na: HALT\n", encoding="utf-8")
+    proc = gdasm("--lang", "zh", "check", str(twice))
+    assert "2:1: error: 标签 'a' 定义了两次" in proc.stderr and "1:1: note: 第一次定义在这里" in proc.stderr
+
+
+def test_columns_line_up_under_chinese_names():
+    from vm.render import display_width
+    proc = gdasm("--lang", "zh", "sweep", "-", "--set", "计数=1,22", "--regs", "和",
+                 stdin=".reg 计数 = 1\n    MOV 和, 0\n    ADD 和, 计数\n")
+    lines = [l for l in proc.stdout.splitlines() if l][:3]
+    starts = [display_width(lines[0][:lines[0].index("status")])] + \
+        [display_width(l[:l.index("finished")]) for l in lines[1:]]
+    assert len(set(starts)) == 1, proc.stdout  # the status column starts in one place on every row
+
+
+def test_the_chinese_page_keeps_a_faults_notes(tmp_path):
+    from vm import page
+    program = "MOV a, 1\nDIV b, a, 0\n"
+    for lang in ("en", "zh"):
+        with i18n.use(lang):
+            data = page.record(vm_assemble(program), {})
+        assert len(data["fault"]["notes"]["dec"]) == 2, (lang, data["fault"]["notes"])
+
+
+def vm_assemble(text):
+    import vm
+    return vm.assemble(text)

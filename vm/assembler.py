@@ -28,6 +28,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedToken
 
 from . import isa, source
 from .errors import AssemblyError, Collector, Span, UsageError
+from . import i18n
 from .i18n import mark, tr
 from .ir import ArrayRef, Imm, Input, Instruction, LabelRef, Program, Reg
 from .numbers import exact_value, within_bounds
@@ -384,6 +385,11 @@ def _syntax_error(out: Collector, err: UnexpectedToken, lineno: int, line: str) 
     found = _describe_token(tok)
     out.error(tr("unexpected {found}; expected {wanted}", found=found, wanted=tr(", ").join(wanted)) if wanted
               else tr("unexpected {found}", found=found), span, code="unexpected-token")
+
+
+def _meaning(op: isa.Op) -> str:
+    """The op's meaning, as the table writes it in the reader's language (most are formulas in both)."""
+    return op.meaning_zh if op.meaning_zh and i18n.language() == "zh" else op.meaning
 
 
 def _forms(op: isa.Op) -> str:
@@ -851,7 +857,7 @@ class _Resolver:
             how_many = (tr(" (1 operand)") if counts == "1" else tr(" ({counts} operands)", counts=counts)) \
                 if forms[0] else ""
             self.out.error(tr("{takes}{how_many}; got {count}", takes=_forms(op), how_many=how_many, count=len(ops)),
-                           where, hint=f"{op.mnemonic}: {op.meaning}", code="operand-count")
+                           where, hint=f"{op.mnemonic}: {_meaning(op)}", code="operand-count")
             return None
         built = [self._operand(op, x, kind) for x, kind in zip(ops, kinds)]
         if any(o is None for o in built):
@@ -923,7 +929,7 @@ class _Resolver:
         if kind == "d":
             self.out.error(tr("{mnemonic} writes its first operand, so it must be a register, not the number "
                               "{number}", mnemonic=op.mnemonic, number=self._text(x.span)), x.span,
-                           hint=f"{op.mnemonic}: {op.meaning}",
+                           hint=f"{op.mnemonic}: {_meaning(op)}",
                            code="immediate-destination")
             return None
         if kind == "i" and (x.value != int(x.value) or x.value < 0):

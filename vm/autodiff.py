@@ -260,12 +260,17 @@ def grad(program: Program, register: str, wrt, registers=None, arrays=None, max_
     slot = program.register_slot(register)
     value = m.regs[slot]
     if value is UNSET:
-        raise UsageError(tr("{register} has no value ",
-                            register=safe(register)) + (tr("after step {steps:,}",
-                                                           steps=m.steps) if at is not None else
-                         tr("at OUT number {at_out}",
-                            at_out=at_out) if at_out is not None else tr("at the end of the run"))
-                         + tr(": nothing wrote it, so there is nothing to differentiate"))
+        name = safe(register)
+        if at is not None:
+            why = tr("{register} has no value after step {step:,}: nothing wrote it, so there is nothing to "
+                     "differentiate", register=name, step=m.steps)
+        elif at_out is not None:
+            why = tr("{register} has no value at OUT number {k}: nothing wrote it, so there is nothing to "
+                     "differentiate", register=name, k=at_out)
+        else:
+            why = tr("{register} has no value at the end of the run: nothing wrote it, so there is nothing to "
+                     "differentiate", register=name)
+        raise UsageError(why)
     target = rec.reg_node[slot]
     one = Fraction(1) if exact else 1.0
     adj = _backward(rec.nodes, target, program, one)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import importlib
 import os
@@ -240,8 +241,15 @@ class _Version(argparse.Action):
 
 
 def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
-    """Run the gdasm command line; returns the exit code. Output goes to the given streams (default: sys's)."""
-    argv = sys.argv[1:] if argv is None else argv
+    """Run the gdasm command line; returns the exit code. Output goes to the given streams (default: sys's).
+    `--lang` holds for this command only: a caller's language (vm.i18n.use) is the same after it, and is the
+    command's when it gives none."""
+    lang, argv = _split_lang(sys.argv[1:] if argv is None else list(argv))
+    with i18n.use(lang) if lang else contextlib.nullcontext():
+        return _language_chosen(argv, stdout, stderr)
+
+
+def _language_chosen(argv: list[str], stdout: Optional[TextIO], stderr: Optional[TextIO]) -> int:
     con = report.Console(*report.streams(stdout, stderr))
     try:
         code = _main(argv, con)
@@ -275,30 +283,38 @@ def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stde
         return EXIT_FAULT
 
 
+_LANG_OPTIONS = ("--la", "--lan", "--lang")  # --lang and the abbreviations argparse would take for it
+
+
+def _split_lang(argv: list[str]) -> tuple[Optional[str], list[str]]:
+    """(the language a command line asks for, the command line without it). `--lang zh` and `--lang=zh` may stand
+    before or after the command; the last one counts, as argparse would have it; after `--` every word is an
+    operand. Read before the parser is built, so that its help and its errors are in that language; taken out,
+    so that every command accepts it (`gdasm plot` and `gdasm html` then draw in it too)."""
+    lang, rest, k = None, [], 0
+    while k < len(argv):
+        a = argv[k]
+        if a == "--":
+            rest += argv[k:]
+            break
+        name, eq, value = a.partition("=")
+        if name in _LANG_OPTIONS and (eq or k + 1 < len(argv)):
+            value = value if eq else argv[k + 1]
+            if value in i18n.LANGS:
+                lang = value
+                k += 1 if eq else 2
+                continue
+        rest.append(a)
+        k += 1
+    return lang, rest
+
+
 def _command(argv: list[str]) -> Optional[str]:
-    """The command a command line names: its first word that is not an option (or --lang's value)."""
-    for k, a in enumerate(argv):
-        if not a.startswith("-") and not (k and argv[k - 1] == "--lang"):
-            return a
-    return None
-
-
-def _lang_in(argv: list[str]) -> Optional[str]:
-    """The language a command line asks for (`--lang zh`, `--lang=zh`, before or after the command), read
-    before the parser is built so that its help and its errors are in that language; None: not asked."""
-    for k, a in enumerate(argv):
-        value = argv[k + 1] if a == "--lang" and k + 1 < len(argv) else a[7:] if a.startswith("--lang=") else None
-        if value in i18n.LANGS:
-            return value
-    return None
+    """The command a command line names: its first word that is not an option."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 def _main(argv: list[str], con: report.Console) -> int:
-    with i18n.use(_lang_in(argv)):  # for this command only: a caller's language is the same after it
-        return _command_line(argv, con)
-
-
-def _command_line(argv: list[str], con: report.Console) -> int:
     args = None
     parser = _parser(_command(argv) or "")  # only the command run is whole
     try:

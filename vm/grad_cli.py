@@ -56,7 +56,7 @@ def run(args, con: report.Console) -> int:
     for d in g.derivatives:
         line = f"  {('∂' + g.register + '/∂' + d.input):<{width}} = {fmt.value(d.value)}"
         if d.estimate is not None:
-            verdict = "agrees" if d.agrees else "DIFFERS"
+            verdict = tr("agrees") if d.agrees else tr("DIFFERS")
             line += tr("   (central difference {estimate!r}, h = {h:.3g}: {verdict})",
                        estimate=d.estimate, h=d.h, verdict=verdict)
         elif d.h is not None:

@@ -83,17 +83,20 @@ def _verdict(param: str, register: str, loss: str, evals: list) -> Verdict:
     rel = f"∂{loss}/∂{param}"
     if all(d == 0 for _, d in pairs):
         return Verdict(param, register, "inconclusive here", None,
-                       f"{register}: inconclusive here: {rel} is 0 at every evaluation checked, so no factor or "
-                       f"sign shows (check at other inputs with --set)")
+                       tr("{register}: inconclusive here: {rel} is 0 at every evaluation checked, so no factor or "
+                          "sign shows (check at other inputs with --set)", register=register, rel=rel))
     if all(_close(g, d) for g, d in pairs):
-        return Verdict(param, register, "matches", Fraction(1), f"{register} = {rel}: matches")
+        return Verdict(param, register, "matches", Fraction(1), tr("{register} = {rel}: matches", register=register,
+                                                                     rel=rel))
     if all(_close(g, -d) for g, d in pairs):
-        return Verdict(param, register, "wrong sign", Fraction(-1), f"{register} = −{rel}: wrong sign")
+        return Verdict(param, register, "wrong sign", Fraction(-1), tr("{register} = −{rel}: wrong sign",
+                                                                        register=register, rel=rel))
     ratios = [g / d for g, d in pairs if d != 0]
     if all(_close(r, ratios[0]) for r in ratios) and all(_close(g, 0) for g, d in pairs if d == 0):
         c = _fraction(ratios[0])
         return Verdict(param, register, "off by a factor", c, f"{register} = {_factor_text(c)} × {rel}")
-    return Verdict(param, register, "does not match", None, f"{register} ≠ {rel}: does not match")
+    return Verdict(param, register, "does not match", None, tr("{register} ≠ {rel}: does not match",
+                                                                register=register, rel=rel))
 
 
 def gradcheck(program: Program, loss: str, grads, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS,
@@ -130,8 +133,10 @@ def gradcheck(program: Program, loss: str, grads, registers=None, arrays=None, m
 
     def here(out):
         if not rec.watched:
-            raise UsageError(tr("--loss {loss}: the program has not written '{loss}' by ", loss=safe(loss))
-                             + (tr("its OUT number {out}", out=out) if out else "the end of the run"))
+            raise UsageError(tr("--loss {loss}: the program has not written '{loss}' by its OUT number {out}",
+                                loss=safe(loss), out=out) if out else
+                             tr("--loss {loss}: the program has not written '{loss}' by the end of the run",
+                                loss=safe(loss)))
         node, _, cut = rec.watched[-1]
         points.append((out, m.steps, node, cut, {r: m.regs[program.register_slot(r)] for _, r in pairs},
                        m.regs[lslot]))

@@ -29,14 +29,21 @@ _chosen: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("gdasm_l
 
 
 def from_environment(environ=None) -> str:
-    """The language the environment asks for, as gettext reads it: the first of LANGUAGE (a list separated by
-    colons), LC_ALL, LC_MESSAGES and LANG that is set; "zh" for any Chinese locale, else "en"."""
+    """The language the environment asks for, as gettext reads it: the first of LANGUAGE, LC_ALL, LC_MESSAGES
+    and LANG that is set, a list of languages separated by colons, tried in order: "zh" at the first Chinese
+    one (zh_CN, zh_TW, zh, chinese...), "en" at the first English one (or C, POSIX) or when none is either."""
+    import locale
     environ = os.environ if environ is None else environ
-    for var in ENV_VARS:
-        value = environ.get(var, "")
-        if value:
-            first = value.split(":")[0].strip().lower()
-            return "zh" if first.startswith("zh") else "en"
+    value = next((environ[var] for var in ENV_VARS if environ.get(var)), "")
+    for name in value.split(":"):
+        name = name.strip()
+        if not name:
+            continue
+        full = locale.normalize(name).lower()  # an alias such as "chinese" becomes zh_CN.gb2312
+        if full.startswith("zh"):
+            return "zh"
+        if full.startswith("en") or name in ("C", "POSIX") or full.startswith(("c.", "posix")):
+            return "en"
     return "en"
 
 

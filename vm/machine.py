@@ -276,9 +276,9 @@ class Machine:
         for name, v in registers.items():
             if name not in names:
                 hint = did_you_mean(name, names)
-                what = tr("an array") if name in p.arrays else tr("not used by this program")
-                raise UsageError(tr("cannot set register '{name}': it is {what}", name=name, what=what)
-                                 + (f"; {hint}" if hint else ""))
+                what = tr("cannot set register '{name}': it is an array", name=name) if name in p.arrays else \
+                    tr("cannot set register '{name}': it is not used by this program", name=name)
+                raise UsageError(what + (tr("; ") + hint if hint else ""))
             slot = names.index(name)
             regs[slot] = self._number(v, name)
             if slot not in self.write_order:
@@ -287,9 +287,9 @@ class Machine:
         for name, vals in arrays.items():
             if name not in p.arrays:
                 hint = did_you_mean(name, p.arrays)
-                what = tr("a register") if name in names else tr("not declared by this program")
-                raise UsageError(tr("cannot set array '{name}': it is {what}", name=name, what=what)
-                                 + (f"; {hint}" if hint else ""))
+                what = tr("cannot set array '{name}': it is a register", name=name) if name in names else \
+                    tr("cannot set array '{name}': it is not declared by this program", name=name)
+                raise UsageError(what + (tr("; ") + hint if hint else ""))
             given[name] = _sequence(vals, name, self.exact)
         sizes = [len(given[inp.name]) if inp.name in given else len(inp.values) for inp in p.array_inputs]
         cap = isa.MAX_EXACT_ARRAYS_TOTAL if self.exact else isa.MAX_ARRAYS_TOTAL

@@ -92,8 +92,9 @@ def _sample(program, regs, at, inputs: dict, kind: str, option: str = "--y", **k
                             "sooner (--max-steps){every}", kind=kind, MAX_POINTS=MAX_POINTS, every=every)) from None
     except UsageError as err:
         message = err.diagnostics[0].message
-        if message.startswith("regs: "):
-            raise UsageError(f"{option}: {message[6:]}") from None
+        head = next((h for h in ("regs: ", "regs：") if message.startswith(h)), None)  # sampling's, in either language
+        if head:
+            raise UsageError(f"{option}: {message[len(head):]}") from None
         raise
 
 

@@ -163,7 +163,9 @@ def diagnostic(d: Diagnostic, colour: bool = False, fmt: Formatter = DEC) -> str
     if d.hint:
         out.append(f"  {hint}{safe(d.hint)}")
     for span, source, message in d.related:
-        out.append(f"{paint(f'{filename}:{span.line}:{span.column}:', 'bold', colour)} {note}{safe(message)}")
+        # FILE:LINE:COL: note: is a head editors read, as error: and warning: are: it is not translated
+        out.append(f"{paint(f'{filename}:{span.line}:{span.column}:', 'bold', colour)} "
+                   f"{paint('note:', 'note', colour)} {safe(message)}")
         out += _excerpt(span, source, "note", colour)
     return "\n".join(out)
 

@@ -15,7 +15,7 @@ from typing import Optional, TextIO
 
 from . import render
 from .errors import GdasmError, RuntimeFault, json_number
-from .i18n import ntr, tr
+from .i18n import mark, ntr, tr
 from .render import DEC, Formatter
 
 MAX_SHOWN_ERRORS = 20
@@ -47,6 +47,8 @@ class StreamError(OSError):
     """A standard stream cannot be written or read (a closed stdout or stdin, a full disk): exit 74, EX_IOERR."""
 
 
+STDOUT, STDERR = mark("standard output"), mark("standard error")  # named in messages, translated there
+
 class _Closed:
     """A stream that was closed before gdasm started (`>&-`): writing to it is a StreamError."""
 
@@ -54,7 +56,7 @@ class _Closed:
         self.name = name
 
     def write(self, text: str) -> int:
-        raise StreamError(errno.EBADF, tr("cannot write to {name}: it is closed", name=self.name))
+        raise StreamError(errno.EBADF, tr("cannot write to {name}: it is closed", name=tr(self.name)))
 
     def flush(self) -> None:
         pass
@@ -68,7 +70,7 @@ class Guarded:
 
     A reader that went away (BrokenPipeError) stays what it is: the command stops quietly."""
 
-    def __init__(self, stream, name: str = "standard output"):
+    def __init__(self, stream, name: str = STDOUT):
         self._stream, self._name = stream, name
 
     def write(self, text: str) -> int:
@@ -78,7 +80,7 @@ class Guarded:
             raise
         except OSError as e:
             raise StreamError(e.errno, tr("cannot write to {name}: {value}",
-                                          name=self._name, value=e.strerror or e)) from None
+                                          name=tr(self._name), value=e.strerror or e)) from None
 
     def flush(self) -> None:
         try:
@@ -87,7 +89,7 @@ class Guarded:
             raise
         except OSError as e:
             raise StreamError(e.errno, tr("cannot write to {name}: {value}",
-                                          name=self._name, value=e.strerror or e)) from None
+                                          name=tr(self._name), value=e.strerror or e)) from None
 
     def __getattr__(self, name):
         return getattr(self._stream, name)
@@ -100,14 +102,14 @@ def streams(stdout: Optional[TextIO], stderr: Optional[TextIO]) -> tuple:
     if stdout is None:
         stdout = sys.stdout
         if stdout is None:
-            return Guarded(_Closed("standard output")), sys.stderr or _Closed("standard error")
+            return Guarded(_Closed(STDOUT)), sys.stderr or _Closed(STDERR)
         if not (getattr(stdout, "encoding", None) or "utf-8").lower().replace("_", "-").startswith("utf"):
             try:
                 stdout.reconfigure(errors="backslashreplace")
             except (AttributeError, ValueError, OSError):
                 pass
     if stderr is None:
-        stderr = sys.stderr or _Closed("standard error")
+        stderr = sys.stderr or _Closed(STDERR)
     return Guarded(stdout), stderr
 
 

@@ -20,6 +20,7 @@ from .i18n import ntr, tr
 from .inputs import _number_text, parse_data, read_program, steps_option
 from .machine import DEFAULT_MAX_STEPS, Machine
 from .numbers import exact_value, to_number
+from .render import display_width, ljust, rjust
 
 MAX_SETTINGS = 1_000_000  # rows of one sweep
 # Settings × registers: each lane may hold a float in every register (an array of them a register), and its row
@@ -222,10 +223,10 @@ def run(args, con) -> int:
         w.writerow(header)
         w.writerows(records)
         return 0
-    widths = [max(len(h), *(len(r[k]) for r in records)) for k, h in enumerate(header)]
-    con.say("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
+    widths = [max(display_width(h), *(display_width(r[k]) for r in records)) for k, h in enumerate(header)]
+    con.say("  ".join(ljust(h, w) for h, w in zip(header, widths)).rstrip())  # names in any script line up
     for r in records:
-        con.say("  ".join(v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(r, widths)).rstrip())
+        con.say("  ".join(rjust(v, w) if _numeric(v) else ljust(v, w) for v, w in zip(r, widths)).rstrip())
     con.say(_summary(rows))
     return 0
 
