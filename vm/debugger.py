@@ -91,7 +91,7 @@ class _Stop:
 
     def describe(self) -> str:
         if self.kind == "watch":
-            return f"watch       {self.place.text}"
+            return tr("watch       {place}", place=self.place.text)
         cond = f" if {self.condition[0].text} {self.condition[1]} {self.condition[2]}" if self.condition else ""
         return tr("breakpoint  line {line}{cond}", line=self.line, cond=cond)
 
@@ -174,7 +174,8 @@ class Debugger(cmd.Cmd):
             self.show_source(d.span.line, context)
             return
         if m.status in ("halted", "finished"):
-            self.say(tr("step {step:,}: {status}", step=self.h.step, status=m.status))
+            self.say(tr("step {step:,}: halted", step=self.h.step) if m.status == "halted" else
+                     tr("step {step:,}: finished", step=self.h.step))
             return
         if m.pc >= len(self.program.instructions):
             self.say(tr("step {step:,}: at the end", step=self.h.step))
@@ -217,7 +218,7 @@ class Debugger(cmd.Cmd):
         if changes:
             shown = "; ".join(describe.change_text(c, self.fmt) for c in changes[:MAX_CHANGES])
             more = len(changes) - MAX_CHANGES
-            self.say("changed: " + shown + (tr("; … and {more:,} more (print shows any of them)",
+            self.say(tr("changed: ") + shown + (tr("; … and {more:,} more (print shows any of them)",
                                                more=more) if more > 0 else ""))
 
     # --- moving forward and back -------------------------------------------------------

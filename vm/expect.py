@@ -35,7 +35,7 @@ from .errors import AssemblyError, GdasmError, InputFileError, RuntimeFault, Usa
 from .i18n import mark, ntr, tr
 from .inputs import ArgParser, add_run_options, find_program, make_machine, parse_data, parse_sets
 from .machine import DEFAULT_MAX_STEPS
-from .numbers import NumberError, is_decimal, to_number
+from .numbers import NumberError, TooManyDigits, is_decimal, to_number
 
 # Every pattern here runs in time linear in the line: a lazy `.*?` before `\s*$` or `\s*@` took minutes
 # on a line of 100,000 spaces, and the files `gdasm test` reads may be written by anyone.
@@ -148,7 +148,7 @@ def _number(text: str, exact: bool, what: str):
     except NumberError as e:
         if not is_decimal(text):
             raise _Unreadable(tr("{what} '{text}' is not a number", what=what, text=_short(text))) from None
-        why = tr("has too many digits for exact arithmetic") if "too many digits" in str(e) else \
+        why = tr("has too many digits for exact arithmetic") if isinstance(e, TooManyDigits) else \
             tr("is not a finite number (it does not fit a binary64 float)")
         raise _Unreadable(f"{what} '{_short(text)}' {why}") from None
 

@@ -42,6 +42,10 @@ class NumberError(ValueError):
     """A text or value that is not a number this machine can hold; the message says why."""
 
 
+class TooManyDigits(NumberError):
+    """A number with more digits than exact arithmetic takes (a kind of its own: the message is translated)."""
+
+
 def is_decimal(text: str) -> bool:
     """True when text is written as a number is: ASCII digits, an optional sign, point and exponent."""
     return isinstance(text, str) and bool(_DECIMAL.match(text))
@@ -106,7 +110,7 @@ def to_number(v, exact: bool = False) -> Number:
     allowed too. Raises NumberError with the reason.
     """
     if isinstance(v, bool):
-        raise NumberError(f"{v!r} is not a number")
+        raise NumberError(tr("{value!r} is not a number", value=v))
     if exact:
         if isinstance(v, (int, Fraction)):
             value = Fraction(v)
@@ -114,28 +118,30 @@ def to_number(v, exact: bool = False) -> Number:
             sign, num, den = _RATIO.match(v).groups()
             num, den = _whole(num), _whole(den)
             if num is None or den is None:
-                raise NumberError(f"{_short(v)} has too many digits for exact arithmetic")
+                raise TooManyDigits(tr("{value} has too many digits for exact arithmetic", value=_short(v)))
             if den == 0:
-                raise NumberError(f"{_short(v)} divides by zero")
+                raise NumberError(tr("{value} divides by zero", value=_short(v)))
             value = Fraction(-num if sign == "-" else num, den)
         else:
             text = repr(float(v)) if isinstance(v, float) else v  # float(): a NumPy float's repr names its type
             if not isinstance(text, str) or finite_text(text) is None:
-                raise NumberError(f"{_short(v)} is not a finite number")
+                raise NumberError(tr("{value} is not a finite number", value=_short(v)))
             value = exact_value(text)
             if value is None:
-                raise NumberError(f"{_short(v)} has no exact value small enough to compute with ({exact_bounds()})")
+                raise NumberError(tr("{value} has no exact value small enough to compute with ({bounds})",
+                                     value=_short(v), bounds=exact_bounds()))
         if not within_bounds(value):
-            raise NumberError(f"{_short(v)} is too large for exact arithmetic (over {MAX_EXACT_DIGITS:,} digits)")
+            raise NumberError(tr("{value} is too large for exact arithmetic (over {digits:,} digits)",
+                                 value=_short(v), digits=MAX_EXACT_DIGITS))
         return value
     if not isinstance(v, (int, float, Fraction)) and not (isinstance(v, str) and finite_text(v) is not None):
-        raise NumberError(f"{v!r} is not a finite number")
+        raise NumberError(tr("{value!r} is not a finite number", value=v))
     try:
         x = float(v)
     except (OverflowError, ValueError):
-        raise NumberError(f"{v!r} is not a finite number") from None
+        raise NumberError(tr("{value!r} is not a finite number", value=v)) from None
     if x - x != 0:
-        raise NumberError(f"{v!r} is not a finite number")
+        raise NumberError(tr("{value!r} is not a finite number", value=v))
     return x
 
 

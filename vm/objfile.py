@@ -234,7 +234,7 @@ def read(data: bytes, filename: str) -> Decoded:
         fail(12 if zero1 else 28, tr("a reserved header field is not 0"))
     if total != size:
         fail(16, tr("the header says the file is {total:,} bytes, but it is {size:,}", total=total, size=size)
-             + (" (truncated)" if total > size else tr(" (bytes after its end)")))
+             + (tr(" (truncated)") if total > size else tr(" (bytes after its end)")))
     crc = struct.unpack_from("<I", data, size - 4)[0]
     if zlib.crc32(data[:size - 4]) != crc:
         fail(size - 4, tr("checksum mismatch: the file was changed or damaged after it was written"))

@@ -209,11 +209,11 @@ def _share(part: int, whole: int) -> str:
 
 
 def _steps(n: int) -> str:
-    return f"{n:,} step" + ("" if n == 1 else "s")
+    return ntr("{n:,} step", "{n:,} steps", n)
 
 
 def _cycles(n: int) -> str:
-    return f"{n:,} cycle" + ("" if n == 1 else "s")
+    return ntr("{n:,} cycle", "{n:,} cycles", n)
 
 
 def _table(head: tuple, rows: list, align: str) -> list[str]:
