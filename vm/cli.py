@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import errno
 import importlib
 import os
@@ -245,7 +244,9 @@ def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stde
     `--lang` holds for this command only: a caller's language (vm.i18n.use) is the same after it, and is the
     command's when it gives none."""
     lang, argv = _split_lang(sys.argv[1:] if argv is None else list(argv))
-    with i18n.use(lang) if lang else contextlib.nullcontext():
+    if lang is None:
+        return _language_chosen(argv, stdout, stderr)
+    with i18n.use(lang):
         return _language_chosen(argv, stdout, stderr)
 
 

@@ -10,12 +10,11 @@ language.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import functools
 import os
 from types import MappingProxyType
-from typing import Iterator, NamedTuple, Optional
+from typing import Optional
 
 DOMAIN = "gdasm"
 LANGS = ("en", "zh")
@@ -59,16 +58,20 @@ def choose(lang: Optional[str]) -> None:
     _chosen.set(lang)
 
 
-@contextlib.contextmanager
-def use(lang: Optional[str]) -> Iterator[None]:
-    """`with use("zh"):` messages in Chinese inside the block, as they were after it."""
-    if lang is not None and lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; the languages are {', '.join(LANGS)}")
-    token = _chosen.set(lang)
-    try:
-        yield
-    finally:
-        _chosen.reset(token)
+class use:
+    """`with use("zh"):` messages in Chinese inside the block, as they were after it. (A class, not
+    contextlib's decorator: `gdasm run` starts without importing contextlib.)"""
+
+    def __init__(self, lang: Optional[str]):
+        if lang is not None and lang not in LANGS:
+            raise ValueError(f"unknown language {lang!r}; the languages are {', '.join(LANGS)}")
+        self.lang, self.token = lang, None
+
+    def __enter__(self) -> None:
+        self.token = _chosen.set(self.lang)
+
+    def __exit__(self, *exc) -> None:
+        _chosen.reset(self.token)
 
 
 @functools.lru_cache(maxsize=None)
@@ -109,11 +112,14 @@ def nmark(singular: str, plural: str, /) -> tuple:
     return singular, plural
 
 
-class InContext(NamedTuple):
-    """A message whose words depend on where it is shown (the page's "step" is not the trace's)."""
+class InContext:
+    """A message whose words depend on where it is shown (the page's "step" is not the trace's). (A plain
+    class: a NamedTuple costs every start-up a fraction of a millisecond.)"""
 
-    context: str
-    message: str
+    __slots__ = ("context", "message")
+
+    def __init__(self, context: str, message: str):
+        self.context, self.message = context, message
 
 
 def pmark(context: str, message: str, /) -> InContext:
