@@ -30,7 +30,8 @@ _chosen: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("gdasm_l
 def from_environment(environ=None) -> str:
     """The language the environment asks for, as gettext reads it: the first of LANGUAGE, LC_ALL, LC_MESSAGES
     and LANG that is set, a list of languages separated by colons, tried in order: "zh" at the first Chinese
-    one (zh_CN, zh_TW, zh, chinese...), "en" at the first English one (or C, POSIX) or when none is either."""
+    one (zh_CN, zh_TW, zh...), "en" at the first English one (or C, POSIX) or when none is either. Unlike
+    gettext, English is a language here (the messages as written), so LANGUAGE=en:zh_CN means English."""
     import locale
     environ = os.environ if environ is None else environ
     value = next((environ[var] for var in ENV_VARS if environ.get(var)), "")
@@ -38,7 +39,7 @@ def from_environment(environ=None) -> str:
         name = name.strip()
         if not name:
             continue
-        full = locale.normalize(name).lower()  # an alias such as "chinese" becomes zh_CN.gb2312
+        full = locale.normalize(name).lower()  # as gettext does: "zh" becomes zh_CN.eucCN
         if full.startswith("zh"):
             return "zh"
         if full.startswith("en") or name in ("C", "POSIX") or full.startswith(("c.", "posix")):
