@@ -243,7 +243,7 @@ def main(argv: Optional[list[str]] = None, stdout: Optional[TextIO] = None, stde
     """Run the gdasm command line; returns the exit code. Output goes to the given streams (default: sys's).
     `--lang` holds for this command only: a caller's language (vm.i18n.use) is the same after it, and is the
     command's when it gives none."""
-    lang, argv = _split_lang(sys.argv[1:] if argv is None else list(argv))
+    lang, argv = i18n.from_command_line(sys.argv[1:] if argv is None else list(argv))
     if lang is None:
         return _language_chosen(argv, stdout, stderr)
     with i18n.use(lang):
@@ -282,32 +282,6 @@ def _language_chosen(argv: list[str], stdout: Optional[TextIO], stderr: Optional
                     "please report it with the command and the program that caused it.",
                     name=exc.__class__.__name__, exc=exc, where=where))
         return EXIT_FAULT
-
-
-_LANG_OPTIONS = ("--la", "--lan", "--lang")  # --lang and the abbreviations argparse would take for it
-
-
-def _split_lang(argv: list[str]) -> tuple[Optional[str], list[str]]:
-    """(the language a command line asks for, the command line without it). `--lang zh` and `--lang=zh` may stand
-    before or after the command; the last one counts, as argparse would have it; after `--` every word is an
-    operand. Read before the parser is built, so that its help and its errors are in that language; taken out,
-    so that every command accepts it (`gdasm plot` and `gdasm html` then draw in it too)."""
-    lang, rest, k = None, [], 0
-    while k < len(argv):
-        a = argv[k]
-        if a == "--":
-            rest += argv[k:]
-            break
-        name, eq, value = a.partition("=")
-        if name in _LANG_OPTIONS and (eq or k + 1 < len(argv)):
-            value = value if eq else argv[k + 1]
-            if value in i18n.LANGS:
-                lang = value
-                k += 1 if eq else 2
-                continue
-        rest.append(a)
-        k += 1
-    return lang, rest
 
 
 def _command(argv: list[str]) -> Optional[str]:

@@ -47,6 +47,32 @@ def from_environment(environ=None) -> str:
     return "en"
 
 
+_LANG_OPTIONS = ("--la", "--lan", "--lang")  # --lang and the abbreviations argparse would take for it
+
+
+def from_command_line(argv: list[str]) -> tuple[Optional[str], list[str]]:
+    """(the language a command line asks for, the command line without it). `--lang zh` and `--lang=zh` may stand
+    before or after the command; the last one counts, as argparse would have it; after `--` every word is an
+    operand. Read before the parser is built, so that its help and its errors are in that language; taken out,
+    so that every command accepts it (`gdasm plot` and `gdasm html` then draw in it too)."""
+    lang, rest, k = None, [], 0
+    while k < len(argv):
+        a = argv[k]
+        if a == "--":
+            rest += argv[k:]
+            break
+        name, eq, value = a.partition("=")
+        if name in _LANG_OPTIONS and (eq or k + 1 < len(argv)):
+            value = value if eq else argv[k + 1]
+            if value in LANGS:
+                lang = value
+                k += 1 if eq else 2
+                continue
+        rest.append(a)
+        k += 1
+    return lang, rest
+
+
 def language() -> str:
     """The language in use: the one chosen, else the environment's."""
     return _chosen.get() or from_environment()
