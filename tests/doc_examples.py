@@ -16,7 +16,8 @@ DOCS = [ROOT / "docs" / "programs.md", ROOT / "docs" / "debugger.md", ROOT / "do
         ROOT / "docs" / "backprop.md", ROOT / "docs" / "page.md", ROOT / "docs" / "machine-code.md",
         ROOT / "docs" / "performance.md", ROOT / "docs" / "translating.md",
         ROOT / "docs" / "zh" / "index.md", ROOT / "README.zh-CN.md", ROOT / "docs" / "tutorial.md",
-        ROOT / "docs" / "zh" / "tutorial.md", ROOT / "docs" / "zh" / "language.md"]
+        ROOT / "docs" / "zh" / "tutorial.md", ROOT / "docs" / "zh" / "language.md",
+        ROOT / "docs" / "zh" / "debugger.md"]
 # Docs whose commands write files run in an empty temporary folder, not in the checkout.
 SCRATCH = {"pictures.md", "page.md", "machine-code.md", "tutorial.md"}
 
