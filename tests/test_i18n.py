@@ -115,7 +115,7 @@ def test_language_from_the_environment_as_gettext_reads_it():
             assert i18n.tr("division by zero") == "division by zero"
     assert i18n.tr("division by zero") == "division by zero"
     with pytest.raises(ValueError):
-        i18n.choose("fr")
+        i18n.use("fr")
 
 
 DIVIDE = "MOV a, 1\nMOV b, 0\nDIV c, a, b\nOUT c\n"

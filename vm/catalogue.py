@@ -5,6 +5,7 @@ what is untranslated (exit 1). Not imported by gdasm itself; docs/translating.md
 
 from __future__ import annotations
 
+import io
 import os
 from types import MappingProxyType
 from typing import Optional
@@ -19,23 +20,12 @@ def extract(fileobj, keywords, comment_tags, options):
     import ast
     from babel.messages.extract import extract_python
     data = fileobj.read()
-    yield from extract_python(_Bytes(data), keywords, comment_tags, options)
+    yield from extract_python(io.BytesIO(data), keywords, comment_tags, options)  # it reads a file once
     for node in ast.walk(ast.parse(data)):
         if isinstance(node, ast.FunctionDef) and node.name.startswith("do_") and node.name != "do_EOF":
             doc = ast.get_docstring(node, clean=False)
             if doc:
                 yield node.body[0].lineno, None, doc, []
-
-
-class _Bytes:
-    """The bytes Babel gave, to give again (extract_python reads a file object once)."""
-
-    def __init__(self, data: bytes):
-        import io
-        self._f = io.BytesIO(data)
-
-    def __getattr__(self, name):
-        return getattr(self._f, name)
 
 
 METHOD_MAP = (("**.py", "vm.catalogue:extract"),)

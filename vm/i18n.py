@@ -78,13 +78,6 @@ def language() -> str:
     return _chosen.get() or from_environment()
 
 
-def choose(lang: Optional[str]) -> None:
-    """Use `lang` ("en" or "zh"; None: the environment's) from now on, in this context."""
-    if lang is not None and lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; the languages are {', '.join(LANGS)}")
-    _chosen.set(lang)
-
-
 class use:
     """`with use("zh"):` messages in Chinese inside the block, as they were after it. (A class, not
     contextlib's decorator: `gdasm run` starts without importing contextlib.)"""

@@ -143,7 +143,7 @@ def _state(m: Machine, pool: _Pool) -> dict:
             "arrays": [[pool(v) for v in a] for a in m.arrays]}
 
 
-def _NOTE_HEADS() -> tuple:
+def _note_heads() -> tuple:
     """How a diagnostic's note and hint lines start, in the language in use (render.diagnostic writes them)."""
     return tuple("  " + tr(w) for w in ("note:", "hint:"))  # msgids of render.py
 
@@ -154,7 +154,7 @@ def _fault(fault: RuntimeFault) -> dict:
             "address": fault.address, "step": fault.step, "code": fault.code,
             "text": {f: d.text(render.Formatter(f)) for f in render.NUMBER_FORMATS},
             "notes": {f: [ln.strip() for ln in render.diagnostic(d, fmt=render.Formatter(f)).split("\n")
-                          if ln.startswith(_NOTE_HEADS())] for f in render.NUMBER_FORMATS},
+                          if ln.startswith(_note_heads())] for f in render.NUMBER_FORMATS},
             "full": {f: render.diagnostic(d, fmt=render.Formatter(f)) for f in render.NUMBER_FORMATS}}
 
 
