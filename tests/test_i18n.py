@@ -224,3 +224,20 @@ def test_the_chinese_page_keeps_a_faults_notes(tmp_path):
 def vm_assemble(text):
     import vm
     return vm.assemble(text)
+
+
+def test_a_chinese_trace_differs_from_the_english_only_in_the_words_for_jumps_and_outputs():
+    said = {m.id: m.string for m in read_po(PO.open("rb")) if m.context == "trace"}
+    rules = [(r"(?<=  |; )no jump\b", said["no jump"]), (r"(?<=  |; )out (?=\S)", said["out"] + " "),
+             (r"→ line (\d+)", "→ " + said["line {line}"].replace("{line}", r"\1"))] + \
+        [(rf"(?<=  |; ){verb} → ", said[verb] + " → ") for verb in ("jump", "call", "return")]
+
+    def rows(text):
+        return [line for line in text.splitlines() if re.match(r"\s*\d", line)]
+
+    for engine in ([], ["--exact"]):  # the fast rows and the describer's
+        english = rows(gdasm("trace", "gradient_descent", "--max-steps", "60", *engine).stdout)
+        for rule, words in rules:
+            english = [re.sub(rule, words, line) for line in english]
+        chinese = rows(gdasm("--lang", "zh", "trace", "gradient_descent", "--max-steps", "60", *engine).stdout)
+        assert chinese == english and any("返回 → 第 15 行" in line for line in chinese), engine

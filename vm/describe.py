@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Iterable, Optional
 
+from .i18n import language, pmark, say
 from .ir import UNSET, Program
 from .machine import Snapshot, StepRecord
 from .render import DEC, Formatter, paint
@@ -84,11 +86,27 @@ def shape(program: Program, address: int) -> Shape:
                  where(program, ins.label.address) if fixed else None, eff.transfer == "if", eff.outputs)
 
 
-def where(program: Program, address: int, label: bool = True) -> str:
-    """A code address as people read it: its label, `line N`, or `end`."""
+# The trace's words for what a step did besides its writes, translated where shown (the CSV and JSON traces
+# carry addresses and numbers, not these words): "jump", "call" and "return" are the ISA table's verbs.
+WORDS = MappingProxyType({
+    "jump": pmark("trace", "jump"), "call": pmark("trace", "call"), "return": pmark("trace", "return"),
+    "no jump": pmark("trace", "no jump"), "out": pmark("trace", "out"), "end": pmark("trace", "end"),
+    "line": pmark("trace", "line {line}"),
+})
+
+
+def words() -> dict:
+    """The trace's words in the language in use, looked up once per trace, not once per row."""
+    lang = language()
+    return {key: say(message, lang) for key, message in WORDS.items()}
+
+
+def where(program: Program, address: int, label: bool = True, said: Optional[dict] = None) -> str:
+    """A code address as people read it: its label, `line N`, or `end` (in the words `said`, else looked up)."""
+    said = said or words()
     if address >= len(program.instructions):
-        return "end"
-    return (program.label_at(address) if label else None) or f"line {program.instructions[address].line}"
+        return said["end"]
+    return (program.label_at(address) if label else None) or said["line"].format(line=program.instructions[address].line)
 
 
 def change_text(c: Change, fmt: Formatter = DEC, colour: bool = False) -> str:
@@ -102,12 +120,13 @@ def change_text(c: Change, fmt: Formatter = DEC, colour: bool = False) -> str:
 def view_text(view: StepView, fmt: Formatter = DEC, colour: bool = False) -> list[str]:
     """Each thing a step did, as the trace writes it: changes, `jump → loop`, `no jump`, `out 1.5`."""
     parts = [change_text(c, fmt, colour) for c in view.changes]
+    said = words() if view.transfer or view.fell_through or view.output is not None else {}
     if view.transfer is not None:
-        parts.append(paint(f"{view.transfer.verb} → {view.transfer.where}", "cyan", colour))
+        parts.append(paint(f"{said[view.transfer.verb]} → {view.transfer.where}", "cyan", colour))
     elif view.fell_through:
-        parts.append(paint("no jump", "dim", colour))
+        parts.append(paint(said["no jump"], "dim", colour))
     if view.output is not None:
-        parts.append(paint(f"out {fmt.value(view.output)}", "yellow", colour))
+        parts.append(paint(f"{said['out']} {fmt.value(view.output)}", "yellow", colour))
     return parts
 
 

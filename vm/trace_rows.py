@@ -34,20 +34,25 @@ class TextRows:
         self.value = _values(fmt, exact)
         self.pieces: dict = {}
         self.green = ("\x1b[32m", "\x1b[0m") if colour else ("", "")
+        self.said = describe.words()
 
     def _piece(self, pc: int) -> tuple:
         _, lw, tw = self.widths
         ins = self.program.instructions[pc]
         s = describe.shape(self.program, pc)
         c = self.colour
-        jumped = paint(f"{s.verb} → {s.where}", "cyan", c) if s.where is not None else None
-        p = self.pieces[pc] = (f"  {ins.line:>{lw}}  {ljust(safe(ins.text), tw)}  ", s.target, s.array, s.verb,
-                               jumped, paint("no jump", "dim", c) if s.conditional else None)
+        said = self.said
+        verb = said[s.verb] if s.verb else None
+        jumped = paint(f"{verb} → {s.where}", "cyan", c) if s.where is not None else None
+        p = self.pieces[pc] = (f"  {ins.line:>{lw}}  {ljust(safe(ins.text), tw)}  ", s.target, s.array, verb,
+                               jumped, paint(said["no jump"], "dim", c) if s.conditional else None)
         return p
 
     def write(self, c: Chunk, m, say) -> None:
         sw = self.widths[0]
         value, pieces, (g0, g1), colour = self.value, self.pieces, self.green, self.colour
+        said = self.said
+        out = said["out"]
         lines = []
         for step, pc, old, new, element, jump, output, _ in c.steps(m):
             head, target, array, verb, jumped, fell = pieces.get(pc) or self._piece(pc)
@@ -58,12 +63,12 @@ class TextRows:
             if element is not None:
                 parts.append(f"{array}[{element[0]}]: {value(element[1])} → {g0}{value(element[2])}{g1}")
             if jump is not None:
-                parts.append(jumped or paint(f"{verb} → {describe.where(self.program, jump, label=False)}", "cyan",
-                                             colour))
+                parts.append(jumped or paint(f"{verb} → {describe.where(self.program, jump, False, said)}",
+                                             "cyan", colour))
             elif fell is not None:
                 parts.append(fell)
             if output is not None:
-                parts.append(paint(f"out {value(output)}", "yellow", colour))
+                parts.append(paint(f"{out} {value(output)}", "yellow", colour))
             lines.append(f"{step:>{sw}}{head}{'; '.join(parts)}" if parts else f"{step:>{sw}}{head}".rstrip())
         if lines:
             say("\n".join(lines))
