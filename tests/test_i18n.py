@@ -241,3 +241,16 @@ def test_a_chinese_trace_differs_from_the_english_only_in_the_words_for_jumps_an
             english = [re.sub(rule, words, line) for line in english]
         chinese = rows(gdasm("--lang", "zh", "trace", "gradient_descent", "--max-steps", "60", *engine).stdout)
         assert chinese == english and any("返回 → 第 15 行" in line for line in chinese), engine
+
+
+@pytest.mark.parametrize("command, english_words", [
+    (["stats", "gradient_descent"], ["instructions", "registers", "compute", "branch", "pool", "bytes", "stripped"]),
+    (["listing", "--bits", "gradient_step"], ["addr", "word", "source", "constants", "registers"]),
+    (["debug", "gradient_step"], ["opcode", "unused", "reserved", "register 0", "constant 0", "address"])])
+def test_static_facts_in_chinese_say_the_same_numbers_in_chinese_words(command, english_words):
+    stdin = "word\nword 17\nquit\n" if command[0] == "debug" else None
+    english, chinese = (gdasm(*lang, *command, stdin=stdin).stdout for lang in ([], ["--lang", "zh"]))
+    numbers = [re.findall(r"\d[\d,.]*", text) for text in (english, chinese)]
+    assert numbers[0] == numbers[1], chinese
+    for word in english_words:
+        assert word in english and word not in chinese, word

@@ -16,6 +16,7 @@ from . import isa
 from .errors import AssemblyError, Collector
 from .i18n import mark, tr
 from .ir import Imm, Program
+from .render import display_width, ljust
 
 # What each field of an instruction word numbers, when it overflows (in the reader's language).
 _FIELD_LIMITS = MappingProxyType({
@@ -158,23 +159,32 @@ def word_lines(word: int, registers, pool: Pool, arrays=()) -> list[str]:
     """A word field by field, as the debugger's `word` shows it: bits, field, value, what it names."""
     op, operands = decode_word(word)
     width = isa.FIELD_BITS
-    out = [f"  {isa.WORD_BITS - 1}–{isa.OPCODE_SHIFT:<3} opcode    0x{op.opcode:02x}      {op.mnemonic}"]
+    column = max(display_width(tr(w)) for w in _WORD_FIELDS) + 2
+    out = [f"  {isa.WORD_BITS - 1}–{isa.OPCODE_SHIFT:<3} {ljust(tr('opcode'), column)}0x{op.opcode:02x}      "
+           f"{op.mnemonic}"]
     for k, shift in enumerate(isa.FIELD_SHIFTS):
         field = (word >> shift) & _FIELD_MASK
         bits = f"{shift + width - 1}–{shift}"
         if k >= len(operands):
-            out.append(f"  {bits:<6} (unused)  0")
+            out.append(f"  {bits:<6} {ljust(tr('(unused)'), column)}0")
             continue
         o = operands[k]
         if o.kind == "constant":
             c = pool.items[o.number]
-            what = f"constant {o.number}: {c.spelling or repr(c.value)} ({repr(c.value)})"
+            what = tr("constant {k}: {written} ({value})", k=o.number, written=c.spelling or repr(c.value),
+                      value=repr(c.value))
         elif o.kind == "register":
-            what = f"register {o.number}: {registers[o.number]}"
+            what = tr("register {k}: {name}", k=o.number, name=registers[o.number])
+        elif o.kind == "array" and o.number < len(arrays):
+            what = tr("array {k}: {name}", k=o.number, name=arrays[o.number])
         elif o.kind == "array":
-            what = f"array {o.number}" + (f": {arrays[o.number]}" if o.number < len(arrays) else "")
+            what = tr("array {k}", k=o.number)
         else:
-            what = f"address {o.number}"
-        out.append(f"  {bits:<6} {op.kinds[k]:<9} 0x{field:05x}   {what}")
-    out.append("  1–0    reserved  0")
+            what = tr("address {k}", k=o.number)
+        out.append(f"  {bits:<6} {ljust(op.kinds[k], column)}0x{field:05x}   {what}")
+    out.append(f"  1–0    {ljust(tr('reserved'), column)}0")
     return out
+
+
+# The debugger's `word` names these fields: their widest sets the column
+_WORD_FIELDS = (mark("opcode"), mark("(unused)"), mark("reserved"))

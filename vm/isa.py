@@ -47,6 +47,7 @@ class Behaviour:
     """How an engine runs a family of instructions, and what one step of it may change."""
 
     name: str
+    zh: str  # its name in Chinese, for `gdasm stats` (the English name is also a JSON key)
     transfer: str = ""  # "" falls through; "always" jumps; "if" jumps when fn(a, b) holds
     verb: str = "jump"  # how a trace names a transfer: jump, call, return
     stack: str = ""  # "push" (the return address) or "pop" it and go there
@@ -56,16 +57,16 @@ class Behaviour:
 
 
 BEHAVIOURS: Mapping[str, Behaviour] = MappingProxyType({b.name: b for b in (
-    Behaviour("compute"),
-    Behaviour("jump", transfer="always"),
-    Behaviour("branch", transfer="if"),
-    Behaviour("call", transfer="always", verb="call", stack="push"),
-    Behaviour("ret", transfer="always", verb="return", stack="pop"),
-    Behaviour("load"),
-    Behaviour("store", stores=True),
-    Behaviour("len"),
-    Behaviour("out", outputs=True),
-    Behaviour("halt", stops=True),
+    Behaviour("compute", "计算"),
+    Behaviour("jump", "跳转", transfer="always"),
+    Behaviour("branch", "分支", transfer="if"),
+    Behaviour("call", "调用", transfer="always", verb="call", stack="push"),
+    Behaviour("ret", "返回", transfer="always", verb="return", stack="pop"),
+    Behaviour("load", "读取"),
+    Behaviour("store", "写入", stores=True),
+    Behaviour("len", "长度"),
+    Behaviour("out", "输出", outputs=True),
+    Behaviour("halt", "停机", stops=True),
 )})
 
 # How tightly a formula binds, for `explain`'s brackets: a sum, a product, a prefix (−a, √a), a power,

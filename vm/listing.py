@@ -4,15 +4,20 @@ them, then the constant pool, the registers and the arrays."""
 from __future__ import annotations
 
 from . import encoding, render
-from .i18n import tr
+from .i18n import language, pmark, say, tr
 from .ir import Program
 
+
+# The columns' headings, translated where shown (in a context: the trace's "line" is another word)
+HEADINGS = (pmark("listing", "addr"), pmark("listing", "word"), pmark("listing", "line"), pmark("listing", "source"))
 
 def listing(program: Program, bits: bool = False) -> list[str]:
     """The listing's lines: address | word in hex | line | source (with `bits`, the word's fields too)."""
     words, pool = encoding.encode(program)
+    lang = language()
     at_line = {ins.line: (address, word) for address, (ins, word) in enumerate(zip(program.instructions, words))}
-    out = [f"{'addr':<6}  {'word':<18}  {'line':>4}  source"]
+    out = [f"{render.ljust(say(HEADINGS[0], lang), 6)}  {render.ljust(say(HEADINGS[1], lang), 18)}  "
+           f"{render.rjust(say(HEADINGS[2], lang), 4)}  {say(HEADINGS[3], lang)}"]
     for number, text in enumerate(program.lines, 1):
         if number == len(program.lines) and text == "":
             break

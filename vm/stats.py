@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections import Counter
 
 from . import encoding, isa, objfile
+from .i18n import language, tr
 from .ir import Imm, Program
+from .render import display_width, ljust
 
 
 def stats(program: Program) -> dict:
@@ -36,18 +38,22 @@ def stats(program: Program) -> dict:
 
 
 def stats_text(s: dict) -> list[str]:
-    """The facts for people."""
-    kinds = ", ".join(f"{k} {n:,}" for k, n in s["by_kind"].items())
+    """The facts for people, in the language in use (the kinds and mnemonics as the table names them)."""
+    zh = language() == "zh"
+    kinds = ", ".join(f"{isa.BEHAVIOURS[k].zh if zh else k} {n:,}" for k, n in s["by_kind"].items())
     ops = ", ".join(f"{k} {n:,}" for k, n in s["by_mnemonic"].items())
-    return [
-        f"{s['file']}",
-        f"  instructions    {s['instructions']:,} ({kinds})",
-        f"                  {ops}",
-        f"  registers       {s['registers']:,}",
-        f"  constants       {s['constants']:,} in the pool, for {s['immediates']:,} immediates written",
-        f"  arrays          {s['arrays']:,} ({s['array_elements']:,} elements)",
-        f"  labels          {s['labels']:,}",
-        f"  source          {s['source_lines']:,} lines, {s['source_bytes']:,} bytes",
-        f"  code            {s['code_bytes']:,} bytes (8 bytes, one 64-bit word, per instruction)",
-        f"  binary          {s['binary_bytes']:,} bytes (gdasm asm); {s['stripped_bytes']:,} stripped",
+    c = {key: f"{n:,}" for key, n in s.items() if isinstance(n, int)}  # 1,555: counts as written
+    rows = [
+        (tr("instructions"), tr("{n} ({kinds})", n=c["instructions"], kinds=kinds)), ("", ops),
+        (tr("registers"), c["registers"]),
+        (tr("constants"), tr("{n} in the pool, for {immediates} immediates written", n=c["constants"],
+                             immediates=c["immediates"])),
+        (tr("arrays"), tr("{n} ({elements} elements)", n=c["arrays"], elements=c["array_elements"])),
+        (tr("labels"), c["labels"]),
+        (tr("source"), tr("{lines} lines, {n} bytes", lines=c["source_lines"], n=c["source_bytes"])),
+        (tr("code"), tr("{n} bytes (8 bytes, one 64-bit word, per instruction)", n=c["code_bytes"])),
+        (tr("binary"), tr("{n} bytes (gdasm asm); {stripped} stripped", n=c["binary_bytes"],
+                          stripped=c["stripped_bytes"])),
     ]
+    width = max(display_width(label) for label, _ in rows) + 4
+    return [s["file"]] + [f"  {ljust(label, width)}{text}" for label, text in rows]
