@@ -254,3 +254,10 @@ def test_static_facts_in_chinese_say_the_same_numbers_in_chinese_words(command, 
     assert numbers[0] == numbers[1], chinese
     for word in english_words:
         assert word in english and word not in chinese, word
+
+
+def test_gdasm_list_describes_each_bundled_program_in_the_language_asked():
+    english, chinese = (gdasm(*lang, "list").stdout.splitlines() for lang in ([], ["--lang", "zh"]))
+    assert [l.split()[0] for l in english] == [l.split()[0] for l in chinese] and len(english) >= 8
+    assert not any(CJK.search(line) for line in english)
+    assert all(CJK.search(line.split(None, 1)[1][:12]) for line in chinese), chinese  # Chinese from its start

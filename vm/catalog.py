@@ -45,13 +45,21 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def description(path: Path) -> str:
-    """A program's one-line description: its first line that is only a comment."""
+def description(path: Path, lang: str = "en") -> str:
+    """A program's one-line description: its first line that is only a comment; in Chinese, the first such line
+    of its opening comments with a Chinese character in it (else the English one)."""
+    first = ""
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             s = line.strip()
-            if s.startswith(("#", ";")):
-                text = s.lstrip("#;").strip()
-                if text:
-                    return text
-    return ""
+            if not s.startswith(("#", ";")):
+                if first:
+                    break  # the opening comments have ended
+                continue
+            text = s.lstrip("#;").strip()
+            if text and lang == "zh" and any("\u4e00" <= c <= "\u9fff" for c in text):
+                return text
+            first = first or text
+            if first and lang != "zh":
+                break
+    return first

@@ -131,9 +131,9 @@ def cmd_test(args, con: report.Console) -> int:
 
 def cmd_list(args, con: report.Console) -> int:
     names = catalog.names()
-    width = max((len(n) for n in names), default=0)
+    width, lang = max((len(n) for n in names), default=0), i18n.language()
     for name in names:
-        con.say(f"{name:<{width}}  {catalog.description(catalog.find(name))}")
+        con.say(f"{name:<{width}}  {catalog.description(catalog.find(name), lang)}")
     return EXIT_OK
 
 

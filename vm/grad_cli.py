@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from . import report
-from .render import rjust
+from .render import display_width, ljust, rjust
 from .errors import UsageError, json_number
 from .i18n import tr
 from .inputs import parse_data, parse_sets, read_program, steps_option, warnings_for
@@ -89,12 +89,13 @@ def _backward(g, program, args, con: report.Console) -> None:
         return
     con.say(tr("the backward pass of {register} (∂v means ∂{register}/∂v; v@N is the value step N wrote), newest "
                "step first:", register=g.register))
-    width = max((len(r.text) for r in rows), default=11)
-    con.say(f"{'step':>6}  {'line':>4}  {'instruction':<{width}}  adjoint updates")
+    heads = [tr("step"), tr("line"), tr("instruction"), tr("adjoint updates")]
+    width = max([display_width(r.text) for r in rows] + [display_width(heads[2])])
+    con.say(f"{rjust(heads[0], 6)}  {rjust(heads[1], 4)}  {ljust(heads[2], width)}  {heads[3]}")
     for r in rows:
         first = True
         for u in r.updates:
-            head = f"{r.step:>6,}  {r.line:>4}  {r.text:<{width}}" if first else " " * (14 + width)
+            head = f"{r.step:>6,}  {r.line:>4}  {ljust(r.text, width)}" if first else " " * (14 + width)
             con.say(f"{head}  ∂{u.to} += {fmt.value(u.partial)} × ∂{u.source} "
                     f"({fmt.value(u.adjoint)}) = {fmt.value(u.add)}")
             first = False
