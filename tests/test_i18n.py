@@ -89,15 +89,19 @@ def test_the_compiled_catalogue_is_the_one_babel_compiles_from_the_po():
 
 
 def test_messages_are_constant_text_so_that_they_can_be_extracted():
-    """tr("... {name} ...", name=x), never tr(f"...") or tr("..." + x): the extractor reads only literals."""
-    bad = []
+    """tr("... {name} ...", name=x), never tr(f"...") or tr("..." + x): the extractor reads only literals; and
+    every literal message is one the extractor finds (it does not look inside an f-string's {tr("...")})."""
+    bad, literal = [], set()
     for path in sorted(VM.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in KEYWORDS:
                 for arg in node.args[:2 if node.func.id == "ntr" else 1]:
                     if isinstance(arg, (ast.JoinedStr, ast.BinOp)):
                         bad.append(f"{path.name}:{node.lineno}")
-    assert bad == []
+                    elif isinstance(arg, ast.Constant) and node.func.id in ("tr", "mark"):
+                        literal.add((arg.value, f"{path.name}:{node.lineno}"))
+    found = {message for message, _ in extracted()}
+    assert bad == [] and [where for message, where in sorted(literal) if message not in found] == []
 
 
 def test_language_from_the_environment_as_gettext_reads_it():

@@ -133,6 +133,23 @@ def test_rich_displays_of_result_samples_and_program():
     assert abs(float(rows[-1][1]) - gd.params[0]) < 1e-12
 
 
+def test_the_magic_in_chinese_by_option_or_by_the_kernels_environment(ip, monkeypatch):
+    faulted = ip.run_cell_magic("gdasm", "--lang zh_CN", "    MOV a, 1\n    DIV b, a, 0\n")
+    t = html.unescape(faulted._repr_html_())
+    assert "cell.gdasm:2:5: runtime error: 除以零" in t and "<th>寄存器</th><th>值</th>" in t
+    assert 'lang="zh-CN"' in t and "<td>a</td><td>1.0</td>" in t  # the page inside it is Chinese too
+    helped = ip.run_cell_magic("gdasm", "--help --lang=zh", "#\n")
+    assert "用法：%%gdasm" in helped._repr_html_() and "显示这条帮助信息后退出" in helped._repr_html_()
+    bad = ip.run_cell_magic("gdasm", "--lang zh --height 5", "MOV a, 1\n")
+    assert "%%gdasm：错误：参数 --height：'5' 不是" in html.unescape(bad._repr_html_())
+    monkeypatch.setenv("LANGUAGE", "zh_CN")  # what `%env LANGUAGE=zh_CN` in a cell does
+    shown = ip.run_line_magic("gdasm", "gradient_step --no-page")
+    assert repr(shown) == "-- 执行 12 步后结束 --" and "<th>寄存器</th>" in shown._repr_html_()
+    with vm.i18n.use("zh"):
+        listing = vm.bundled("gradient_descent")._repr_html_()
+    assert "33 条指令，20 个寄存器，2 个数组" in listing and "<th>地址</th><th>行</th><th>标签</th>" in listing
+
+
 def test_bundled_by_name_and_a_helpful_error():
     assert vm.bundled("gradient_step.gdasm").instructions == vm.bundled("gradient_step").instructions
     with pytest.raises(vm.InputFileError, match="did you mean 'gradient_step'"):

@@ -1,7 +1,10 @@
 """gdasm: a small, exact register machine that runs gradient descent as assembly."""
 
-from . import machine as _machine
+from typing import Optional
+
+from . import i18n, machine as _machine
 from .assembler import as_program, assemble
+from .i18n import tr
 from .errors import AssemblyError, Diagnostic, GdasmError, InputFileError, RuntimeFault, Span, UsageError
 from .ir import UNSET, Program
 from .machine import DEFAULT_MAX_STEPS, Machine, Result, StepRecord
@@ -25,13 +28,14 @@ def load(name) -> Program:
     from pathlib import Path
     from . import catalog, source
     if not isinstance(name, (str, os.PathLike)):
-        raise UsageError(f"load() takes a file path or a bundled program's name, not {type(name).__name__}")
+        raise UsageError(tr("load() takes a file path or a bundled program's name, not {type}",
+                            type=type(name).__name__))
     path = Path(name)
     if not source.exists(path):
         found = catalog.find(str(name))
         if found is None:
-            raise InputFileError(f"{source.shorten(str(name))}: no such file or bundled program (bundled: "
-                                 f"{', '.join(catalog.names())})")
+            raise InputFileError(tr("{name}: no such file or bundled program (bundled: {names})",
+                                    name=source.shorten(str(name)), names=", ".join(catalog.names())))
         path = found
     shown = path.name if path.parent == catalog.programs_dir() else str(path)
     from .assembler import program_from  # a .gdbin binary, or source
@@ -43,22 +47,24 @@ def bundled(name: str) -> Program:
     """A bundled program by name, assembled: `vm.bundled("gradient_descent")` (`gdasm list` names them all)."""
     from . import catalog, source
     if not isinstance(name, str):
-        raise UsageError(f"bundled() takes a bundled program's name, not {type(name).__name__}")
+        raise UsageError(tr("bundled() takes a bundled program's name, not {type}", type=type(name).__name__))
     path = catalog.find(name)
     if path is None:
         from .suggest import closest
         close = closest(name.removesuffix(".gdasm"), catalog.names()) if len(name) < 100 else None
-        raise InputFileError(f"{source.shorten(name)}: no bundled program of that name"
-                             + (f"; did you mean '{close}'?" if close else f" (bundled: {', '.join(catalog.names())})"))
+        raise InputFileError(tr("{name}: no bundled program of that name", name=source.shorten(name))
+                             + (tr("; did you mean '{close}'?", close=close) if close else
+                                tr(" (bundled: {names})", names=", ".join(catalog.names()))))
     return assemble(source.read_bounded(path, source.PROGRAM_LIMIT, "a program", path.name), path.name)
 
 
 def page_html(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS, exact: bool = False,
-         lang: str = "en", numbers: str = "dec", max_page_steps: int = 20_000) -> str:
-    """The click-through page of a run (what `gdasm html` writes), as HTML text; see docs/page.md."""
+         lang: Optional[str] = None, numbers: str = "dec", max_page_steps: int = 20_000) -> str:
+    """The click-through page of a run (what `gdasm html` writes), as HTML text; see docs/page.md. `lang`: the
+    page's words, "en" or "zh"; by default the language in use (vm.i18n)."""
     from . import page as _page
     inputs = {"registers": registers, "arrays": arrays, "max_steps": max_steps, "exact": exact}
-    return _page.build(as_program(program), inputs, lang, numbers, max_page_steps)[0]
+    return _page.build(as_program(program), inputs, lang or i18n.language(), numbers, max_page_steps)[0]
 
 
 def load_ipython_extension(ipython) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 
 from . import render, report
+from .i18n import ntr, tr
 from .ir import UNSET
 
 MAX_ROWS = 500  # rows a table shows in a notebook; the rest are counted
@@ -30,12 +31,13 @@ def table(head: list, rows: list, more: int = 0) -> str:
     for row in rows:
         out += ["<tr>", *(f"<td>{escape(c)}</td>" for c in row), "</tr>"]
     if more:
-        out.append(f"<tr><td colspan='{len(head)}'>… {more:,} more</td></tr>")
+        said = tr("… {more:,} more", more=more)
+        out.append(f"<tr><td colspan='{len(head)}'>{escape(said)}</td></tr>")
     return "".join(out + ["</tbody></table>"])
 
 
 def registers_html(registers: dict, fmt: render.Formatter = render.DEC) -> str:
-    return table(["register", "value"], [[k, fmt.value(v)] for k, v in registers.items()])
+    return table([tr("register"), tr("value")], [[k, fmt.value(v)] for k, v in registers.items()])
 
 
 def result_html(r, fmt: render.Formatter = render.DEC) -> str:
@@ -43,10 +45,11 @@ def result_html(r, fmt: render.Formatter = render.DEC) -> str:
     parts = [STYLE, f"<p><b>{escape(report.status_line(r.status, r.steps))}</b></p>"]
     if r.output:
         shown = [fmt.value(v) for v in r.output[-MAX_ROWS:]]
-        parts.append(f"<p>output ({len(r.output):,}):</p><pre>{escape(chr(10).join(shown))}</pre>")
+        said = tr("output ({n:,}):", n=len(r.output))
+        parts.append(f"<p>{escape(said)}</p><pre>{escape(chr(10).join(shown))}</pre>")
     parts.append(registers_html(r.registers, fmt))
     if r.arrays:
-        parts.append(table(["array", "values"], [[k, fmt.array(v)] for k, v in r.arrays.items()]))
+        parts.append(table([tr("array"), tr("values")], [[k, fmt.array(v)] for k, v in r.arrays.items()]))
     return "".join(parts)
 
 
@@ -54,8 +57,10 @@ def samples_html(s) -> str:
     """Sampled rows (vm.sample): a column per register, a row per sample."""
     rows = [[f"{r.step:,}", r.line, *(render.value(v) if v is not UNSET else "" for v in r.values)]
             for r in s.rows[:MAX_ROWS]]
-    return STYLE + table(["step", "line", *s.columns], rows, max(len(s.rows) - MAX_ROWS, 0)) + \
-        f"<p>{escape(report.status_line(s.status, s.steps) if s.status != 'stopped' else f'{s.steps:,} steps')}</p>"
+    status = report.status_line(s.status, s.steps) if s.status != "stopped" else \
+        ntr("{n:,} step", "{n:,} steps", s.steps)
+    return STYLE + table([tr("step"), tr("line"), *s.columns], rows, max(len(s.rows) - MAX_ROWS, 0)) + \
+        f"<p>{escape(status)}</p>"
 
 
 def program_html(p) -> str:
@@ -65,6 +70,7 @@ def program_html(p) -> str:
         labels.setdefault(address, []).append(name)
     rows = [[i, ins.line, " ".join(f"{n}:" for n in labels.get(i, [])), ins.text]
             for i, ins in enumerate(p.instructions[:MAX_ROWS])]
-    return STYLE + f"<p><b>{escape(p.filename)}</b>: {len(p.instructions):,} instructions, " \
-        f"{len(p.registers):,} registers, {len(p.arrays):,} arrays</p>" + \
-        table(["address", "line", "label", "instruction"], rows, max(len(p.instructions) - MAX_ROWS, 0))
+    sizes = tr("{instructions:,} instructions, {registers:,} registers, {arrays:,} arrays",
+               instructions=len(p.instructions), registers=len(p.registers), arrays=len(p.arrays))
+    return STYLE + f"<p><b>{escape(p.filename)}</b>: {escape(sizes)}</p>" + \
+        table([tr("address"), tr("line"), tr("label"), tr("instruction")], rows, max(len(p.instructions) - MAX_ROWS, 0))

@@ -63,14 +63,20 @@ def from_command_line(argv: list[str]) -> tuple[Optional[str], list[str]]:
             break
         name, eq, value = a.partition("=")
         if name in _LANG_OPTIONS and (eq or k + 1 < len(argv)):
-            value = value if eq else argv[k + 1]
-            if value in LANGS:
+            value = _spelled(value if eq else argv[k + 1])
+            if value is not None:
                 lang = value
                 k += 1 if eq else 2
                 continue
         rest.append(a)
         k += 1
     return lang, rest
+
+
+def _spelled(value: str) -> Optional[str]:
+    """The language a --lang value names, written as a locale may be (zh, ZH, zh_CN, zh-CN, en_US.UTF-8), or None."""
+    base = value.split(".")[0].replace("-", "_").partition("_")[0].lower()
+    return base if base in LANGS and value.isascii() and len(value) <= 20 else None
 
 
 def language() -> str:

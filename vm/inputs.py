@@ -166,6 +166,8 @@ _ARGPARSE_ERRORS = (
      mark("argument {option}: invalid {type} value: {value}")),
     (re.compile(r"ambiguous option: (?P<option>\S+) could match (?P<matches>.*)\Z", re.S),
      mark("ambiguous option: {option} could match {matches}")),
+    # last: an option's own type's message (already in the language in use) after argparse's English head
+    (re.compile(r"argument (?P<option>[^:]*): (?P<message>.*)\Z", re.S), mark("argument {option}: {message}")),
 )
 _ARGPARSE_HEADINGS = (("usage: ", mark("usage: ")), ("\npositional arguments:\n", mark("\npositional arguments:\n")),
                       ("\noptions:\n", mark("\noptions:\n")),

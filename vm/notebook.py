@@ -39,8 +39,10 @@ def _parser(line_magic: bool = False) -> ArgParser:
     add_run_options(p, program=line_magic, json=False)
     for action in p._actions:
         if action.dest == "program":
-            action.help = "a .gdasm file, or a bundled program's name (gradient_descent)"
-    p.add_argument("--lang", choices=i18n.LANGS, default="en", help=tr("the page's words: en or zh (中文)"))
+            action.help = tr("a .gdasm file, or a bundled program's name (gradient_descent)")
+    p.add_argument("--lang", choices=i18n.LANGS, default=None,
+                   help=tr("the language of the messages, tables and page: en or zh (中文); default: the "
+                           "environment's (%%env LANGUAGE=zh_CN), else English"))
     p.add_argument("--max-page-steps", type=steps_option, default=page.MAX_PAGE_STEPS, metavar="N",
                    help=tr("steps the page keeps (default {MAX_PAGE_STEPS:,})", MAX_PAGE_STEPS=page.MAX_PAGE_STEPS))
     p.add_argument("--no-page", action="store_true", help=tr("leave out the step-through page"))
@@ -51,7 +53,7 @@ def _parser(line_magic: bool = False) -> ArgParser:
 
 def _pixels(text: str) -> int:
     if not text.strip().isdigit() or not 100 <= int(text) <= 10_000:
-        raise argparse.ArgumentTypeError(f"'{text[:20]}' is not a height in pixels from 100 to 10,000")
+        raise argparse.ArgumentTypeError(tr("'{text}' is not a height in pixels from 100 to 10,000", text=text[:20]))
     return int(text)
 
 
@@ -65,18 +67,29 @@ def cell(line: str, text: Optional[str], filename: str = "cell.gdasm") -> Shown:
     """What `%%gdasm LINE` shows for a cell (HTML and a plain line): success, a fault, an error or `--help`.
 
     With no cell (`%gdasm PROGRAM [options]`, a line magic), the program is a file or a bundled program's name.
+    Its `--lang` is read first, so that the help and the errors are in that language too.
     """
+    try:
+        lang, words = i18n.from_command_line(shlex.split(line))
+    except ValueError as e:  # an unclosed quote: said by _cell, in the language in use
+        lang, words = None, e
+    with i18n.use(lang):
+        return _cell(words, text, filename)
+
+
+def _cell(words, text: Optional[str], filename: str) -> Shown:
+    """cell() in its language: `words` the magic's line split, without its --lang (or shlex's error)."""
     from .assembler import assemble
     parser = _parser(line_magic=text is None)
     printed = io.StringIO()
     parser._print_message = lambda message, file=None: printed.write(message or "")  # into the cell, not stdout
     try:
         try:
-            args = parser.parse_args(shlex.split(line))
+            if isinstance(words, ValueError):  # shlex: an unclosed quote
+                raise UsageError(tr("{prog}: error: {e}", prog=parser.prog, e=words))
+            args = parser.parse_args(words)
         except SystemExit:  # --help
             return Shown(f"<pre>{escape(printed.getvalue())}</pre>", printed.getvalue())
-        except ValueError as e:  # shlex: an unclosed quote
-            raise UsageError(tr("{prog}: error: {e}", prog=parser.prog, e=e)) from None
         fmt = render.Formatter(args.numbers)
         if args.exact and fmt.numbers != "dec":
             raise UsageError(tr("--numbers {numbers} shows binary64 doubles, but under --exact every value is an "
@@ -98,13 +111,13 @@ def cell(line: str, text: Optional[str], filename: str = "cell.gdasm") -> Shown:
         plain += report.status_line(m.status, m.steps)
         parts.append(result_html(m.result() if m.status != "fault" else _partial(m), fmt))
         if not args.no_page:
-            text, data = page.build(program, inputs, args.lang, fmt.numbers, args.max_page_steps)
+            text, data = page.build(program, inputs, i18n.language(), fmt.numbers, args.max_page_steps)
             parts.append(page_iframe(text, args.height or _height(data)))
         return Shown("".join(parts), plain)
     except GdasmError as err:
         shown = "\n".join(render.diagnostic(d) if d.filename else render.safe(
-            d.message if d.message.startswith(parser.prog) else f"{parser.prog}: error: {d.message}")
-            for d in err.diagnostics)
+            d.message if d.message.startswith(parser.prog) else tr("{prog}: error: {e}", prog=parser.prog,
+                                                                   e=d.message)) for d in err.diagnostics)
         return Shown(STYLE + f"<div class='gdasm-err'>{escape(shown)}</div>", shown)
 
 
