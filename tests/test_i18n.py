@@ -265,3 +265,13 @@ def test_gdasm_list_describes_each_bundled_program_in_the_language_asked():
     assert [l.split()[0] for l in english] == [l.split()[0] for l in chinese] and len(english) >= 8
     assert not any(CJK.search(line) for line in english)
     assert all(CJK.search(line.split(None, 1)[1][:12]) for line in chinese), chinese  # Chinese from its start
+
+
+def test_the_debuggers_breakpoints_and_outputs_in_chinese():
+    session = "break 20 if w > 1\nbreak 15\ninfo\ncontinue\nnext\nquit\n"
+    english, chinese = (gdasm(*lang, "debug", "gradient_descent", stdin=session).stdout for lang in ([], ["--lang", "zh"]))
+    assert "(if w > 1)" in english and "1  breakpoint  line 20 if w > 1: SUB w, step" in english
+    assert "（条件：w > 1）" in chinese and "1  断点      第 20 行，条件 w > 1：SUB w, step" in chinese
+    assert "\n2  断点      第 15 行：OUT loss\n" in chinese
+    first = re.search(r"\bout (\d\S*)\n", english).group(1)
+    assert float(first) == 56 / 3 and re.search(rf"(^|\s)输出 {re.escape(first)}\n", chinese, re.M)  # the first loss, mean((y − 0·x)²)

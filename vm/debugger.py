@@ -92,8 +92,14 @@ class _Stop:
     def describe(self) -> str:
         if self.kind == "watch":
             return tr("watch       {place}", place=self.place.text)
-        cond = f" if {self.condition[0].text} {self.condition[1]} {self.condition[2]}" if self.condition else ""
-        return tr("breakpoint  line {line}{cond}", line=self.line, cond=cond)
+        if self.condition:
+            return tr("breakpoint  line {line} if {condition}", line=self.line, condition=self.condition_text)
+        return tr("breakpoint  line {line}", line=self.line)
+
+    @property
+    def condition_text(self) -> str:
+        """`w > 1.5`, as the condition was given."""
+        return f"{self.condition[0].text} {self.condition[1]} {self.condition[2]}"
 
 
 class Debugger(cmd.Cmd):
@@ -204,8 +210,9 @@ class Debugger(cmd.Cmd):
                 reason = action()
         except KeyboardInterrupt:
             reason = "interrupted"
+        said = describe.words()["out"] if len(h.m.output) > out_before else ""
         for v in h.m.output[out_before:]:
-            self.say(f"out {self.fmt.value(v)}")
+            self.say(f"{said} {self.fmt.value(v)}")
         if reason:
             self.say(tr("stopped: {reason}", reason=reason))
         self.show_position()
@@ -393,7 +400,7 @@ class Debugger(cmd.Cmd):
         stop = _Stop("break", line=line, condition=condition)
         k = self._add(stop)
         self.say(tr("breakpoint {k} at line {line}: {lines}", k=k, line=line, lines=self.lines[line - 1].strip())
-                 + (f"  (if {condition[0].text} {condition[1]} {condition[2]})" if condition else ""))
+                 + (tr("  (if {condition})", condition=stop.condition_text) if condition else ""))
 
     def _place(self, text: str, quiet: bool = False) -> Optional[_Place]:
         """`w` or `buf[1]` as a place of this program, or None (saying why unless quiet)."""
@@ -464,8 +471,9 @@ class Debugger(cmd.Cmd):
         if not self.stops:
             self.say(tr("no breakpoints or watches"))
         for k, s in sorted(self.stops.items()):
-            source = f": {self.lines[s.line - 1].strip()}" if s.kind == "break" else ""
-            self.say(f"{k}  {s.describe()}{source}")
+            said = tr("{stop}: {source}", stop=s.describe(), source=self.lines[s.line - 1].strip()) \
+                if s.kind == "break" else s.describe()
+            self.say(f"{k}  {said}")
 
     # --- looking -----------------------------------------------------------------------
     def do_print(self, arg):

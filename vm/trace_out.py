@@ -185,8 +185,9 @@ class _Comparer:
             return None
         if e is None or e.address != rec.address or e.next_pc != rec.next_pc:
             self.active = False
-            where = lambda r: tr("the end") if r is None or r.next_pc >= len(self.m.program.instructions) \
-                else f"line {self.m.program.instructions[r.next_pc].line}"
+            code = self.m.program.instructions
+            where = lambda r: tr("the end of the program") if r is None or r.next_pc >= len(code) else \
+                describe.where(self.m.program, r.next_pc, label=False)
             sink.note(tr("control flow parts at step {step:,}: binary64 goes to {rec}, exact arithmetic to {e}; the "
                          "comparison ends", step=rec.step, rec=where(rec), e=where(e)))
             return None
