@@ -19,6 +19,8 @@ from conftest import ROOT, gdasm
 from vm import cli, page as pagemod, render
 from vm.history import History, explanation
 
+CJK = re.compile("[\u4e00-\u9fff]")
+
 FORMATS = ("dec", "hex", "bits", "exact")
 
 
@@ -233,14 +235,15 @@ def python_explanation(program: vm.Program, target: str, step: int, fmt: str, de
     return explanation(h.explain(target, depth=depth), render.Formatter(fmt))
 
 
-@pytest.mark.parametrize("name", ["gradient_descent", "linear_regression", "mse_gradient_step"])
-def test_explain_in_the_page_equals_the_cli_at_sampled_steps_and_formats(page, tmp_path, name):
-    path = build(tmp_path, name)
+@pytest.mark.parametrize("name, lang", [("gradient_descent", "en"), ("linear_regression", "en"),
+                                        ("mse_gradient_step", "en"), ("linear_regression", "zh")])
+def test_explain_in_the_page_equals_the_cli_at_sampled_steps_and_formats(page, tmp_path, name, lang):
+    path = build(tmp_path, name, "--lang", lang)
     d = data_of(path)
     program = vm.load(name)
     rng = random.Random(name)
     open_page(page, path)
-    checked = 0
+    checked = notes = 0
     last = d["head"]  # explanations in the kept first part only: the tail's reach back into the gap
     for _ in range(12):
         step = rng.randrange(1, last + 1)
@@ -250,19 +253,23 @@ def test_explain_in_the_page_equals_the_cli_at_sampled_steps_and_formats(page, t
         for target in rng.sample(list(m.registers), min(3, len(m.registers))):
             fmt, depth = rng.choice(FORMATS), rng.choice([1, 3, 8, 30])
             got = page.evaluate("([t, s, f, d]) => gdasm.explain(t, s, f, d)", [target, step, fmt, depth])
-            assert got == python_explanation(program, target, step, fmt, depth), (target, step, fmt, depth)
+            with vm.i18n.use(lang):
+                want = python_explanation(program, target, step, fmt, depth)
+            assert got == want, (target, step, fmt, depth)
+            notes += sum(line.startswith(("note:", "注：")) for line in want)
             checked += 1
-    assert checked >= 30
+    assert checked >= 30 and notes > 0  # some at a depth that leaves values unexpanded
 
 
-def test_explain_covers_arrays_calls_and_lengths(page, tmp_path):
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_explain_covers_arrays_calls_and_lengths(page, tmp_path, lang):
     src = ROOT / "tests" / "programs" / "arrays_and_calls.gdasm"
-    path = build(tmp_path, src)
+    path = build(tmp_path, src, "--lang", lang)
     program = vm.assemble(src.read_text(encoding="utf-8"), filename=src.name)
     d = data_of(path)
     open_page(page, path)
     m = vm.Machine(program)
-    targets = []
+    targets, seen = [], set()
     while m.step():
         pass
     targets = list(m.registers) + [f"{a}[{i}]" for a, vals in zip(program.arrays, m.arrays)
@@ -274,10 +281,14 @@ def test_explain_covers_arrays_calls_and_lengths(page, tmp_path):
                     continue
                 got = page.evaluate("([t, s, f]) => gdasm.explain(t, s, f)", [target, step, fmt])
                 try:
-                    want = python_explanation(program, target, step, fmt)
+                    with vm.i18n.use(lang):  # the command line's explanation in the page's language
+                        want = python_explanation(program, target, step, fmt)
                 except KeyError:
                     continue
                 assert got == want, (target, step, fmt)
+                seen.update(line for line in want if CJK.search(line)) if lang == "zh" else None
+    assert lang == "en" or any("（第" in line for line in seen) and any("的长度" in line for line in seen) and \
+        any(line.startswith("公式：") for line in seen), seen
 
 
 def test_tail_explanations_say_where_history_was_dropped(page, pages):

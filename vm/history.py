@@ -17,13 +17,14 @@ from array import array
 from collections import deque
 from itertools import chain, islice
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Optional
 
 import numpy as np
 
 from . import isa
 from .errors import RuntimeFault
-from .i18n import ntr, tr
+from .i18n import mark, nmark, ntr, tr
 from .ir import UNSET, Imm, Reg, element
 from .machine import Machine, StepRecord
 from .render import DEC, Formatter
@@ -321,7 +322,7 @@ class History:
         if k is None:
             v = self.initial_regs[slot]
             if v is UNSET:
-                return Node(name, UNSET, tr("never written"), leaf="unset")
+                return Node(name, UNSET, tr(EXPLAIN_WORDS["never"]), leaf="unset")
             return Node(name, v, self.input_origin(name), leaf="input")
         return self.step_node(k, depth)
 
@@ -355,7 +356,7 @@ class History:
             node.notation = isa.PASS_THROUGH
         elif arr is not None:  # d ← a property of M: its length
             node.leaf = "length"
-            node.text = tr("{text}  (the length of {name})", text=ins.text, name=arr.name)
+            node.text = tr(EXPLAIN_WORDS["length"], text=ins.text, name=arr.name)
         else:
             node.notation = ins.op.notation
             for o in ins.sources:
@@ -470,6 +471,24 @@ class _Index:
         return int(steps[lo + i - 1]) if i else None
 
 
+# What an explanation says besides its values: here for the command line and the debugger, and handed to the
+# click-through page (vm/page.py), whose script writes the same explanation in the page's language.
+EXPLAIN_WORDS = MappingProxyType({
+    "never": mark("never written"),
+    "length": mark("{text}  (the length of {name})"),
+    "row": mark("{label} = {value}   {text}   (line {line}, step {step:,})"),
+    "cut_depth": mark("   … not expanded (depth limit)"),
+    "cut_size": mark("   … not expanded (tree size limit)"),
+    "hidden": mark("… {hidden:,} more values not shown (the tree is cut at {max_lines} lines; a smaller --depth "
+                   "makes it shorter)"),
+    "too_long": mark("formula: {text:,} characters long — too long to show; the tree above is the story"),
+    "formula": mark("formula: {formula} = {value}"),
+    "why_depth": mark("at the depth limit (a larger depth shows more)"),
+    "why_size": mark("because a tree stops at {MAX_NODES:,} values and {MAX_DEPTH} levels"),
+    "note": nmark("note: {n:,} value not expanded {what}; in the formula their names stand for them",
+                  "note: {n:,} values not expanded {what}; in the formula their names stand for them"),
+})
+
 @dataclass
 class Node:
     """One value in a provenance tree: what it is, where it was computed and from what."""
@@ -555,19 +574,16 @@ def render_tree(node: Node, fmt: Formatter = DEC, max_lines: int = 200) -> list[
         elif n.leaf:
             desc = f"{n.label} = {value}   {n.text}"
         else:
-            desc = tr("{label} = {value}   {text}   (line {line}, step {step:,})",
-                      label=n.label, value=value, text=n.text, line=n.line, step=n.step)
+            desc = tr(EXPLAIN_WORDS["row"], label=n.label, value=value, text=n.text, line=n.line, step=n.step)
             if n.cut:
-                desc += tr("   … not expanded (depth limit)",
-                           ) if n.cut == "depth" else tr("   … not expanded (tree size limit)")
+                desc += tr(EXPLAIN_WORDS[f"cut_{n.cut}"])  # cut_depth or cut_size
         lines.append(f"{lead}{branch}{desc}")
         child_lead = lead + ("" if not branch else ("   " if last else "│  "))
         for i, c in reversed(list(enumerate(n.children))):
             is_last = i == len(n.children) - 1
             stack.append((c, child_lead, "└─ " if is_last else "├─ ", is_last))
     if hidden:
-        lines.append(tr("… {hidden:,} more values not shown (the tree is cut at {max_lines} lines; a smaller --depth "
-                        "makes it shorter)", hidden=hidden, max_lines=max_lines))
+        lines.append(tr(EXPLAIN_WORDS["hidden"], hidden=hidden, max_lines=max_lines))
     return lines
 
 
@@ -594,16 +610,12 @@ def explanation(node: Node, fmt: Formatter = DEC, max_formula: int = 2000) -> li
     out = render_tree(node, fmt)
     text = formula(node)
     if len(text) > max_formula:
-        out.append(tr("formula: {text:,} characters long — too long to show; the tree above is the story",
-                      text=len(text)))
+        out.append(tr(EXPLAIN_WORDS["too_long"], text=len(text)))
     else:
-        out.append(tr("formula: {formula} = {value}", formula=text, value=fmt.value(node.value)))
-    for why, what in (("depth", tr("at the depth limit (a larger depth shows more)")),
-                      ("size", tr("because a tree stops at {MAX_NODES:,} values and {MAX_DEPTH} levels",
-                                  MAX_NODES=History.MAX_NODES, MAX_DEPTH=History.MAX_DEPTH))):
+        out.append(tr(EXPLAIN_WORDS["formula"], formula=text, value=fmt.value(node.value)))
+    for why, what in (("depth", tr(EXPLAIN_WORDS["why_depth"])),
+                      ("size", tr(EXPLAIN_WORDS["why_size"], MAX_NODES=History.MAX_NODES, MAX_DEPTH=History.MAX_DEPTH))):
         cut = count_cut(node, why)
         if cut:
-            out.append(ntr("note: {n:,} value not expanded {what}; in the formula their names stand for them",
-                           "note: {n:,} values not expanded {what}; in the formula their names stand for them",
-                           cut, what=what))
+            out.append(ntr(*EXPLAIN_WORDS["note"], cut, what=what))
     return out

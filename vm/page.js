@@ -195,7 +195,7 @@ function registerNode(slot, before, depth) {
   const k = lastBefore(writesOf(slot), before, seg);
   if (k === null) {
     const v = seg ? TAIL.regs[slot] : START.regs[slot];
-    if (v < 0) return node(name, v, "never written", { leaf: "unset" });
+    if (v < 0) return node(name, v, W.x_never, { leaf: "unset" });
     if (seg) return node(name, v, words("dropped", { n: grouped(tail.from + 1) }), { leaf: "dropped" });
     return node(name, v, D.origins.regs[slot], { leaf: "input" });
   }
@@ -211,7 +211,7 @@ function stepNode(k, depth) {
     n.notation = PASS;
   } else if (c.k === "len") {
     n.leaf = "length";
-    n.text = c.t + "  (the length of " + D.arrays[c.a] + ")";
+    n.text = words("x_length", { text: c.t, name: D.arrays[c.a] });
   } else {
     n.notation = D.notations[c.n];
     for (const o of c.s) n.children.push(operandNode(o, k, depth - 1));
@@ -282,8 +282,8 @@ function renderTree(root, f) {
     if (n.leaf === "immediate") desc = n.plain ? n.label : n.label + " = " + v;
     else if (n.leaf) desc = n.label + " = " + v + "   " + n.text;
     else {
-      desc = n.label + " = " + v + "   " + n.text + "   (line " + n.line + ", step " + grouped(n.step) + ")";
-      if (n.cut) desc += n.cut === "depth" ? "   … not expanded (depth limit)" : "   … not expanded (tree size limit)";
+      desc = words("x_row", { label: n.label, value: v, text: n.text, line: n.line, step: grouped(n.step) });
+      if (n.cut) desc += W["x_cut_" + n.cut];
     }
     lines.push(lead + branch + desc);
     const childLead = lead + (!branch ? "" : last ? "   " : "│  ");
@@ -292,8 +292,7 @@ function renderTree(root, f) {
       stack.push([n.children[i], childLead, isLast ? "└─ " : "├─ ", isLast]);
     }
   }
-  if (hidden) lines.push("… " + grouped(hidden) + " more values not shown (the tree is cut at " + LIM.max_lines +
-    " lines; a smaller --depth makes it shorter)");
+  if (hidden) lines.push(words("x_hidden", { hidden: grouped(hidden), max_lines: LIM.max_lines }));
   return lines;
 }
 function countWhere(root, test) {
@@ -304,13 +303,14 @@ function countWhere(root, test) {
 }
 function explanation(root, f) {  // vm.history.explanation: the tree, the formula, the notes
   const out = renderTree(root, f), text = formula(root);
-  if (text.length > LIM.max_formula) out.push("formula: " + grouped(text.length) + " characters long — too long to show; the tree above is the story");
-  else out.push("formula: " + text + " = " + value(root.value, f));
-  const whys = [["depth", "at the depth limit (a larger depth shows more)"],
-    ["size", "because a tree stops at " + grouped(LIM.max_nodes) + " values and " + LIM.max_depth + " levels"]];
+  out.formulaAt = out.length;  // the tree, the formula, then the notes
+  if (text.length > LIM.max_formula) out.push(words("x_too_long", { text: grouped(text.length) }));
+  else out.push(words("x_formula", { formula: text, value: value(root.value, f) }));
+  const whys = [["depth", W.x_why_depth],
+    ["size", words("x_why_size", { MAX_NODES: grouped(LIM.max_nodes), MAX_DEPTH: LIM.max_depth })]];
   for (const [why, what] of whys) {
     const c = countWhere(root, (n) => n.cut === why);
-    if (c) out.push("note: " + grouped(c) + " value" + (c !== 1 ? "s" : "") + " not expanded " + what + "; in the formula their names stand for them");
+    if (c) out.push(words(c !== 1 ? "x_note_n" : "x_note", { n: grouped(c), what: what }));
   }
   return out;
 }
@@ -558,7 +558,7 @@ function explain(target, userClick) {
   box.appendChild(tools);
   const root = explainAt(target, pos, depth);
   const lines = explanation(root, fmt);
-  const at = lines.findIndex((l) => l.startsWith("formula: "));  // the tree, the formula, then the notes
+  const at = lines.formulaAt;
   box.appendChild(el("pre", "tree", lines.slice(0, at).join("\n")));
   box.appendChild(el("pre", "formula", lines[at]));
   for (const l of lines.slice(at + 1)) box.appendChild(el("pre", "note", l));

@@ -249,9 +249,9 @@ def _cut_flat(tape: _Tape, head: int) -> list:
 
 def _origins(p: Program, m: Machine) -> dict:
     """Where each register's and array's starting value came from, as `explain` says it."""
-    from .history import History
+    from .history import EXPLAIN_WORDS, History
     h = History(m)
-    return {"regs": [h.input_origin(name) if m.regs[slot] is not UNSET else "never written"
+    return {"regs": [h.input_origin(name) if m.regs[slot] is not UNSET else tr(EXPLAIN_WORDS["never"])
                      for slot, name in enumerate(p.registers)],
             "arrays": [h.array_origin(slot) for slot in range(len(p.arrays))]}
 
@@ -273,9 +273,11 @@ def add_path(data: dict, program: Program, inputs: dict) -> None:
 def build(program: Program, inputs: dict, lang: str = "en", numbers: str = "dec",
           max_page_steps: int = MAX_PAGE_STEPS, path: bool = True) -> tuple[str, dict]:
     """The page of one run (`inputs`: Machine's keyword arguments), as HTML text, and its data."""
-    data = record(program, max_page_steps=max_page_steps, **inputs)
-    if path:
-        add_path(data, program, inputs)
+    _known(lang)
+    with i18n.use(lang):  # the data's words (where inputs came from, a fault's notes) in the page's language too
+        data = record(program, max_page_steps=max_page_steps, **inputs)
+        if path:
+            add_path(data, program, inputs)
     return html_page(data, lang, numbers), data
 
 
@@ -358,13 +360,33 @@ def _script_json(data: dict) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def html_page(data: dict, lang: str = "en", numbers: str = "dec", step: Optional[int] = None) -> str:
-    """The whole page: one HTML file with its style, script and data inside, and no address outside it."""
+def _known(lang: str) -> None:
     if lang not in i18n.LANGS:
         raise UsageError(tr("unknown language {lang!r}; the languages are {WORDS}",
                             lang=lang, WORDS=', '.join(i18n.LANGS)))
+
+
+def _explain_words(lang: str) -> dict:
+    """`explain`'s own messages (vm.history) for the page's script, as x_KEY: the page explains a value in the
+    words the command line uses. The script fills in numbers already grouped, so format specs are dropped."""
+    from .history import EXPLAIN_WORDS
+    bare = lambda text: re.sub(r"\{(\w+)(![rsa])?(:[^{}]*)?\}", r"{\1}", text)  # noqa: E731
+    out = {}
+    for key, message in EXPLAIN_WORDS.items():
+        if isinstance(message, tuple):  # the singular and the plural, as the script chooses between them
+            cat = i18n.catalogue(lang)
+            out[f"x_{key}"], out[f"x_{key}_n"] = bare(cat.ngettext(*message, 1)), bare(cat.ngettext(*message, 2))
+        else:
+            out[f"x_{key}"] = bare(i18n.say(message, lang))
+    return out
+
+
+def html_page(data: dict, lang: str = "en", numbers: str = "dec", step: Optional[int] = None) -> str:
+    """The whole page: one HTML file with its style, script and data inside, and no address outside it."""
+    _known(lang)
     render.Formatter(numbers)  # checks the name
     words = {key: i18n.say(text, lang) for key, text in WORDS.items()}
+    words.update(_explain_words(lang))
     counter = dict(zip(("counter_pre", "counter_mid", "counter_post"), COUNTER[lang]))
     data = {**data, "words": {**words, **counter, "lang": HTML_LANG[lang]}, "numbers": numbers, "open": step}
     title = html.escape(f"{render.safe(data['program'].replace(chr(92), '/').rsplit('/', 1)[-1])} \u00b7 gdasm")
