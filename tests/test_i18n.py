@@ -275,3 +275,23 @@ def test_the_debuggers_breakpoints_and_outputs_in_chinese():
     assert "\n2  断点      第 15 行：OUT loss\n" in chinese
     first = re.search(r"\bout (\d\S*)\n", english).group(1)
     assert float(first) == 56 / 3 and re.search(rf"(^|\s)输出 {re.escape(first)}\n", chinese, re.M)  # the first loss, mean((y − 0·x)²)
+
+
+def test_chinese_help_is_wrapped_by_terminal_columns_and_loses_no_word(monkeypatch, capsys):
+    from vm.render import display_width
+
+    def help_of(command, columns):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        assert main(["--lang", "zh", *command, "--help"]) == 0
+        return capsys.readouterr().out
+
+    commands = [[]] + [[c] for c in ("run", "trace", "explain", "grad", "gradcheck", "plot", "html", "sweep", "debug",
+                                     "asm", "listing", "stats", "disasm", "check", "test", "list", "show")]
+    rewrapped = 0
+    for command in commands:
+        narrow, wide = help_of(command, 60), help_of(command, 1000)
+        too_wide = [line for line in narrow.splitlines() if CJK.search(line) and display_width(line) > 58]
+        assert too_wide == [], (command, too_wide)  # argparse's width: COLUMNS − 2
+        assert re.sub(r"\s", "", narrow) == re.sub(r"\s", "", wide), command  # the same words, only re-wrapped
+        rewrapped += len(narrow.splitlines()) > len(wide.splitlines())
+    assert rewrapped >= 10

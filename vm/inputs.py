@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from . import catalog, datafile, isa, report, source
+from . import catalog, datafile, isa, render, report, source
 from .errors import Diagnostic, InputFileError, UsageError
 from .i18n import mark, tr
 from .ir import Program
@@ -182,8 +182,27 @@ def _argparse_words(text: str, table) -> str:
     return text
 
 
+class WideHelpFormatter(argparse.HelpFormatter):
+    """argparse's help wrapped by terminal columns, as render.wrap does it: a Chinese character takes two, and a
+    line may break between two of them (argparse counts characters and breaks only at spaces)."""
+
+    def _split_lines(self, text, width):
+        if text.isascii():
+            return super()._split_lines(text, width)
+        return render.wrap(text, width)
+
+    def _fill_text(self, text, width, indent):
+        if text.isascii():
+            return super()._fill_text(text, width, indent)
+        return "\n".join(indent + line for line in render.wrap(text, width - len(indent)))
+
+
 class ArgParser(argparse.ArgumentParser):
     """argparse, but a bad command line is a UsageError (exit 64), not exit 2; its words in the reader's language."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", WideHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         raise UsageError(tr("{prog}: error: {message}", prog=self.prog,

@@ -112,6 +112,43 @@ def ljust(text: str, width: int) -> str:
     return text + " " * max(width - display_width(text), 0)
 
 
+# Wide text breaks between any two wide characters (Chinese has no spaces), never before a closing mark
+_WIDE_OR_WORD = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]|[^\s\u2e80-\u9fff"
+                           r"\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]+|\s+")
+_NO_LINE_START = frozenset("，。、；：？！）》」』〕】”’…")
+_NO_LINE_END = frozenset("（《「『〔【“‘")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """text in lines of at most `width` terminal columns (a word longer than that has a line to itself): spaces
+    collapse; a line may break at a space or between two wide characters, but not before a closing mark (，。）)
+    nor after an opening one (（)."""
+    lines: list[list[str]] = [[]]
+    used = 0
+    for token in _WIDE_OR_WORD.findall(text):
+        if token.isspace():
+            if lines[-1] and lines[-1][-1] != " ":
+                lines[-1].append(" ")
+                used += 1
+            continue
+        w = display_width(token)
+        line = lines[-1]
+        if used + w > width and line:
+            carried = []
+            if token in _NO_LINE_START and len(line) > 1 and line[-1] != " ":
+                carried = [line.pop()]  # the character before a closing mark goes down with it
+            if len(line) > 1 and line[-1] in _NO_LINE_END:
+                carried.insert(0, line.pop())  # an opening mark goes down with what it opens
+            while line and line[-1] == " ":
+                line.pop()
+            lines.append(carried)
+            line = lines[-1]
+            used = sum(display_width(t) for t in carried)
+        line.append(token)
+        used += w
+    return ["".join(line).rstrip() for line in lines if line]
+
+
 def rjust(text: str, width: int) -> str:
     """text padded on the left to `width` terminal columns."""
     return " " * max(width - display_width(text), 0) + text
