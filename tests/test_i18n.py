@@ -295,3 +295,14 @@ def test_chinese_help_is_wrapped_by_terminal_columns_and_loses_no_word(monkeypat
         assert re.sub(r"\s", "", narrow) == re.sub(r"\s", "", wide), command  # the same words, only re-wrapped
         rewrapped += len(narrow.splitlines()) > len(wide.splitlines())
     assert rewrapped >= 10
+
+
+def test_a_number_typed_in_full_width_gets_the_ascii_it_stands_for(tmp_path):
+    data = tmp_path / "x.csv"
+    data.write_text("x\n1\n２．５\n", encoding="utf-8")
+    given = gdasm("--lang", "zh", "run", "gradient_descent", f"--data=x=@{data}:x")
+    assert given.returncode == 65 and "x.csv:3:1: error:" in given.stderr
+    assert "请写成 ASCII 的 '2.5'" in given.stderr
+    option = gdasm("run", "gradient_descent", "--set", "w=０.５")
+    assert option.returncode == 64 and "write the ASCII '0.5'" in option.stderr
+    assert "full-width" not in gdasm("run", "gradient_descent", "--set", "w=abc").stderr

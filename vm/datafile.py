@@ -9,7 +9,7 @@ from typing import Optional
 from . import catalog, isa, source
 from .errors import AssemblyError, Collector, GdasmError, InputFileError, Span, UsageError
 from .i18n import ntr, tr
-from .numbers import exact_bounds, exact_value, finite_text
+from .numbers import exact_bounds, exact_value, finite_text, full_width_hint
 
 
 class DataFileError(GdasmError):
@@ -147,8 +147,8 @@ def load(spec: str, option: str, base: Optional[Path] = None, room: int = isa.MA
         v = finite_text(cell)
         if v is None:
             lead = len(cell) - len(cell.lstrip())
-            hint = tr("a data file given as @FILE holds one number a line") if column is None else \
-                tr("numbers are written as in Python: 2, -0.5, 1e-3")
+            hint = full_width_hint(cell) or (tr("a data file given as @FILE holds one number a line") if column is None
+                                             else tr("numbers are written as in Python: 2, -0.5, 1e-3"))
             out.error(tr("'{cell}'{where} is not a number", cell=source.shorten(cell.strip()), where=where),
                       Span(n, col + (lead if column else 0), col + (lead if column else 0) + max(len(cell.strip()), 1)),
                       hint=hint, code="data-not-a-number")

@@ -14,7 +14,7 @@ from .errors import Diagnostic, InputFileError, UsageError
 from .i18n import mark, tr
 from .ir import Program
 from .machine import DEFAULT_MAX_STEPS, ENGINES, Machine
-from .numbers import finite_text, is_decimal
+from .numbers import finite_text, full_width_hint, is_decimal
 from .render import NUMBER_FORMATS
 from .suggest import closest
 
@@ -98,6 +98,9 @@ def _number_text(text: str, option: str) -> str:
         if is_decimal(text):
             raise UsageError(tr("{option}: '{text}' is not a finite number (it does not fit a binary64 float)",
                                 option=option, text=text))
+        wide = full_width_hint(text)
+        if wide:
+            raise UsageError(tr("{option}: '{text}' is not a number: {hint}", option=option, text=text, hint=wide))
         raise UsageError(tr("{option}: '{text}' is not a number (write it as a program does: 2, -0.5, 1e-3)",
                             option=option, text=text))
     return number

@@ -59,6 +59,22 @@ def finite_text(text: str) -> Optional[str]:
     return text.strip() if v - v == 0 else None
 
 
+def half_width(text: str) -> Optional[str]:
+    """The number a full-width spelling stands for (１．５ is 1.5, as a Chinese input method types it), or None."""
+    if text.isascii() or len(text) > 400:
+        return None
+    import unicodedata
+    plain = unicodedata.normalize("NFKC", text.strip()).replace("。", ".")
+    return plain if plain != text.strip() and finite_text(plain) is not None else None
+
+
+def full_width_hint(text: str) -> Optional[str]:
+    """A hint for a number typed in full width, or None."""
+    meant = half_width(text)
+    return None if meant is None else tr("it is typed in full-width characters: write the ASCII '{meant}' (switch "
+                                         "the input method to half-width)", meant=meant)
+
+
 def _whole(digits: str) -> Optional[int]:
     """A string of ASCII digits as an int, at most MAX_EXACT_DIGITS significant ones (else None)."""
     digits = digits.lstrip("0")
