@@ -17,7 +17,8 @@ DOCS = [ROOT / "docs" / "programs.md", ROOT / "docs" / "debugger.md", ROOT / "do
         ROOT / "docs" / "performance.md", ROOT / "docs" / "translating.md",
         ROOT / "docs" / "zh" / "index.md", ROOT / "README.zh-CN.md", ROOT / "docs" / "tutorial.md",
         ROOT / "docs" / "zh" / "tutorial.md", ROOT / "docs" / "zh" / "language.md",
-        ROOT / "docs" / "zh" / "debugger.md"]
+        ROOT / "docs" / "zh" / "debugger.md", ROOT / "docs" / "zh" / "programs.md", ROOT / "docs" / "zh" / "pictures.md",
+        ROOT / "docs" / "zh" / "backprop.md", ROOT / "docs" / "zh" / "machine-code.md"]
 # Docs whose commands write files run in an empty temporary folder, not in the checkout.
 SCRATCH = {"pictures.md", "page.md", "machine-code.md", "tutorial.md"}
 
