@@ -300,3 +300,12 @@ def test_file_names_with_escapes_are_shown_escaped(tmp_path):
         proc = gd(*args)
         assert proc.returncode in (65, 66) and "\x1b" not in proc.stderr and "\u202e" not in proc.stderr
         assert "\\x1b[31mred\\u202e" in proc.stderr
+
+
+def test_a_line_with_tabs_is_quoted_as_an_editor_shows_it_with_the_caret_under_the_place(write):
+    line = "\tMLU\tb,\ta  # x\ty"
+    p = write(f"MOV a, 1\n{line}\n".encode("utf-8"))
+    lines = gd("check", str(p)).stderr.splitlines()
+    head = next(i for i, l in enumerate(lines) if l.startswith(f"{p}:2:2:"))
+    assert lines[head + 1] == " 2 | " + line.expandtabs(8)  # str.expandtabs: tab stops every 8 columns
+    assert lines[head + 2] == "   | " + " " * len(line[:1].expandtabs(8)) + "^^^"

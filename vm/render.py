@@ -207,9 +207,23 @@ def diagnostic(d: Diagnostic, colour: bool = False, fmt: Formatter = DEC) -> str
     return "\n".join(out)
 
 
+def _expand(text: str, column: int) -> tuple[str, int]:
+    """text as a terminal shows it from `column` on: escaped, a tab out to the next stop of 8 (as an editor shows
+    it, so that the line looks as it does there); and the column it ends at."""
+    out = []
+    for piece in text.split("\t"):
+        if out:
+            out.append(" " * (8 - column % 8))
+            column += 8 - column % 8
+        shown = safe(piece)
+        out.append(shown)
+        column += display_width(shown)  # escapes are wider than what they stand for; CJK takes two
+    return "".join(out), column
+
+
 def _excerpt(span, source: str, severity: str, colour: bool) -> list[str]:
     """The source line with its number, and a caret line under the span (wide characters count two)."""
-    src = (source or "").replace("\t", " ")
+    src = source or ""
     if len(src) > 200:  # a very long line: show the part around the place
         cut = max(span.column - 60, 0)
         src = ("…" if cut else "") + src[cut:cut + 140] + "…"
@@ -218,6 +232,8 @@ def _excerpt(span, source: str, severity: str, colour: bool) -> list[str]:
     gutter = str(span.line)
     start = max(span.column - 1, 0)
     width = max(span.end_column - span.column, 1)
-    lead = " " * display_width(safe(src[:start]))  # escapes are wider than what they stand for
-    marks = "^" * max(display_width(safe(src[start:start + width])), 1)
-    return [f" {gutter} | {safe(src)}", f" {' ' * len(gutter)} | {lead}{paint(marks, severity, colour)}"]
+    before, at = _expand(src[:start], 0)
+    under, end = _expand(src[start:start + width], at)
+    after, _ = _expand(src[start + width:], end)
+    marks = "^" * max(end - at, 1)
+    return [f" {gutter} | {before}{under}{after}", f" {' ' * len(gutter)} | {' ' * at}{paint(marks, severity, colour)}"]
