@@ -192,3 +192,46 @@ def test_the_chinese_language_reference_has_every_instruction_in_chinese():
     assert docgen.render(zh, docgen.DOCS["zh/language.md"]) == zh
     for op in isa.OPS.values():
         assert f"`{op.form_text(op.kinds)}`" in zh and f"| {docgen._cell(op.meaning_zh or op.meaning)}" in zh
+
+
+def zh_error_rows():
+    """(kind, code, message, example, extra) of every row of docs/zh/errors.md's tables, kinds in English."""
+    kinds = {"汇编": "assembly", "警告": "warning", "运行": "runtime", "用法": "usage", "文件": "file"}
+    rows = []
+    for line in (ROOT / "docs" / "zh" / "errors.md").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^\| (汇编|警告|运行|用法|文件) \| `([a-z0-9-]+)` \| (.+?) \| `(.+?)`(.*?) \| .+ \|$", line)
+        if m:
+            rows.append((kinds[m.group(1)], *m.groups()[1:]))
+    return rows
+
+
+def test_the_chinese_error_tables_have_the_english_rows():
+    """docs/zh/errors.md has every row of docs/errors.md, in the same order, with the same code and example."""
+    english = [(kind, code, example, "--exact" in extra) for kind, code, _, example, extra in error_rows()]
+    chinese = [(kind, code, example, "--exact" in extra) for kind, code, _, example, extra in zh_error_rows()]
+    assert len(chinese) >= 70 and chinese == english
+
+
+@pytest.mark.parametrize("kind, code, message, example, extra", zh_error_rows(),
+                         ids=lambda v: v[:30] if isinstance(v, str) else v)
+def test_every_chinese_documented_message_is_real(kind, code, message, example, extra, monkeypatch):
+    """Each row of the Chinese table, run in process under --lang zh --json (one run: the JSON carries the
+    message and the code): the exit code the English test expects, and the row's code with the row's message."""
+    import io
+    from vm.cli import main
+    monkeypatch.chdir(ROOT)
+    if kind in ("usage", "file"):
+        argv = example.split()[1:]
+    else:
+        argv = ["check", "-"] if kind in ("assembly", "warning") else ["run", "-"]
+        if "--exact" in extra:  # what --exact refuses shows only in a run
+            argv = ["run", "-", "--exact"]
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(_program_bytes(example)), encoding="utf-8"))
+    out, err = io.StringIO(), io.StringIO()
+    exit_code = main(["--lang", "zh", *argv, "--json"], stdout=out, stderr=err)
+    assert exit_code == {"assembly": 65, "warning": 0, "runtime": 70, "usage": 64, "file": 66}[kind], err.getvalue()
+    doc = json.loads(out.getvalue())
+    found = doc.get("diagnostics", []) + [doc[k] for k in ("diagnostic",) if k in doc] + doc.get("warnings", []) + \
+        [d for f in doc.get("files", []) for d in f["diagnostics"]]
+    assert code in [d["code"] for d in found], found
+    assert any(message in d["message"] for d in found if d["code"] == code), found
