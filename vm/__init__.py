@@ -55,7 +55,7 @@ def bundled(name: str) -> Program:
         raise InputFileError(tr("{name}: no bundled program of that name", name=source.shorten(name))
                              + (tr("; did you mean '{close}'?", close=close) if close else
                                 tr(" (bundled: {names})", names=", ".join(catalog.names()))))
-    return assemble(source.read_bounded(path, source.PROGRAM_LIMIT, "a program", path.name), path.name)
+    return assemble(source.read_bounded(path, source.PROGRAM_LIMIT, tr("a program"), path.name), path.name)
 
 
 def page_html(program, registers=None, arrays=None, max_steps: int = DEFAULT_MAX_STEPS, exact: bool = False,

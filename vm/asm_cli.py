@@ -48,11 +48,12 @@ def run_disasm(args: argparse.Namespace, con: report.Console) -> int:
     from . import datafile
     from .inputs import find_program
     if args.program == "-":
-        data, shown = source.read_bounded(sys.stdin and sys.stdin.buffer, source.BINARY_LIMIT, "a binary"), "<stdin>"
+        stdin = sys.stdin and sys.stdin.buffer
+        data, shown = source.read_bounded(stdin, source.BINARY_LIMIT, tr("a binary")), "<stdin>"
     else:
         path = find_program(args.program, con)
         shown = str(path)
-        data = datafile.read_input(path, shown, "a binary", source.BINARY_LIMIT)
+        data = datafile.read_input(path, shown, tr("a binary"), source.BINARY_LIMIT)
     from . import objfile
     con.out.write(objfile.disassemble(objfile.read(data, shown)))
     return 0

@@ -381,9 +381,9 @@ def _syntax_error(out: Collector, err: UnexpectedToken, lineno: int, line: str) 
     if tok.type == "EQUAL":
         out.error(tr("'=' belongs only in .reg and .data directives"), span, code="misplaced-equals")
         return
-    wanted = [_TERMINALS.get(t, t) for t in expected if t in _TERMINALS]
+    wanted = [tr(_TERMINALS[t]) for t in expected if t in _TERMINALS]  # a name, '+' or '-': translated
     found = _describe_token(tok)
-    out.error(tr("unexpected {found}; expected {wanted}", found=found, wanted=tr(", ").join(wanted)) if wanted
+    out.error(tr("unexpected {found}; expected {wanted}", found=found, wanted=i18n.joined(wanted)) if wanted
               else tr("unexpected {found}", found=found), span, code="unexpected-token")
 
 
@@ -832,10 +832,10 @@ class _Resolver:
                     continue
                 warned.add(r.name)
                 close = names.did_you_mean(r.name)
+                hint = tr("if it is an input, give it a value with .reg or --set")
                 self.out.warning(tr("register '{name}' is read but never written", name=r.name), r.span,
-                                 hint=(close + " " if close else "") +
-                                 tr("if it is an input, give it a value with .reg or --set"), code="never-written",
-                                 subject=r.name)
+                                 hint=tr("{suggestion} {hint}", suggestion=close, hint=hint) if close else hint,
+                                 code="never-written", subject=r.name)
 
     def _instruction(self, stmt) -> Optional[Instruction]:
         op = isa.lookup(stmt.word)

@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import NamedTuple, Optional
 
 from .errors import Diagnostic, RuntimeFault, UsageError
-from .i18n import ntr, tr
+from .i18n import language, ntr, tr
 from .inputs import first_write_before_read
 from .ir import UNSET, Imm, Program, element
 from .machine import DEFAULT_MAX_STEPS, Machine
@@ -359,9 +359,10 @@ def _warnings(program, register, inputs, rec, adj, target, leaf_of, registers) -
         if op is not None and op.kink is not None and adj[k] is not None and node.address not in kinked \
                 and op.kink(*node.values):
             kinked.add(node.address)
+            note = op.kink_note_zh if language() == "zh" else op.kink_note  # the table carries both
             out.append(_warn(program, node.address, tr("{mnemonic} of {values!r} (step {step:,}) has no derivative: "
-                                                       "{kink_note}",
-                                                       mnemonic=op.mnemonic, values=node.values[0], step=node.step, kink_note=op.kink_note), "grad-kink"))
+                                                       "{kink_note}", mnemonic=op.mnemonic, values=node.values[0],
+                                                       step=node.step, kink_note=note), "grad-kink"))
     for address, times in sorted(rec.indexes.items()):
         out.append(_warn(program, address, tr("this array index depends on an input: it is treated as fixed "
                          "(a change of the input would read another element)"), "grad-index"))

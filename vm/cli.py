@@ -148,7 +148,7 @@ def cmd_show(args, con: report.Console) -> int:
     if args.path:
         con.say(str(path))
     else:
-        con.out.write(source.read_bounded(path, source.PROGRAM_LIMIT, "a program").decode("utf-8"))
+        con.out.write(source.read_bounded(path, source.PROGRAM_LIMIT, tr("a program")).decode("utf-8"))
     return EXIT_OK
 
 

@@ -419,7 +419,7 @@ def _in_english(data: bytes, path: Path, args) -> list:
 def run_expectations(path: Path) -> list[str]:
     """Run one program and check the expectations in its comments; the failures, or []."""
     try:
-        data = datafile.read_input(path, str(path), "a program")
+        data = datafile.read_input(path, str(path), tr("a program"))
     except InputFileError as e:
         return [e.diagnostics[0].message]
     spec = parse(data)

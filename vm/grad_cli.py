@@ -7,7 +7,7 @@ import argparse
 from . import report
 from .render import display_width, ljust, rjust
 from .errors import UsageError, json_number
-from .i18n import tr
+from .i18n import joined, tr
 from .inputs import parse_data, parse_sets, read_program, steps_option, warnings_for
 
 
@@ -156,7 +156,7 @@ def run_check(args, con: report.Console) -> int:
                             for e in c.evaluations]}))
         return 0 if c.ok else 1
     fmt = con.fmt
-    where = ", ".join(f"OUT {e.out}" if e.out else tr("the end") for e in c.evaluations)
+    where = joined(f"OUT {e.out}" if e.out else tr("the end") for e in c.evaluations)
     con.say(tr("gradient check of {loss} at {where} (each ∂ is taken with respect to the value the parameter held "
                "when {loss} was written):", loss=c.loss, where=where))
     for v in c.verdicts:
@@ -165,7 +165,9 @@ def run_check(args, con: report.Console) -> int:
             at = f"OUT {e.out}" if e.out else tr("end")
             g, d = e.values[v.register], e.derivatives[v.param]
             ratio = tr(", ratio {ratio:.6g}", ratio=float(g) / float(d)) if d != 0 else ""
-            con.say(f"  {rjust(at, 8)}: {v.register} = {fmt.value(g)}, ∂{c.loss}/∂{v.param} = {fmt.value(d)}{ratio}")
+            con.say("  " + tr("{at}: {register} = {value}, ∂{loss}/∂{param} = {derivative}{ratio}", at=rjust(at, 8),
+                              register=v.register, value=fmt.value(g), loss=c.loss, param=v.param,
+                              derivative=fmt.value(d), ratio=ratio))
         meaning = _meaning(v)
         if meaning:
             con.say(meaning)

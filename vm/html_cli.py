@@ -28,7 +28,7 @@ def output_path(args, program_name: str) -> Path:
     given = args.output
     if given is None:
         given = ("stdin" if args.program == "-" else Path(program_name).name.removesuffix(".gdasm")) + ".html"
-    return report.output_file(given, (".html", ".htm"), "a page is written as FILE.html")
+    return report.output_file(given, (".html", ".htm"), tr("a page is written as FILE.html"))
 
 
 def run(args, con: report.Console) -> int:

@@ -166,3 +166,18 @@ def say(message, lang: str, /, **values) -> str:
         text = cat.gettext(message)
     return text.format(**values) if values else text
 
+
+
+# How a list's items are joined, in the language in use: "a, b" is "a、b" in Chinese, "a or b" "a 或 b"
+_LIST = pmark("list", ", ")
+_EITHER = pmark("list", " or ")
+
+
+def joined(items, /) -> str:
+    """Items as a list in the language in use: `OUT 1, OUT 2` — `OUT 1、OUT 2`."""
+    return say(_LIST, language()).join(items)
+
+
+def either(items, /) -> str:
+    """Items as alternatives in the language in use: `loss or regs` — `loss 或 regs`."""
+    return say(_EITHER, language()).join(items)

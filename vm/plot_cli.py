@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 from . import pictures, progress, render, report, source
 from .errors import GdasmError, UsageError
-from .i18n import tr
+from .i18n import either, tr
 from .inputs import parse_sets, read_program, run_inputs, warnings_for
 
 # Which options each kind reads: an option given to a kind that ignores it is refused, not silently dropped.
@@ -72,14 +72,14 @@ def _output(args, program_name: str) -> Path:
     else:
         stem = "stdin" if args.program == "-" else Path(program_name).name.removesuffix(".gdasm")
         given = f"{stem}-{args.kind}{'-zh' if args.lang == 'zh' else ''}.png"  # one file a language
-    return report.output_file(given, (".png", ".svg", ".pdf"), "a picture is written as .png, .svg or .pdf")
+    return report.output_file(given, (".png", ".svg", ".pdf"), tr("a picture is written as .png, .svg or .pdf"))
 
 
 def _check(args) -> None:
     for option, kinds in USES.items():
         if getattr(args, option) is not None and args.kind not in kinds:
             raise UsageError(tr("--{option} goes with --kind {kinds}, not --kind {kind}",
-                                option=option, kinds=' or '.join(kinds), kind=args.kind))
+                                option=option, kinds=either(kinds), kind=args.kind))
     if args.kind == "loss" and args.y is not None and "," in args.y:
         raise UsageError(tr("--kind loss plots one register: --y REG (--kind regs plots several: --y A,B)"))
 
@@ -90,8 +90,8 @@ def run(args, con: report.Console) -> int:
     try:
         from . import plot
     except ImportError:
-        raise MissingExtra("pictures need matplotlib, which is not installed: "
-                           "pip install 'gdasm[plot]' (or pip install matplotlib)") from None
+        raise MissingExtra(tr("pictures need matplotlib, which is not installed: "
+                              "pip install 'gdasm[plot]' (or pip install matplotlib)")) from None
     plot.check_size(args.size, args.dpi)
     program = read_program(args.program, con)
     warnings = warnings_for(program, parse_sets(args.set))

@@ -17,7 +17,8 @@ from typing import Optional
 
 from . import isa, render, source
 from .errors import RuntimeFault
-from .i18n import ntr, tr
+from .i18n import language, ntr, pmark, tr
+from .i18n import say as in_language  # profile.say prints the profile
 from .ir import Imm, Program
 
 CHAIN_LIMIT = 1_000_000  # steps followed one by one for the chain; a longer run gets the sum only
@@ -223,10 +224,14 @@ def _table(head: tuple, rows: list, align: str) -> list[str]:
                       for c, w, a in zip(cells, widths, align)).rstrip() for cells in (head, *rows)]
 
 
+_SEMICOLON = pmark("list", "; ")  # between the chain's lines: "；" in Chinese
+
+
 def text(p: Profile) -> list[str]:
     """The profile as tables for people."""
     chain = p.chain is not None
-    rows = [(str(r.line), f"{r.runs:,}", _share(r.runs, p.steps), "I/O" if r.each is None else str(r.each),
+    io = tr("I/O")
+    rows = [(str(r.line), f"{r.runs:,}", _share(r.runs, p.steps), io if r.each is None else str(r.each),
              "—" if r.each is None else f"{r.cycles:,}", "—" if r.each is None else _share(r.cycles, p.cycles),
              *([f"{r.chain:,}" if r.chain else ""] if chain else []), render.safe(r.text)) for r in p.rows]
     head = (tr("line"), tr("times run"), tr("% of steps"), tr("latency"), tr("cycles"), tr("% of cycles"),
@@ -253,8 +258,9 @@ def text(p: Profile) -> list[str]:
 
 
 def _group_rows(groups, p: Profile, name) -> list[tuple]:
+    io = tr("I/O")
     return [(render.safe(source.shorten(name(g), 48, 12)), f"{g.runs:,}", _share(g.runs, p.steps),
-             ("I/O" if not g.cycles else f"{g.cycles:,} + I/O") if g.io else f"{g.cycles:,}",
+             (io if not g.cycles else f"{g.cycles:,} + {io}") if g.io else f"{g.cycles:,}",
              _share(g.cycles, p.cycles) if g.cycles else "—") for g in groups]
 
 
@@ -271,8 +277,9 @@ def _summary(p: Profile) -> list[str]:
                    "else could take"))
         top = sorted((r for r in p.rows if r.chain), key=lambda r: -r.chain)[:3]
         if top and p.chain:
-            out.append(tr("on that chain: ") + "; ".join(f"line {r.line} ({render.safe(r.text)}) "
-                                                     f"{_share(r.chain, p.chain)}" for r in top))
+            out.append(tr("on that chain: ") + in_language(_SEMICOLON, language()).join(
+                tr("line {line} ({text}) {share}", line=r.line, text=render.safe(r.text), share=_share(r.chain, p.chain))
+                for r in top))
     elif p.chain_note:
         out.append(tr("the longest chain of dependent steps: {chain_note}", chain_note=p.chain_note))
     if p.cycles and len(p.regions) > 1:
@@ -293,8 +300,10 @@ def _summary(p: Profile) -> list[str]:
 
 
 def _region(g: Group) -> str:
-    lines = f"line {g.first_line}" if g.first_line == g.last_line else f"lines {g.first_line}–{g.last_line}"
-    return f"{g.name} ({lines})" if g.name else tr("{lines} (before the first label)", lines=lines)
+    lines = tr("line {line}", line=g.first_line) if g.first_line == g.last_line else \
+        tr("lines {first}–{last}", first=g.first_line, last=g.last_line)
+    return tr("{name} ({lines})", name=g.name, lines=lines) if g.name else \
+        tr("{lines} (before the first label)", lines=lines)
 
 
 def to_json(p: Profile) -> dict:

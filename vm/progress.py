@@ -12,6 +12,7 @@ import shutil
 import time
 from typing import Optional
 
+from .i18n import tr
 from .render import safe
 
 DELAY = 1.0  # seconds before a display appears
@@ -37,7 +38,7 @@ def _where(m) -> str:
     """The line about to run, for the display."""
     if m.status == "ready" and 0 <= m.pc < len(m.program.instructions):
         ins = m.program.instructions[m.pc]
-        return f"line {ins.line}: {safe(ins.text)[:40]}"
+        return tr("line {line}: {text}", line=ins.line, text=safe(ins.text)[:40])
     return ""
 
 

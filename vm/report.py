@@ -212,7 +212,7 @@ def output_file(given: str, suffixes: tuple, what: str):
         raise UsageError(tr("-o {shown}: name a file ({what}), not a folder", shown=shown, what=what))
     path = Path(given)
     if path.suffix.lower() not in suffixes:
-        raise UsageError(f"-o {shown}: {what}")
+        raise UsageError(tr("-o {shown}: {what}", shown=shown, what=what))
     try:
         if path.is_dir():
             raise StreamError(errno.EISDIR, tr("cannot write {shown}: it is a folder", shown=shown))

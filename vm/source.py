@@ -136,4 +136,5 @@ def is_binary(name: str, head: bytes) -> bool:
 
 def read_program_bytes(where, shown: Optional[str] = None) -> bytes:
     """A PROGRAM's bytes, bounded: source up to PROGRAM_LIMIT, a binary (its magic first) up to BINARY_LIMIT."""
-    return read_bounded(where, PROGRAM_LIMIT, "a program", shown, larger=(BINARY_MAGIC, BINARY_LIMIT, "a binary"))
+    return read_bounded(where, PROGRAM_LIMIT, tr("a program"), shown,
+                        larger=(BINARY_MAGIC, BINARY_LIMIT, tr("a binary")))
