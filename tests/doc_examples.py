@@ -53,7 +53,8 @@ def run(command: str, cwd=None) -> str:
         (Path(cwd) / "docs").symlink_to(ROOT / "docs", target_is_directory=True)  # folder (`gdasm test docs/...`)
     bindir = str(Path(sys.executable).parent)
     env = {**os.environ, "NO_COLOR": "1", "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
-    proc = subprocess.run(["bash", "-c", command + " 2>&1"], cwd=cwd or ROOT, env=env, capture_output=True,
+    # stderr of every command of a pipeline, as a terminal shows it (not only the last one's)
+    proc = subprocess.run(["bash", "-c", "{ " + command + "\n} 2>&1"], cwd=cwd or ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
     return proc.stdout
 

@@ -235,3 +235,17 @@ def test_every_chinese_documented_message_is_real(kind, code, message, example, 
         [d for f in doc.get("files", []) for d in f["diagnostics"]]
     assert code in [d["code"] for d in found], found
     assert any(message in d["message"] for d in found if d["code"] == code), found
+
+
+def test_the_size_the_docs_quote_for_the_seeds_binary_is_real():
+    """errors.md and machine-code.md (both languages) quote the header of a truncated seed.gdbin: its size is
+    the size `gdasm asm gradient_step` writes."""
+    import vm
+    from vm import objfile
+    size = len(objfile.write(vm.bundled("gradient_step")))
+    quoted = []
+    for name in ("errors.md", "machine-code.md", "zh/errors.md", "zh/machine-code.md"):
+        text = (ROOT / "docs" / name).read_text(encoding="utf-8")
+        quoted += [(name, int(n.replace(",", ""))) for n in
+                   re.findall(r"the header says the file is ([\d,]+) bytes|文件有 ([\d,]+) 字节", text) for n in n if n]
+    assert len(quoted) >= 4 and all(n == size for _, n in quoted), (size, quoted)
