@@ -284,7 +284,7 @@ def test_conditional_breakpoints(write):
     (["run", "gradient_step", "--quiet", "--json"], "--quiet prints only the OUT values"),
     (["run", "gradient_step", "--exact", "--numbers", "hex"], "under --exact every value is an exact fraction"),
     (["trace", "gradient_descent", "--table", "--every", "0"], "lines are numbered from 1"),
-    (["run", "gradient_step", "--set", "w=２"], "is not a number (write it as a program does"),
+    (["run", "gradient_step", "--set", "w=２"], "is not a number: it is typed in full-width characters: write the ASCII '2'"),
     (["run", "mse_loss", "--data", "x=1_000"], "is not a number"),
     (["run", "mse_loss", "--data", "x=@:a"], "no file name after '@'"),
 ])
