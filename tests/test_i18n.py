@@ -306,3 +306,10 @@ def test_a_number_typed_in_full_width_gets_the_ascii_it_stands_for(tmp_path):
     option = gdasm("run", "gradient_descent", "--set", "w=０.５")
     assert option.returncode == 64 and "write the ASCII '0.5'" in option.stderr
     assert "full-width" not in gdasm("run", "gradient_descent", "--set", "w=abc").stderr
+
+
+def test_explain_at_a_step_past_the_end_says_so_in_both_languages():
+    for lang, said in (("en", "note: the program stopped after 12 steps, before step 50"),
+                       ("zh", "注：程序执行 12 步后就停止了，没有到第 50 步")):
+        proc = gdasm("--lang", lang, "explain", "gradient_step", "grad_avg", "--at", "50")
+        assert proc.returncode == 0 and proc.stdout.rstrip().endswith(said), proc.stdout + proc.stderr

@@ -6,7 +6,7 @@ import argparse
 
 from . import render, report
 from .errors import RuntimeFault, UsageError, json_number
-from .i18n import tr
+from .i18n import ntr, tr
 from .inputs import make_machine, parse_sets, read_program, steps_option, warnings_for
 
 
@@ -41,8 +41,8 @@ def run(args, con: report.Console) -> int:
     if h.full:
         note = tr("note: recording stopped: {full}", full=h.full)
     if args.at is not None and h.step < args.at:
-        note = note or tr("note: the program stopped after {step}, before step {at:,}",
-                          step=report.plural(h.step, 'step'), at=args.at)
+        note = note or ntr("note: the program stopped after {n:,} step, before step {at:,}",
+                           "note: the program stopped after {n:,} steps, before step {at:,}", h.step, at=args.at)
     lines = explanation(node, con.fmt)
     if args.json:
         con.say(report.dumps({"register": args.register, "value": json_number(node.value), "step": h.step,
