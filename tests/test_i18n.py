@@ -254,7 +254,7 @@ def test_a_chinese_trace_differs_from_the_english_only_in_the_words_for_jumps_an
 def test_static_facts_in_chinese_say_the_same_numbers_in_chinese_words(command, english_words):
     stdin = "word\nword 17\nquit\n" if command[0] == "debug" else None
     english, chinese = (gdasm(*lang, *command, stdin=stdin).stdout for lang in ([], ["--lang", "zh"]))
-    numbers = [re.findall(r"\d[\d,.]*", text) for text in (english, chinese)]
+    numbers = [re.findall(r"\d+(?:[,.]\d+)*", text) for text in (english, chinese)]  # 1,555 and 0.5 whole
     assert numbers[0] == numbers[1], chinese
     for word in english_words:
         assert word in english and word not in chinese, word

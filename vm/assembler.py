@@ -52,6 +52,24 @@ _LOOKALIKES = MappingProxyType({
 })
 # Mathematical symbols that arrive with formulas copied from a document.
 _MATHS = MappingProxyType({"−": "-", "×": "*", "÷": "/", "·": "*", "⋅": "*"})
+# The Unicode names of the characters above and of the odd spaces, marked so that a reader sees them in their
+# language (FULLWIDTH COMMA is 全角逗号); another character is named as Unicode names it.
+_CHAR_NAMES = (
+    mark("FULLWIDTH COMMA"), mark("FULLWIDTH COLON"), mark("FULLWIDTH LEFT PARENTHESIS"),
+    mark("FULLWIDTH RIGHT PARENTHESIS"), mark("FULLWIDTH SEMICOLON"), mark("FULLWIDTH NUMBER SIGN"),
+    mark("FULLWIDTH FULL STOP"), mark("IDEOGRAPHIC FULL STOP"), mark("FULLWIDTH EQUALS SIGN"),
+    mark("FULLWIDTH PLUS SIGN"), mark("FULLWIDTH HYPHEN-MINUS"), mark("FULLWIDTH ASTERISK"), mark("FULLWIDTH SOLIDUS"),
+    mark("IDEOGRAPHIC COMMA"), mark("FULLWIDTH LOW LINE"), mark("ZERO WIDTH SPACE"), mark("ZERO WIDTH NO-BREAK SPACE"),
+    mark("WORD JOINER"), mark("MINUS SIGN"), mark("MULTIPLICATION SIGN"), mark("DIVISION SIGN"), mark("MIDDLE DOT"),
+    mark("DOT OPERATOR"), mark("NO-BREAK SPACE"), mark("IDEOGRAPHIC SPACE"), mark("EN SPACE"), mark("EM SPACE"),
+    mark("THIN SPACE"), mark("NARROW NO-BREAK SPACE"),
+)
+
+
+def _char_name(ch: str) -> str:
+    """A character's Unicode name, in the reader's language where the catalogue has it (全角逗号)."""
+    name = unicodedata.name(ch, "")
+    return tr(name) if name in _CHAR_NAMES else (name or tr("unnamed character"))
 
 
 # --- parse-time values (not IR): columns on their line, and the problems found while folding ------------
@@ -264,7 +282,7 @@ def _bad_character(out: Optional[Collector], ch: str, span: Span) -> str:
     """Report a character the grammar cannot read (unless `out` is None); what to read in its place (one
     character: columns stay where they are)."""
     code = f"U+{ord(ch):04X}"
-    name = unicodedata.name(ch, "unnamed character")
+    name = _char_name(ch)
     report = out.error if out is not None else (lambda *a, **kw: None)
     if ch in _MATHS:
         report(tr("'{char}' ({code} {name}) is a mathematical symbol, not gdasm's '{meant}'", char=ch, code=code,
@@ -414,7 +432,7 @@ def _plain_spaces(line: str, lineno: int, out: Collector) -> str:
     ch = first.group()
     more = tr(" (and {count} more on this line)", count=len(found) - 1) if len(found) > 1 else ""
     out.warning(tr("'{char}' (U+{code:04X} {name}) read as a space", char=ch, code=ord(ch),
-                   name=unicodedata.name(ch, '')) + more,
+                   name=_char_name(ch)) + more,
                 Span(lineno, first.start() + 1, first.start() + 2),
                 hint=tr("code copied from a web page or typed with an input method often holds these; type "
                         "ordinary spaces"), code="odd-space")
@@ -433,7 +451,7 @@ def _normalised_letters(line: str, lineno: int, out: Collector) -> None:
         k = next(i for i, ch in enumerate(name) if unicodedata.normalize("NFKC", ch) != ch)
         ch = name[k]
         out.warning(tr("'{char}' (U+{code:04X} {char_name}) in '{name}' is read as '{meant}'", char=ch,
-                       code=ord(ch), char_name=unicodedata.name(ch, ''), name=name,
+                       code=ord(ch), char_name=_char_name(ch), name=name,
                        meant=unicodedata.normalize('NFKC', ch)), Span(lineno, m.start() + k + 1, m.start() + k + 2),
                     hint=tr("names are NFKC-normalised, as in Python; a full-width input method types these"),
                     code="normalised-name")

@@ -103,7 +103,7 @@ def parse_inputs(program: Program, wrt, arrays: list) -> list[Input]:
         else:
             close = did_you_mean(name, list(program.registers) + list(program.arrays))
             raise UsageError(tr("--wrt {name}: no register or array named '{name}' in this program", name=safe(name))
-                             + (f"; {close}" if close else ""))
+                             + (tr("; {suggestion}", suggestion=close) if close else ""))
     return out
 
 
@@ -242,7 +242,7 @@ def grad(program: Program, register: str, wrt, registers=None, arrays=None, max_
     if not isinstance(register, str) or program.register_slot(register) is None:
         close = did_you_mean(str(register), list(program.registers))
         raise UsageError(tr("no register named '{register}' in this program",
-                            register=safe(str(register))) + (f"; {close}" if close else ""))
+                            register=safe(str(register))) + (tr("; {suggestion}", suggestion=close) if close else ""))
     if at is not None and at_out is not None:
         raise UsageError(tr("--at and --at-out both say where to take the value: give one"))
     if at_out is not None and not outs(program):

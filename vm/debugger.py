@@ -322,8 +322,10 @@ class Debugger(cmd.Cmd):
     def _line_hit(self, line: int) -> Optional[str]:
         for k, s in sorted(self.stops.items()):
             if s.kind == "break" and s.line == line and self._holds(s.condition):
-                cond = f" ({s.condition[0].text} {s.condition[1]} {s.condition[2]})" if s.condition else ""
-                return tr("breakpoint {k} at line {line}{cond}", k=k, line=line, cond=cond)
+                if s.condition:
+                    return tr("breakpoint {k} at line {line} ({condition})", k=k, line=line,
+                              condition=s.condition_text)
+                return tr("breakpoint {k} at line {line}", k=k, line=line)
         return None
 
     def _holds(self, condition) -> bool:

@@ -84,8 +84,9 @@ def _backward(g, program, args, con: report.Console) -> None:
         out.writerow(["step", "line", "instruction", "to", "partial", "from", "adjoint", "add"])
         for r in rows:
             for u in r.updates:
-                out.writerow([r.step, r.line, r.text, u.to, fmt.value(u.partial), u.source, fmt.value(u.adjoint),
-                              fmt.value(u.add)])
+                plain = fmt.plain  # CSV cells as tools read them, in any language
+                out.writerow([r.step, r.line, r.text, u.to, plain.value(u.partial), u.source,
+                              plain.value(u.adjoint), plain.value(u.add)])
         return
     con.say(tr("the backward pass of {register} (∂v means ∂{register}/∂v; v@N is the value step N wrote), newest "
                "step first:", register=g.register))

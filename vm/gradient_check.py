@@ -116,7 +116,7 @@ def gradcheck(program: Program, loss: str, grads, registers=None, arrays=None, m
                 close = did_you_mean(name, list(program.registers))
                 raise UsageError(tr("--grad {item}: no {what} '{name}' in this program",
                                     item=safe(str(item)), what=what, name=safe(name))
-                                 + (f"; {close}" if close else ""))
+                                 + (tr("; {suggestion}", suggestion=close) if close else ""))
         if not any(ins.dest is not None and ins.dest.name == register for ins in program.instructions):
             raise UsageError(tr("--grad {item}: the program never writes '{register}'",
                                 item=safe(str(item)), register=safe(register)))
@@ -124,7 +124,7 @@ def gradcheck(program: Program, loss: str, grads, registers=None, arrays=None, m
     if program.register_slot(loss) is None:
         close = did_you_mean(loss, list(program.registers))
         raise UsageError(tr("--loss {loss}: no register '{loss}' in this program",
-                            loss=safe(loss)) + (f"; {close}" if close else ""))
+                            loss=safe(loss)) + (tr("; {suggestion}", suggestion=close) if close else ""))
     m = Machine(program, registers, arrays, max_steps)
     inputs = parse_inputs(program, [p for p, _ in pairs], m.arrays)
     lslot = program.register_slot(loss)

@@ -164,16 +164,17 @@ def to_number(v, exact: bool = False) -> Number:
 def _short(v) -> str:
     """A value for a message: its repr, cut to 40 characters (a 5,000-digit number is not repeated whole)."""
     if isinstance(v, int) and not isinstance(v, bool):
-        return f"an integer of {v.bit_length():,} bits" if v.bit_length() > 128 else repr(v)
+        return tr("an integer of {n:,} bits", n=v.bit_length()) if v.bit_length() > 128 else repr(v)
     if isinstance(v, Fraction):
-        return f"a fraction of {max(v.numerator.bit_length(), v.denominator.bit_length()):,} bits"
+        return tr("a fraction of {n:,} bits", n=max(v.numerator.bit_length(), v.denominator.bit_length()))
     text = repr(v)
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def fraction_text(f: Fraction) -> str:
+def fraction_text(f: Fraction, said: bool = False) -> str:
     """An exact value as text: `28/3`, `28`; one too large to print whole (over 200 bits) as its approximate
-    value and size, `≈-3e+308 (a 309-digit / 1-digit fraction)`."""
+    value and size, `≈-3e+308 (a 309-digit / 1-digit fraction)` (`said`: the size in the reader's language;
+    JSON says it in English)."""
     if max(f.numerator.bit_length(), f.denominator.bit_length()) <= 200:
         return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
     try:
@@ -187,7 +188,10 @@ def fraction_text(f: Fraction) -> str:
         if float(f"{mantissa:.6g}") >= 10:  # log10 of a power of ten may fall just short: 9.999…e-601 is 1e-600
             mantissa, whole = mantissa / 10, whole + 1
         approx = f"{'-' if f < 0 else ''}{mantissa:.6g}e{whole:+d}"
-    return f"≈{approx} (a {_digits(abs(f.numerator)):,}-digit / {_digits(f.denominator):,}-digit fraction)"
+    top, bottom = _digits(abs(f.numerator)), _digits(f.denominator)
+    if said:
+        return tr("≈{approx} (a {top:,}-digit / {bottom:,}-digit fraction)", approx=approx, top=top, bottom=bottom)
+    return f"≈{approx} (a {top:,}-digit / {bottom:,}-digit fraction)"
 
 
 def _digits(n: int) -> int:

@@ -439,7 +439,7 @@ function show() {
   }
   const atEnd = pos === LAST;
   const fl = $("faultline");
-  if (fl) { fl.hidden = !atEnd; fl.textContent = [W.runtime_error + ": " + D.fault.text[fmt]].concat(D.fault.notes[fmt]).join("\n"); }
+  if (fl) { fl.hidden = !atEnd; fl.textContent = [words("runtime_error", { message: D.fault.text[fmt] })].concat(D.fault.notes[fmt]).join("\n"); }
   // status
   const st = $("status");
   st.classList.toggle("fault", atEnd && D.status === "fault");

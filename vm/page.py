@@ -305,7 +305,7 @@ WORDS = MappingProxyType({
     "fault": pmark("page",
                    "stopped by a fault at step {n}: that step did not complete; the values shown are those after "
                    "step {m}"),
-    "runtime_error": pmark("page", "runtime error"),
+    "runtime_error": pmark("page", "runtime error: {message}"),
     "ready": pmark("page", "next: line {line}"),
     "ran": pmark("page", "step {step} ran line {line}: {text}"),
     "start": pmark("page", "not started"),

@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 from . import pictures, progress, render, report, source
 from .errors import GdasmError, UsageError
-from .i18n import either, tr
+from .i18n import either, mark, tr
 from .inputs import parse_sets, read_program, run_inputs, warnings_for
 
 # Which options each kind reads: an option given to a kind that ignores it is refused, not silently dropped.
@@ -47,15 +47,16 @@ def add_options(p: argparse.ArgumentParser) -> None:
                         "learning rates compared; fit: the data and the model's predictions; regs: registers "
                         "per iteration (default loss)"))
     p.add_argument("-o", "--output", metavar="FILE", help=tr("FILE.png, .svg or .pdf (default PROGRAM-KIND.png here; "
-                                                         "PROGRAM-KIND-zh.png with --lang zh)"))
+                                                         "PROGRAM-KIND-zh.png for a picture in Chinese)"))
     p.add_argument("--y", metavar="REG", help=tr("loss: plot this register, sampled at each OUT; regs: A,B,..."))
     p.add_argument("--every", metavar="LABEL|LINE", help=tr("loss, regs: sample where the loop reaches this line"))
     p.add_argument("--param", metavar="P[,Q]", default=None,
                    help=tr("path: the parameter (a curve) or two (contours), default w"))
     p.add_argument("--lr", metavar="R1,R2,...", help=tr("lr: the learning rates (default the program's × 0.1, 1, 10, "
                                                         "30)"))
-    p.add_argument("--pred", metavar="REG", help=tr("fit: the register holding the model's prediction (default pred "
-                                                 "or p)"))
+    p.add_argument("--pred", metavar="REG", help=tr("fit: the register holding the model's prediction (default: the "
+                                                 "first of {names} the program writes)",
+                                                 names=", ".join(pictures.PREDICTIONS)))
     p.add_argument("--save-data", metavar="FILE.json", help=tr("also write every plotted number to FILE.json"))
     p.add_argument("--lang", choices=("en", "zh"), default=None,
                    help=tr("the picture's words: en or zh (中文); default: gdasm's language (see gdasm --help)"))
@@ -100,7 +101,8 @@ def run(args, con: report.Console) -> int:
     path = _output(args, program.filename)
     plot.check_font(path, args.lang)  # before any run: a missing font is known now
     inputs = run_inputs(args)
-    what = {"path": "the loss landscape", "lr": "one run per learning rate"}.get(args.kind, "running")
+    running = {"path": mark("the loss landscape"), "lr": mark("one run per learning rate"), "": mark("running")}
+    what = tr(running.get(args.kind, running[""]))
     show = progress.Runs(con.err, progress.wanted(con.err), what)
     faults: list = []
     try:

@@ -57,8 +57,8 @@ class Steps:
             return
         if self.bar is None:
             from tqdm import tqdm
-            self.bar = tqdm(file=self.stream, initial=m.steps, unit=" steps", unit_scale=True, leave=False,
-                            ncols=_columns(), nrows=24, bar_format="gdasm: {n_fmt} steps, {rate_fmt}{postfix}",
+            self.bar = tqdm(file=self.stream, initial=m.steps, unit=tr(" steps"), unit_scale=True, leave=False,
+                            ncols=_columns(), nrows=24, bar_format=tr("gdasm: {n_fmt} steps, {rate_fmt}{postfix}"),
                             mininterval=0.2, position=0, postfix=_where(m))
             self.shown = m.steps
             return
@@ -93,7 +93,7 @@ class Runs:
         if self.bar is None:
             from tqdm import tqdm
             self.bar = tqdm(file=self.stream, total=total, initial=0, leave=False, ncols=_columns(), nrows=24,
-                            desc=f"gdasm: {self.what}", unit=" runs", mininterval=0.2, position=0)
+                            desc=tr("gdasm: {what}", what=self.what), unit=tr(" runs"), mininterval=0.2, position=0)
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:

@@ -17,7 +17,8 @@ from .i18n import mark, tr
 from .ir import UNSET
 from .numbers import fraction_text as fraction
 
-UNSET_TEXT = "unset"
+UNSET_TEXT = "unset"  # as CSV writes an unset register; people read UNSET_WORD in their language
+UNSET_WORD = mark("unset")
 NUMBER_FORMATS = ("dec", "hex", "bits", "exact")
 
 
@@ -26,6 +27,7 @@ class Formatter:
     """How values print: one of NUMBER_FORMATS (`--numbers`). Passed to whatever shows a value."""
 
     numbers: str = "dec"
+    said: bool = True  # words (unset, zero, a fraction's size) in the reader's language; False: as CSV writes them
 
     def __post_init__(self):
         if self.numbers not in NUMBER_FORMATS:
@@ -33,39 +35,46 @@ class Formatter:
                                 numbers=self.numbers, NUMBER_FORMATS=', '.join(NUMBER_FORMATS)))
 
     def value(self, v) -> str:
-        return value(v, self.numbers)
+        return value(v, self.numbers, self.said)
 
     def array(self, values, limit: int = 20) -> str:
-        return array(values, self.numbers, limit)
+        return array(values, self.numbers, limit, self.said)
+
+    @property
+    def plain(self) -> "Formatter":
+        """The same format with its words as tools read them (CSV cells do not change with the language)."""
+        return Formatter(self.numbers, False)
 
 
 DEC = Formatter()
 
 
-def value(v, numbers: str = "dec") -> str:
-    """A value as text in one of NUMBER_FORMATS; exact fractions print as `28/3` (or `28`) in any."""
+def value(v, numbers: str = "dec", said: bool = True) -> str:
+    """A value as text in one of NUMBER_FORMATS; exact fractions print as `28/3` (or `28`) in any. `said`: its
+    words (an unset register, a huge fraction's size, a bit pattern's kind) in the reader's language."""
     if v is UNSET:
-        return UNSET_TEXT
+        return tr(UNSET_WORD) if said else UNSET_TEXT
     if isinstance(v, Fraction):
-        return fraction(v)
+        return fraction(v, said)
     v = float(v)
     if numbers == "dec":
         return repr(v)
     if numbers == "hex":
         return v.hex()
     if numbers == "bits":
-        return bits(v)
+        return bits(v, said)
     if numbers == "exact":
         return exact_decimal(v)
     raise ValueError(f"unknown number format {numbers!r}; the formats are {', '.join(NUMBER_FORMATS)}")
 
 
-def bits(v: float) -> str:
+def bits(v: float, said: bool = True) -> str:
     """The IEEE-754 binary64 fields: sign | 11-bit exponent (its unbiased value) | 52-bit fraction."""
     raw = struct.unpack(">Q", struct.pack(">d", v))[0]
     sign, exponent, fraction = raw >> 63, (raw >> 52) & 0x7FF, raw & ((1 << 52) - 1)
     if exponent == 0:
-        what = "zero" if fraction == 0 else "subnormal, 2^-1022"
+        what = mark("zero") if fraction == 0 else mark("subnormal, 2^-1022")
+        what = tr(what) if said else what
     else:
         what = f"2^{exponent - 1023}"
     return f"{sign} | {exponent:011b} ({what}) | {fraction:052b}"
@@ -77,11 +86,13 @@ def exact_decimal(v: float) -> str:
     return text
 
 
-def array(values, numbers: str = "dec", limit: int = 20) -> str:
+def array(values, numbers: str = "dec", limit: int = 20, said: bool = True) -> str:
     """An array as `[1.0, 2.0, ...]`, cut after `limit` elements with a count of the rest."""
-    shown = ", ".join(value(v, numbers) for v in values[:limit])
+    shown = ", ".join(value(v, numbers, said) for v in values[:limit])
     more = len(values) - limit
-    return f"[{shown}, … {more} more]" if more > 0 else f"[{shown}]"
+    if more <= 0:
+        return f"[{shown}]"
+    return "[" + (tr("{shown}, … {more} more", shown=shown, more=more) if said else f"{shown}, … {more} more") + "]"
 
 
 def use_colour(stream) -> bool:
@@ -183,8 +194,11 @@ def diagnostic(d: Diagnostic, colour: bool = False, fmt: Formatter = DEC) -> str
         where = f"{filename}:{d.span.line}:{d.span.column}"
     elif d.offset is not None:
         where = f"{filename}: offset 0x{d.offset:x}"
-    head = f"{paint(where + ':', 'bold', colour)} {paint(d.severity + ':', d.severity, colour)} "
-    out = [head + paint(safe(d.text(fmt)), "bold", colour)]
+    if not filename and d.severity == "error":  # about no file: the command line's head, in the reader's language
+        out = [paint(tr("gdasm: error: {message}", message=safe(d.text(fmt))), "bold", colour)]
+    else:
+        head = f"{paint(where + ':', 'bold', colour)} {paint(d.severity + ':', d.severity, colour)} "
+        out = [head + paint(safe(d.text(fmt)), "bold", colour)]
     if d.span:
         out += _excerpt(d.span, d.source_line, d.severity, colour)
     notes = list(d.notes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from . import encoding, isa, objfile
-from .i18n import language, tr
+from .i18n import joined, language, tr
 from .ir import Imm, Program
 from .render import display_width, ljust
 
@@ -40,7 +40,7 @@ def stats(program: Program) -> dict:
 def stats_text(s: dict) -> list[str]:
     """The facts for people, in the language in use (the kinds and mnemonics as the table names them)."""
     zh = language() == "zh"
-    kinds = ", ".join(f"{isa.BEHAVIOURS[k].zh if zh else k} {n:,}" for k, n in s["by_kind"].items())
+    kinds = joined(f"{isa.BEHAVIOURS[k].zh if zh else k} {n:,}" for k, n in s["by_kind"].items())
     ops = ", ".join(f"{k} {n:,}" for k, n in s["by_mnemonic"].items())
     c = {key: f"{n:,}" for key, n in s.items() if isinstance(n, int)}  # 1,555: counts as written
     rows = [

@@ -16,7 +16,7 @@ from typing import Optional
 
 from .assembler import as_program
 from .errors import UsageError
-from .i18n import ntr, tr
+from .i18n import joined, ntr, tr
 from .inputs import _number_text, parse_data, read_program, steps_option
 from .machine import DEFAULT_MAX_STEPS, Machine
 from .numbers import exact_value, to_number
@@ -216,7 +216,8 @@ def run(args, con) -> int:
         from .report import dumps
         con.say(dumps({"settings": [_json(row, regs) for row in rows]}))
         return 0
-    records = [_record(row, regs, fmt, args.format == "table") for row in rows]
+    records = [_record(row, regs, fmt if args.format == "table" else fmt.plain, args.format == "table")
+               for row in rows]
     if args.format == "csv":
         import csv
         w = csv.writer(con.out, lineterminator="\n")
@@ -279,5 +280,5 @@ def _summary(rows: list[Row]) -> str:
         o = row.outcome
         key = o.status if o.fault is None else o.fault[0]
         counts[key] = counts.get(key, 0) + 1
-    parts = ", ".join(f"{n:,} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))  # codes: as in the rows
+    parts = joined(f"{n:,} {k}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))  # codes: as in the rows
     return ntr("{n:,} setting: {endings}", "{n:,} settings: {endings}", len(rows), endings=parts)

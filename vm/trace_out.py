@@ -117,7 +117,7 @@ class _CsvTrace:
         self.fast.write(c, m, self.con.out)
 
     def row(self, rec, cmp=None):
-        fmt = self.con.fmt
+        fmt = self.con.fmt.plain  # CSV cells as tools read them, in any language
         view = describe.describe(rec, self.program)
         written = old = new = ""
         if view.changes:
@@ -339,7 +339,8 @@ class _TableWriter:
             self.csv.writerow(header)
 
     def _cell(self, v) -> str:
-        return "" if v is None or v is UNSET else self.con.fmt.value(v)
+        fmt = self.con.fmt.plain if self.fmt in ("csv", "json") else self.con.fmt  # cells for tools: one language
+        return "" if v is None or v is UNSET else fmt.value(v)
 
     def row(self, first: list, values: dict, out, has_out: bool) -> None:
         names = self.header[2:len(self.header) - has_out]

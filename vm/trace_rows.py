@@ -80,7 +80,7 @@ class CsvRows:
 
     def __init__(self, program: Program, fmt: Formatter, exact: bool):
         self.program = program
-        self.value = _values(fmt, exact)
+        self.value = _values(fmt.plain, exact)  # CSV cells as tools read them, in any language
         if fmt.numbers != "dec" or exact:  # `bits` writes "(subnormal, 2^-1022)": quoted as csv quotes it
             buffer = io.StringIO()
             quote = csv.writer(buffer, lineterminator="")
