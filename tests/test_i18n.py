@@ -313,3 +313,15 @@ def test_explain_at_a_step_past_the_end_says_so_in_both_languages():
                        ("zh", "注：程序执行 12 步后就停止了，没有到第 50 步")):
         proc = gdasm("--lang", lang, "explain", "gradient_step", "grad_avg", "--at", "50")
         assert proc.returncode == 0 and proc.stdout.rstrip().endswith(said), proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("command", [["trace", "-", "--format", "csv", "--numbers", "bits"],
+                                     ["trace", "-", "--format", "csv", "--exact"],
+                                     ["sweep", "-", "--set", "s=0,5e-324", "--format", "csv", "--numbers", "bits"]])
+def test_csv_cells_are_the_same_in_every_language(command):
+    program = ".reg s = 1\n    MOV a, 0\n    MOV b, 5e-324\n    MUL c, s, 3.5\n"
+    english, chinese = (gdasm(*lang, *command, stdin=program) for lang in ([], ["--lang", "zh"]))
+    assert english.returncode == chinese.returncode == 0 and english.stdout == chinese.stdout, chinese.stdout
+    assert "unset" in english.stdout or "(zero)" in english.stdout or "7/2" in english.stdout
+    shown = gdasm("--lang", "zh", "trace", "-", "--numbers", "bits", stdin=program).stdout
+    assert "(零)" in shown and "(次正规数，2^-1022)" in shown and "unset" not in shown
