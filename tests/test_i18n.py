@@ -325,3 +325,10 @@ def test_csv_cells_are_the_same_in_every_language(command):
     assert "unset" in english.stdout or "(zero)" in english.stdout or "7/2" in english.stdout
     shown = gdasm("--lang", "zh", "trace", "-", "--numbers", "bits", stdin=program).stdout
     assert "(零)" in shown and "(次正规数，2^-1022)" in shown and "unset" not in shown
+
+
+def test_an_expectation_typed_with_a_full_width_colon_says_so(tmp_path):
+    student = tmp_path / "hw.gdasm"
+    student.write_text("MOV g, 4\n# expect： g = 4\n", encoding="utf-8")
+    proc = gdasm("--lang", "zh", "test", str(student))
+    assert proc.returncode == 1 and "第 2 行：'expect' 后面的 '：' 是全角冒号" in proc.stdout, proc.stdout

@@ -126,7 +126,9 @@ def _near_miss(line: str) -> str:
     if word not in ("expect", "run") and rest.startswith(":"):
         return tr("'{word}:' is not read; did you mean '# {keyword}:'?",
                   word=_short(m.group('word')), keyword='run' if word.startswith('run') else 'expect')
-    if word == "expect" and re.search(r"[=≈~]", rest):
+    if rest.startswith("："):  # a Chinese input method in full-width mode
+        return tr("'：' after '{word}' is a full-width colon: type the ASCII ':'", word=_short(m.group("word")))
+    if word == "expect" and re.search(r"[=≈~＝]", rest):
         return tr("an expectation needs a ':' after 'expect' (write '# expect: NAME = VALUE')")
     return ""
 
