@@ -332,3 +332,13 @@ def test_an_expectation_typed_with_a_full_width_colon_says_so(tmp_path):
     student.write_text("MOV g, 4\n# expect： g = 4\n", encoding="utf-8")
     proc = gdasm("--lang", "zh", "test", str(student))
     assert proc.returncode == 1 and "第 2 行：'expect' 后面的 '：' 是全角冒号" in proc.stdout, proc.stdout
+
+
+def test_a_file_saved_as_gbk_is_named_as_such(tmp_path):
+    saved = tmp_path / "notepad.gdasm"
+    saved.write_bytes("MOV w, 0.0  # 初始权重设为0\n".encode("gbk"))  # Notepad's "ANSI" on a Chinese Windows
+    proc = gdasm("check", str(saved))
+    assert proc.returncode == 65 and "it looks like GBK/GB18030" in proc.stderr
+    other = tmp_path / "other.gdasm"
+    other.write_bytes(b"MOV a, 1 # \xff\xfe\n")
+    assert "hint: save the file as UTF-8" in gdasm("check", str(other)).stderr

@@ -27,8 +27,20 @@ def decode(data: bytes, filename: str) -> str:
         out = Collector(filename, normalize(data.decode("utf-8", errors="replace")).split("\n"))
         out.error(tr("the file is not valid UTF-8: byte 0x{data:02X} at offset {start} (line {line})",
                      data=data[e.start], start=e.start, line=line),
-                  Span(line, col, col + 1), hint=tr("save the file as UTF-8"), code="invalid-utf8")
+                  Span(line, col, col + 1), hint=_encoding_hint(data), code="invalid-utf8")
         raise AssemblyError(out.diagnostics) from None
+
+
+def _encoding_hint(data: bytes) -> str:
+    """How to save the file: as UTF-8, and when its bytes read as Chinese in GB18030 (Windows Notepad's "ANSI" on
+    a Chinese system), say that this is what it is."""
+    try:
+        text = data[:1_000_000].decode("gb18030")
+    except UnicodeDecodeError:
+        return tr("save the file as UTF-8")
+    if not any("\u4e00" <= c <= "\u9fff" for c in text):
+        return tr("save the file as UTF-8")
+    return tr("it looks like GBK/GB18030 (what Notepad on a Chinese Windows calls ANSI): save it as UTF-8")
 
 
 def lines(text) -> list[str]:
