@@ -25,7 +25,7 @@ from .i18n import ntr, tr
 from .ir import UNSET
 from .machine import Machine, stop_on_ctrl_c
 from .numbers import NumberError, to_number
-from .render import NUMBER_FORMATS, Formatter, display_width, ljust, safe
+from .render import NUMBER_FORMATS, Formatter, display_width, ljust, safe, wrap
 
 ALIASES = MappingProxyType({"s": "step", "n": "step", "next": "step", "b": "back", "g": "goto", "c": "continue",
            "run": "continue", "r": "continue", "rc": "reverse_continue", "reverse-continue": "reverse_continue",
@@ -614,13 +614,15 @@ class Debugger(cmd.Cmd):
             fn = getattr(self, "do_" + name, None)
             self.say(tr(fn.__doc__) if fn and fn.__doc__ else tr("no command '{arg}'", arg=arg))
             return
+        import shutil
+        width = max(shutil.get_terminal_size((80, 24)).columns - 1, 40)  # wrapped to the terminal, CJK counting two
         for name in sorted(n[3:] for n in self.get_names() if n.startswith("do_") and n != "do_EOF"):
             doc = getattr(self, "do_" + name).__doc__ or ""  # the help: translated (vm.i18n.extract finds it)
-            self.say("  " + tr(doc).split("\n")[0])
-        self.say(tr("Enter repeats the last step, back, continue, reverse-continue, list, print, regs, arrays or "
-                    "where. "
-                 "Aliases: ")
-                 + ", ".join(f"{a} = {c.replace('_', '-')}" for a, c in ALIASES.items() if a != c.replace("_", "-")))
+            lines = wrap(tr(doc).split("\n")[0], width - 4)
+            self.say("\n".join(("  " if k == 0 else "    ") + line for k, line in enumerate(lines)))
+        aliases = ", ".join(f"{a} = {c.replace('_', '-')}" for a, c in ALIASES.items() if a != c.replace("_", "-"))
+        self.say("\n".join(wrap(tr("Enter repeats the last step, back, continue, reverse-continue, list, print, regs, "
+                                   "arrays or where. Aliases: ") + aliases, width)))
 
 
 def debug(machine: Machine, stdin=None, stdout=None, fmt: Formatter = Formatter()) -> int:
