@@ -342,3 +342,16 @@ def test_a_file_saved_as_gbk_is_named_as_such(tmp_path):
     other = tmp_path / "other.gdasm"
     other.write_bytes(b"MOV a, 1 # \xff\xfe\n")
     assert "hint: save the file as UTF-8" in gdasm("check", str(other)).stderr
+
+
+@pytest.mark.parametrize("words, said", [
+    (["rnu", "gradient_step"], "did you mean 'run'?"), (["trace", "gradient_step", "--tabel"], "did you mean '--table'?"),
+    (["run", "gradient_step", "--numbers", "hexx"], "did you mean 'hex'?"),
+    (["run", "gradient_step", "--tabel"], None)])  # run has no --table: no near miss to offer
+def test_a_mistyped_command_option_or_choice_gets_the_near_miss(words, said):
+    proc = gdasm(*words)
+    assert proc.returncode == 64 and (said in proc.stderr if said else "did you mean" not in proc.stderr), proc.stderr
+
+
+def test_the_hottest_line_note_counts_in_the_singular_too():
+    assert "it ran 1 time in the last 3 steps" in gdasm("run", "gradient_step", "--max-steps", "3").stderr

@@ -209,7 +209,26 @@ class ArgParser(argparse.ArgumentParser):
 
     def error(self, message):
         raise UsageError(tr("{prog}: error: {message}", prog=self.prog,
-                            message=_argparse_words(message, _ARGPARSE_ERRORS)))
+                            message=_argparse_words(message, _ARGPARSE_ERRORS)) + self._suggestion(message))
+
+    def _suggestion(self, message: str) -> str:
+        """`; did you mean 'run'?` for a mistyped command or choice (rnu), or option (--tabel); else ""."""
+        from .suggest import closest
+        choice = re.match(r"argument [^:]*: invalid choice: '(.*)' \(choose from (.*)\)\Z", message, re.S)
+        if choice:
+            word, candidates = choice.group(1), re.findall(r"'([^']*)'", choice.group(2))
+        else:
+            unknown = re.match(r"unrecognized arguments: (\S+)", message)
+            if not unknown or not unknown.group(1).startswith("--"):
+                return ""
+            word = unknown.group(1).split("=")[0]
+            candidates = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+            for a in self._actions:  # a subcommand's options too: `gdasm run x --tabel` fails in the top parser
+                for sub in (getattr(a, "choices", None) or {}).values() if isinstance(a, argparse._SubParsersAction) \
+                        else ():
+                    candidates += [o for b in sub._actions for o in b.option_strings if o.startswith("--")]
+        close = closest(word, candidates, 0.75) if len(word) < 100 else ""  # a near miss only: --help is not
+        return tr("; did you mean '{close}'?", close=close) if close else ""
 
     def format_usage(self) -> str:
         return self._translated(super().format_usage())

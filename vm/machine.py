@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Mapping, NamedTuple, Optional, Sequence
 
 from . import isa
 from .errors import AssemblyError, Diagnostic, RuntimeFault, Span, UsageError
-from .i18n import tr
+from .i18n import ntr, tr
 from .ir import UNSET, Imm, Instruction, Program, Reg, UnsetRead
 from .numbers import MAX_EXACT_BITS, MAX_EXACT_DIGITS, NumberError, exact_bounds, to_number
 from .render import value as _dec
@@ -929,11 +929,14 @@ class Machine:
         label = next((name for name, addr in sorted(self.program.labels.items(), key=lambda kv: -kv[1])
                       if addr <= hot), None)
         if label:
-            return [tr("the hottest code is line {line} (`{text}`, in the loop at label '{label}'): it ran {count:,} "
-                       "times in the last {steps:,} steps", line=ins.line, text=ins.text, label=label,
-                       count=counts[hot], steps=sum(counts))]
-        return [tr("the hottest code is line {line} (`{text}`): it ran {count:,} times in the last {steps:,} steps",
-                   line=ins.line, text=ins.text, count=counts[hot], steps=sum(counts))]
+            return [ntr("the hottest code is line {line} (`{text}`, in the loop at label '{label}'): it ran {n:,} "
+                        "time in the last {steps:,} steps",
+                        "the hottest code is line {line} (`{text}`, in the loop at label '{label}'): it ran {n:,} "
+                        "times in the last {steps:,} steps", counts[hot], line=ins.line, text=ins.text, label=label,
+                        steps=sum(counts))]
+        return [ntr("the hottest code is line {line} (`{text}`): it ran {n:,} time in the last {steps:,} steps",
+                    "the hottest code is line {line} (`{text}`): it ran {n:,} times in the last {steps:,} steps",
+                    counts[hot], line=ins.line, text=ins.text, steps=sum(counts))]
 
     def _make_fault(self, ins: Instruction, address: int, reads: tuple, span: Span, code: str, args: dict,
                     hint: str = "", notes=()) -> RuntimeFault:
