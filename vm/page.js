@@ -48,7 +48,7 @@ function hexText(x) {  // float.hex()
 }
 function bitsText(x) {  // vm.render.bits
   const [s, e, f] = fields(x);
-  const what = e === 0 ? (f === 0n ? "zero" : "subnormal, 2^-1022") : "2^" + (e - 1023);
+  const what = e === 0 ? (f === 0n ? W.x_zero : W.x_subnormal) : "2^" + (e - 1023);
   return s + " | " + e.toString(2).padStart(11, "0") + " (" + what + ") | " + f.toString(2).padStart(52, "0");
 }
 function exactText(x) {  // format(Decimal(x), "f")
@@ -66,7 +66,7 @@ let fmt = D.numbers || "dec";
 const FORMATS = ["dec", "hex", "bits", "exact"];
 function value(i, f) {  // vm.render.value
   f = f || fmt;
-  if (i < 0) return "unset";
+  if (i < 0) return W.x_unset;
   const t = D.pool[i];
   if (D.exact || f === "dec") return t;
   const x = parse(t);

@@ -42,7 +42,7 @@ class _Pool:
     def __call__(self, v) -> int:
         if v is UNSET or v is None:
             return -1
-        text = fraction_text(v) if isinstance(v, Fraction) else repr(float(v))
+        text = fraction_text(v, said=True) if isinstance(v, Fraction) else repr(float(v))  # the page's language
         k = self._index.get(text)
         if k is None:
             k = self._index[text] = len(self.texts)
@@ -370,9 +370,11 @@ def _explain_words(lang: str) -> dict:
     """`explain`'s own messages (vm.history) for the page's script, as x_KEY: the page explains a value in the
     words the command line uses. The script fills in numbers already grouped, so format specs are dropped."""
     from .history import EXPLAIN_WORDS
+    from .render import BITS_WORDS, UNSET_WORD
+    messages = {**EXPLAIN_WORDS, "unset": UNSET_WORD, **BITS_WORDS}  # and how render.value says these
     bare = lambda text: re.sub(r"\{(\w+)(![rsa])?(:[^{}]*)?\}", r"{\1}", text)  # noqa: E731
     out = {}
-    for key, message in EXPLAIN_WORDS.items():
+    for key, message in messages.items():
         if isinstance(message, tuple):  # the singular and the plural, as the script chooses between them
             cat = i18n.catalogue(lang)
             out[f"x_{key}"], out[f"x_{key}_n"] = bare(cat.ngettext(*message, 1)), bare(cat.ngettext(*message, 2))

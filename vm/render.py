@@ -19,6 +19,7 @@ from .numbers import fraction_text as fraction
 
 UNSET_TEXT = "unset"  # as CSV writes an unset register; people read UNSET_WORD in their language
 UNSET_WORD = mark("unset")
+BITS_WORDS = MappingProxyType({"zero": mark("zero"), "subnormal": mark("subnormal, 2^-1022")})  # bits' kinds
 NUMBER_FORMATS = ("dec", "hex", "bits", "exact")
 
 
@@ -73,7 +74,7 @@ def bits(v: float, said: bool = True) -> str:
     raw = struct.unpack(">Q", struct.pack(">d", v))[0]
     sign, exponent, fraction = raw >> 63, (raw >> 52) & 0x7FF, raw & ((1 << 52) - 1)
     if exponent == 0:
-        what = mark("zero") if fraction == 0 else mark("subnormal, 2^-1022")
+        what = BITS_WORDS["zero" if fraction == 0 else "subnormal"]
         what = tr(what) if said else what
     else:
         what = f"2^{exponent - 1023}"
