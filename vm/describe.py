@@ -106,7 +106,8 @@ def where(program: Program, address: int, label: bool = True, said: Optional[dic
     said = said or words()
     if address >= len(program.instructions):
         return said["end"]
-    return (program.label_at(address) if label else None) or said["line"].format(line=program.instructions[address].line)
+    line = program.instructions[address].line
+    return (program.label_at(address) if label else None) or said["line"].format(line=line)
 
 
 def change_text(c: Change, fmt: Formatter = DEC, colour: bool = False) -> str:

@@ -73,4 +73,5 @@ def program_html(p) -> str:
     sizes = tr("{instructions:,} instructions, {registers:,} registers, {arrays:,} arrays",
                instructions=len(p.instructions), registers=len(p.registers), arrays=len(p.arrays))
     return STYLE + f"<p><b>{escape(p.filename)}</b>: {escape(sizes)}</p>" + \
-        table([tr("address"), tr("line"), tr("label"), tr("instruction")], rows, max(len(p.instructions) - MAX_ROWS, 0))
+        table([tr("address"), tr("line"), tr("label"), tr("instruction")], rows,
+              max(len(p.instructions) - MAX_ROWS, 0))

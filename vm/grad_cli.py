@@ -166,9 +166,9 @@ def run_check(args, con: report.Console) -> int:
             at = f"OUT {e.out}" if e.out else tr("end")
             g, d = e.values[v.register], e.derivatives[v.param]
             ratio = tr(", ratio {ratio:.6g}", ratio=float(g) / float(d)) if d != 0 else ""
-            con.say("  " + tr("{at}: {register} = {value}, ∂{loss}/∂{param} = {derivative}{ratio}", at=rjust(at, 8),
-                              register=v.register, value=fmt.value(g), loss=c.loss, param=v.param,
-                              derivative=fmt.value(d), ratio=ratio))
+            con.say("  " + tr("{at}: {register} = {value}, ∂{loss}/∂{param} = {derivative}{ratio}",
+                              at=rjust(at, 8), register=v.register, value=fmt.value(g), loss=c.loss,
+                              param=v.param, derivative=fmt.value(d), ratio=ratio))
         meaning = _meaning(v)
         if meaning:
             con.say(meaning)

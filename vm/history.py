@@ -614,7 +614,8 @@ def explanation(node: Node, fmt: Formatter = DEC, max_formula: int = 2000) -> li
     else:
         out.append(tr(EXPLAIN_WORDS["formula"], formula=text, value=fmt.value(node.value)))
     for why, what in (("depth", tr(EXPLAIN_WORDS["why_depth"])),
-                      ("size", tr(EXPLAIN_WORDS["why_size"], MAX_NODES=History.MAX_NODES, MAX_DEPTH=History.MAX_DEPTH))):
+                      ("size", tr(EXPLAIN_WORDS["why_size"], MAX_NODES=History.MAX_NODES,
+                                  MAX_DEPTH=History.MAX_DEPTH))):
         cut = count_cut(node, why)
         if cut:
             out.append(ntr(*EXPLAIN_WORDS["note"], cut, what=what))

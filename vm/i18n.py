@@ -167,7 +167,6 @@ def say(message, lang: str, /, **values) -> str:
     return text.format(**values) if values else text
 
 
-
 # How a list's items are joined, in the language in use: "a, b" is "a、b" in Chinese, "a or b" "a 或 b"
 _LIST = pmark("list", ", ")
 _EITHER = pmark("list", " or ")

@@ -213,7 +213,6 @@ class ArgParser(argparse.ArgumentParser):
 
     def _suggestion(self, message: str) -> str:
         """`; did you mean 'run'?` for a mistyped command or choice (rnu), or option (--tabel); else ""."""
-        from .suggest import closest
         choice = re.match(r"argument [^:]*: invalid choice: '(.*)' \(choose from (.*)\)\Z", message, re.S)
         if choice:
             word, candidates = choice.group(1), re.findall(r"'([^']*)'", choice.group(2))

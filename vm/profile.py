@@ -278,7 +278,8 @@ def _summary(p: Profile) -> list[str]:
         top = sorted((r for r in p.rows if r.chain), key=lambda r: -r.chain)[:3]
         if top and p.chain:
             out.append(tr("on that chain: ") + in_language(_SEMICOLON, language()).join(
-                tr("line {line} ({text}) {share}", line=r.line, text=render.safe(r.text), share=_share(r.chain, p.chain))
+                tr("line {line} ({text}) {share}", line=r.line, text=render.safe(r.text),
+                   share=_share(r.chain, p.chain))
                 for r in top))
     elif p.chain_note:
         out.append(tr("the longest chain of dependent steps: {chain_note}", chain_note=p.chain_note))

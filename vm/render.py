@@ -93,7 +93,8 @@ def array(values, numbers: str = "dec", limit: int = 20, said: bool = True) -> s
     more = len(values) - limit
     if more <= 0:
         return f"[{shown}]"
-    return "[" + (tr("{shown}, … {more} more", shown=shown, more=more) if said else f"{shown}, … {more} more") + "]"
+    cut = tr("{shown}, … {more} more", shown=shown, more=more) if said else f"{shown}, … {more} more"
+    return f"[{cut}]"
 
 
 def use_colour(stream) -> bool:
@@ -251,4 +252,5 @@ def _excerpt(span, source: str, severity: str, colour: bool) -> list[str]:
     under, end = _expand(src[start:start + width], at)
     after, _ = _expand(src[start + width:], end)
     marks = "^" * max(end - at, 1)
-    return [f" {gutter} | {before}{under}{after}", f" {' ' * len(gutter)} | {' ' * at}{paint(marks, severity, colour)}"]
+    return [f" {gutter} | {before}{under}{after}",
+            f" {' ' * len(gutter)} | {' ' * at}{paint(marks, severity, colour)}"]
