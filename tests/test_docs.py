@@ -246,6 +246,6 @@ def test_the_size_the_docs_quote_for_the_seeds_binary_is_real():
     quoted = []
     for name in ("errors.md", "machine-code.md", "zh/errors.md", "zh/machine-code.md"):
         text = (ROOT / "docs" / name).read_text(encoding="utf-8")
-        quoted += [(name, int(n.replace(",", ""))) for n in
-                   re.findall(r"the header says the file is ([\d,]+) bytes|文件有 ([\d,]+) 字节", text) for n in n if n]
+        for english, chinese in re.findall(r"the header says the file is ([\d,]+) bytes|文件有 ([\d,]+) 字节", text):
+            quoted.append((name, int((english or chinese).replace(",", ""))))
     assert len(quoted) >= 4 and all(n == size for _, n in quoted), (size, quoted)
