@@ -8,6 +8,7 @@ what it did change), so a new instruction is described with no change here.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -95,10 +96,14 @@ WORDS = MappingProxyType({
 })
 
 
-def words() -> dict:
-    """The trace's words in the language in use, looked up once per trace, not once per row."""
-    lang = language()
-    return {key: say(message, lang) for key, message in WORDS.items()}
+def words() -> MappingProxyType:
+    """The trace's words in the language in use (looked up once a language: the describer asks every step)."""
+    return _words(language())
+
+
+@functools.lru_cache(maxsize=None)
+def _words(lang: str) -> MappingProxyType:
+    return MappingProxyType({key: say(message, lang) for key, message in WORDS.items()})
 
 
 def where(program: Program, address: int, label: bool = True, said: Optional[dict] = None) -> str:
